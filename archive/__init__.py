@@ -1,0 +1,1 @@
+"""The archive: content-addressed raw bytes (store.py) and the SQLite database (db.py)."""

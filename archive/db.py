@@ -1,0 +1,222 @@
+"""The nianbao SQLite database: schema, views and idempotent writes (sqlite-utils).
+
+Tables, in data-flow order (docs/database.md describes every column):
+
+- ``sources``     the registry entries that were crawled
+- ``crawl_runs``  one row per crawl run
+- ``blobs``       one row per distinct body in the content-addressed store
+- ``captures``    one row per HTTP fetch (an event log: a rerun adds rows, it never rewrites)
+- ``documents``   one row per report page or attachment URL, with its newest content hash
+- ``reports``     one row per parsed document version (document id + content hash)
+- ``cells``       one row per table value of a report, with where it came from
+- ``findings``    one row per consistency rule applied to a report
+
+Everything a rerun writes again is keyed (upserts), so running twice never duplicates.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from nianbao import form
+from nianbao.model import Finding, Report
+
+SCHEMA_VERSION = 1
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def doc_id(url: str) -> str:
+    """Stable short id of a document URL."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+
+
+def report_id(document_id: str, sha256: str) -> str:
+    """A report is one version of a document: the document id plus its content hash."""
+    return f"{document_id}-{sha256[:12]}"
+
+
+def open_db(path: str | os.PathLike) -> sqlite_utils.Database:
+    """Open (and create or migrate) the database at ``path``."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    db = sqlite_utils.Database(path)
+    # Crawl subprocesses and the parse stage may write at once: WAL plus a busy wait.
+    db.execute("PRAGMA busy_timeout = 60000")
+    db.enable_wal()
+    ensure_schema(db)
+    return db
+
+
+_TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "sources": ({
+        "id": str, "agency": str, "region": str, "level": str, "cms": str,
+        "start_urls": str, "allowed_domains": str, "registry": str, "updated_at": str,
+    }, {"pk": "id"}),
+    "crawl_runs": ({
+        "id": str, "started_at": str, "finished_at": str, "status": str,
+        "sources": str, "stats": str,
+    }, {"pk": "id"}),
+    "blobs": ({"sha256": str, "size": int, "path": str, "first_seen": str}, {"pk": "sha256"}),
+    "captures": ({
+        "id": int, "run_id": str, "source_id": str, "url": str, "final_url": str,
+        "method": str, "status": int, "fetched_at": str, "sha256": str,
+        "content_type": str, "size": int, "referer": str, "headers": str, "error": str,
+    }, {"pk": "id", "foreign_keys": [("sha256", "blobs", "sha256")]}),
+    "documents": ({
+        "id": str, "source_id": str, "url": str, "role": str, "title": str,
+        "linked_from": str, "published": str, "first_seen": str, "last_seen": str,
+        "sha256": str, "content_type": str, "capture_id": int, "http_status": int,
+        "status": str, "error": str, "parsed_sha256": str,
+    }, {"pk": "id"}),
+    "reports": ({
+        "id": str, "document_id": str, "sha256": str, "is_current": int, "status": str,
+        "flag_status": str, "title": str, "agency": str, "region": str, "level": str,
+        "source_id": str, "year": int, "format_version": str, "published": str, "url": str,
+        "doc_format": str, "text": str, "missing_rows": str, "extra_rows": str,
+        "warnings": str, "error": str, "parser": str, "parsed_at": str,
+        "n_errors": int, "n_warnings": int, "rules_version": str,
+    }, {"pk": "id", "foreign_keys": [("document_id", "documents", "id")]}),
+    "cells": ({
+        "report_id": str, "tbl": str, "row_key": str, "col_key": str, "value": float,
+        "raw": str, "note": str, "page": int, "bbox": str,
+        "src_table": int, "src_row": int, "src_col": int,
+    }, {"pk": ("report_id", "tbl", "row_key", "col_key"),
+        "foreign_keys": [("report_id", "reports", "id")]}),
+    "findings": ({
+        "report_id": str, "rule": str, "scope": str, "severity": str, "status": str,
+        "expected": float, "actual": float, "difference": float, "cells": str,
+        "message": str, "message_zh": str, "rules_version": str,
+    }, {"pk": ("report_id", "rule", "scope"),
+        "foreign_keys": [("report_id", "reports", "id")]}),
+}
+
+_INDEXES = [
+    ("captures", ["url"]), ("captures", ["run_id"]), ("captures", ["sha256"]),
+    ("documents", ["source_id"]), ("documents", ["status"]),
+    ("reports", ["document_id"]), ("reports", ["year"]), ("reports", ["agency"]),
+    ("reports", ["flag_status"]), ("findings", ["rule", "status"]),
+]
+
+
+def _wide_view(table: str, columns: Iterable[str], key_name: str) -> str:
+    cols = ",\n  ".join(
+        f"max(case when c.col_key = '{c}' then c.value end) as {c}" for c in columns)
+    return f"""
+select r.id as report_id, r.agency, r.region, r.year, c.row_key as {key_name},
+  {cols}
+from cells c join reports r on r.id = c.report_id
+where c.tbl = '{table}' and r.is_current = 1
+group by r.id, c.row_key
+"""
+
+
+def _views() -> dict[str, str]:
+    return {
+        "table2": _wide_view(form.T2, form.T2_COLUMNS, "row_key"),
+        "table3": _wide_view(form.T3, [c.key for c in form.T3_COLUMNS], "row_key"),
+        "table4": _wide_view(form.T4, [c.key for c in form.T4_COLUMNS], "group_key"),
+        "flagged_reports": """
+select r.id as report_id, r.agency, r.year, r.url, r.doc_format, f.rule, f.scope,
+  f.severity, f.expected, f.actual, f.difference, f.cells, f.message_zh, f.message
+from findings f join reports r on r.id = f.report_id
+where f.status = 'fail' and r.is_current = 1
+order by r.agency, r.year, f.rule, f.scope
+""",
+    }
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create missing tables, indexes and views; safe to call on every open."""
+    for name, (columns, opts) in _TABLES.items():
+        if not db[name].exists():
+            db[name].create(columns, **opts)
+        else:
+            missing = {k: v for k, v in columns.items() if k not in db[name].columns_dict}
+            for col, typ in missing.items():
+                db[name].add_column(col, typ)
+    for table, cols in _INDEXES:
+        db[table].create_index(cols, if_not_exists=True)
+    for name, sql in _views().items():
+        db.create_view(name, sql, replace=True)
+
+
+# --- writers ----------------------------------------------------------------------
+
+def upsert_sources(db: sqlite_utils.Database, sources: Iterable[dict], registry: str = "") -> None:
+    db["sources"].upsert_all([{
+        "id": s["id"], "agency": s.get("agency"), "region": s.get("region"),
+        "level": s.get("level"), "cms": s.get("cms"),
+        "start_urls": json.dumps(s.get("start_urls", []), ensure_ascii=False),
+        "allowed_domains": json.dumps(s.get("allowed_domains", []), ensure_ascii=False),
+        "registry": registry, "updated_at": now(),
+    } for s in sources], pk="id")
+
+
+def record_blob(db: sqlite_utils.Database, sha256: str, size: int, path: str) -> None:
+    db["blobs"].insert({"sha256": sha256, "size": size, "path": path, "first_seen": now()},
+                       pk="sha256", ignore=True)
+
+
+def record_capture(db: sqlite_utils.Database, **fields: Any) -> int:
+    """Append one fetch to the capture log and return its id."""
+    if isinstance(fields.get("headers"), dict):
+        fields["headers"] = json.dumps(fields["headers"], ensure_ascii=False)
+    fields.setdefault("fetched_at", now())
+    return db["captures"].insert(fields).last_pk
+
+
+def save_report(db: sqlite_utils.Database, document: dict, sha256: str, report: Report,
+                extra: dict | None = None) -> str:
+    """Write one parsed document version and its cells; replaces an earlier parse of it."""
+    rid = report_id(document["id"], sha256)
+    row = {
+        "id": rid, "document_id": document["id"], "sha256": sha256, "is_current": 1,
+        "status": report.status, "title": report.title, "agency": report.agency,
+        "year": report.year, "format_version": report.format_version,
+        "published": report.published, "url": report.url or document.get("url"),
+        "doc_format": report.doc_format, "text": report.text,
+        "missing_rows": json.dumps(report.missing_rows, ensure_ascii=False),
+        "extra_rows": json.dumps(report.extra_rows, ensure_ascii=False),
+        "warnings": json.dumps(report.warnings, ensure_ascii=False),
+        "error": report.error, "parser": report.parser, "parsed_at": now(),
+        **(extra or {}),
+    }
+    with db.conn:
+        db.execute("update reports set is_current = 0 where document_id = ? and id != ?",
+                   [document["id"], rid])
+        db["reports"].upsert(row, pk="id")
+        db.execute("delete from cells where report_id = ?", [rid])
+        db["cells"].insert_all(({
+            "report_id": rid, "tbl": c.table, "row_key": c.row, "col_key": c.col,
+            "value": c.value, "raw": c.raw, "note": c.note, "page": c.source.page,
+            "bbox": json.dumps(c.source.bbox) if c.source.bbox else None,
+            "src_table": c.source.table, "src_row": c.source.row, "src_col": c.source.col,
+        } for c in report.cells), pk=("report_id", "tbl", "row_key", "col_key"))
+    return rid
+
+
+def save_findings(db: sqlite_utils.Database, rid: str, findings: list[Finding],
+                  rules_version: str) -> str:
+    """Replace the findings of one report and set its flag status; returns that status."""
+    errors = sum(f.status == "fail" and f.severity == "error" for f in findings)
+    warnings = sum(f.status == "fail" and f.severity == "warning" for f in findings)
+    status = db["reports"].get(rid)["status"]
+    flag = "unparseable" if status != "parsed" else ("flagged" if errors else "ok")
+    with db.conn:
+        db.execute("delete from findings where report_id = ?", [rid])
+        db["findings"].insert_all(({
+            "report_id": rid, "rule": f.rule, "scope": f.scope, "severity": f.severity,
+            "status": f.status, "expected": f.expected, "actual": f.actual,
+            "difference": f.difference, "cells": json.dumps(f.cells),
+            "message": f.message, "message_zh": f.message_zh, "rules_version": rules_version,
+        } for f in findings), pk=("report_id", "rule", "scope"))
+        db["reports"].update(rid, {"flag_status": flag, "n_errors": errors,
+                                   "n_warnings": warnings, "rules_version": rules_version})
+    return flag

@@ -1,0 +1,142 @@
+"""The report form of 国办公开办函〔2021〕30号 as data.
+
+Every row and column of the three standard tables, with its canonical key (the
+project's contract, see docs/format.md and ../shared/FORMAT.md) and the label
+printed on the form. Parsers match labels against these tables, checks
+iterate over them, the database and the demo generator render from them.
+Nothing else in the project should spell a row key or a label by hand.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Format versions (see FORMAT.md, "Legal basis and format versions").
+FORMAT_2021 = "2021"        # 国办公开办函〔2021〕30号
+FORMAT_2019 = "2019"        # 国办公开办函〔2019〕60号 trial format
+FORMAT_PRE2019 = "pre2019"  # free-form, provincial tables; stored as text only
+FORMAT_UNKNOWN = "unknown"
+
+T2, T3, T4 = "t2", "t3", "t4"
+TABLE_TITLES = {
+    T2: "二、主动公开政府信息情况",
+    T3: "三、收到和处理政府信息公开申请情况",
+    T4: "四、政府信息公开行政复议、行政诉讼情况",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a standard table: canonical key, printed label, the block it sits in."""
+
+    key: str
+    label: str
+    block: str = ""
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    decimal: bool = False
+
+
+# --- 表二 主动公开政府信息情况 -------------------------------------------------
+T2_COLUMNS = {
+    "issued": Column("issued", "本年制发件数"),
+    "repealed": Column("repealed", "本年废止件数"),
+    "in_force": Column("in_force", "现行有效件数"),
+    "decisions": Column("decisions", "本年处理决定数量"),
+    "amount_10k_yuan": Column("amount_10k_yuan", "本年收费金额（单位：万元）", decimal=True),
+}
+_DOC_COLS = ("issued", "repealed", "in_force")
+T2_ROWS: tuple[Row, ...] = (
+    Row("regulations", "规章", "第二十条第（一）项", _DOC_COLS),
+    Row("normative_documents", "行政规范性文件", "第二十条第（一）项", _DOC_COLS),
+    Row("licensing", "行政许可", "第二十条第（五）项", ("decisions",)),
+    Row("penalties", "行政处罚", "第二十条第（六）项", ("decisions",)),
+    Row("enforcement", "行政强制", "第二十条第（六）项", ("decisions",)),
+    Row("fees", "行政事业性收费", "第二十条第（八）项", ("amount_10k_yuan",)),
+)
+
+# --- 表三 收到和处理政府信息公开申请情况 (25 rows x 7 columns) ---------------------
+T3_COLUMNS: tuple[Column, ...] = (
+    Column("natural_person", "自然人"),
+    Column("commercial", "商业企业"),
+    Column("research", "科研机构"),
+    Column("public_interest", "社会公益组织"),
+    Column("legal_services", "法律服务机构"),
+    Column("other_org", "其他"),
+    Column("total", "总计"),
+)
+T3_APPLICANT_COLUMNS = tuple(c.key for c in T3_COLUMNS if c.key != "total")
+_T3 = tuple(c.key for c in T3_COLUMNS)
+_R = "三、本年度办理结果"
+T3_ROWS: tuple[Row, ...] = (
+    Row("new_requests", "一、本年新收政府信息公开申请数量", "", _T3),
+    Row("carried_over", "二、上年结转政府信息公开申请数量", "", _T3),
+    Row("granted", "（一）予以公开", _R, _T3),
+    Row("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", _R, _T3),
+    Row("withheld_state_secret", "1.属于国家秘密", "（三）不予公开", _T3),
+    Row("withheld_prohibited_by_law", "2.其他法律行政法规禁止公开", "（三）不予公开", _T3),
+    Row("withheld_three_safeties", "3.危及“三安全一稳定”", "（三）不予公开", _T3),
+    Row("withheld_third_party", "4.保护第三方合法权益", "（三）不予公开", _T3),
+    Row("withheld_internal_affairs", "5.属于三类内部事务信息", "（三）不予公开", _T3),
+    Row("withheld_process_info", "6.属于四类过程性信息", "（三）不予公开", _T3),
+    Row("withheld_enforcement_file", "7.属于行政执法案卷", "（三）不予公开", _T3),
+    Row("withheld_admin_query", "8.属于行政查询事项", "（三）不予公开", _T3),
+    Row("unavailable_not_held", "1.本机关不掌握相关政府信息", "（四）无法提供", _T3),
+    Row("unavailable_needs_creation", "2.没有现成信息需要另行制作", "（四）无法提供", _T3),
+    Row("unavailable_unclear", "3.补正后申请内容仍不明确", "（四）无法提供", _T3),
+    Row("rejected_complaint", "1.信访举报投诉类申请", "（五）不予处理", _T3),
+    Row("rejected_duplicate", "2.重复申请", "（五）不予处理", _T3),
+    Row("rejected_publication", "3.要求提供公开出版物", "（五）不予处理", _T3),
+    Row("rejected_excessive", "4.无正当理由大量反复申请", "（五）不予处理", _T3),
+    Row("rejected_reconfirm", "5.要求行政机关确认或重新出具已获取信息", "（五）不予处理", _T3),
+    Row("other_no_correction",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "（六）其他处理", _T3),
+    Row("other_no_fee",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "（六）其他处理", _T3),
+    Row("other_other", "3.其他", "（六）其他处理", _T3),
+    Row("total", "（七）总计", _R, _T3),
+    Row("carried_forward", "四、结转下年度继续办理", "", _T3),
+)
+# The trial format (2019-2020) has one （六）其他处理 row instead of three.
+T3_OTHER_SINGLE = Row("other_single", "（六）其他处理", _R, _T3)
+T3_OTHER_SPLIT = ("other_no_correction", "other_no_fee", "other_other")
+# Result rows summed by T3-RESULTS: everything between 予以公开 and 总计.
+T3_RESULT_ROWS = tuple(r.key for r in T3_ROWS[2:23])
+
+# --- 表四 行政复议、行政诉讼 (one row of 15 numbers) ----------------------------
+T4_GROUPS: tuple[Column, ...] = (
+    Column("review", "行政复议"),
+    Column("litigation_direct", "行政诉讼 未经复议直接起诉"),
+    Column("litigation_after_review", "行政诉讼 复议后起诉"),
+)
+T4_COLUMNS: tuple[Column, ...] = (
+    Column("upheld", "结果维持"),
+    Column("corrected", "结果纠正"),
+    Column("other", "其他结果"),
+    Column("pending", "尚未审结"),
+    Column("total", "总计"),
+)
+T4_PARTS = ("upheld", "corrected", "other", "pending")
+T4_ROWS: tuple[Row, ...] = tuple(
+    Row(g.key, g.label, "", tuple(c.key for c in T4_COLUMNS)) for g in T4_GROUPS
+)
+
+ROWS = {T2: T2_ROWS, T3: T3_ROWS, T4: T4_ROWS}
+
+
+def expected_cells(table: str, fmt: str = FORMAT_2021) -> list[tuple[str, str]]:
+    """Every (row key, column key) a complete table of this format holds, in form order."""
+    rows = list(ROWS[table])
+    if table == T3 and fmt == FORMAT_2019:
+        i = next(i for i, r in enumerate(rows) if r.key == "other_no_correction")
+        rows[i:i + 3] = [T3_OTHER_SINGLE]
+    return [(r.key, c) for r in rows for c in r.columns]
+
+
+def is_decimal(table: str, col: str) -> bool:
+    """Only 表二's fee amount is a decimal; every other cell is a count."""
+    return table == T2 and T2_COLUMNS.get(col, Column("", "")).decimal

@@ -1,0 +1,140 @@
+"""The canonical report model: the one contract between parsers, checks and the database.
+
+A parser turns a document into a :class:`Report`; checks read its :class:`Cell` values
+and produce :class:`Finding` objects; the archive stores both, one row per cell and one
+row per finding. ``to_dict``/``from_dict`` give the JSON shape of ``nianbao parse --json``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from nianbao import form
+
+Number = int | float
+
+# Document / report statuses, recorded in the database and counted in summaries.
+STATUS_PARSED = "parsed"            # tables found and read
+STATUS_NO_TABLES = "no_tables"      # a report, but its standard tables could not be found
+STATUS_NOT_REPORT = "not_report"    # the document is not an annual report
+STATUS_NEEDS_OCR = "needs_ocr"      # image-only document: numbers are never guessed
+STATUS_ERROR = "error"              # the file could not be read (corrupt, truncated, ...)
+
+
+@dataclass
+class Source:
+    """Where a value came from inside its document: enough to find the cell by hand."""
+
+    page: int | None = None                  # PDF page, 1-based
+    bbox: tuple[float, float, float, float] | None = None  # PDF cell box (x0, top, x1, bottom)
+    table: int | None = None                 # table index in the document, 0-based
+    row: int | None = None                   # row index inside that table
+    col: int | None = None                   # column index inside that row
+
+
+@dataclass
+class Cell:
+    """One number of a standard table, normalised, with the text it was read from."""
+
+    table: str                  # form.T2 / T3 / T4
+    row: str                    # canonical row key (form.py)
+    col: str                    # canonical column key
+    value: Number | None        # the number; None when the cell is blank or unreadable
+    raw: str = ""               # the cell text as printed
+    note: str | None = None     # e.g. "余" qualifier, "（其中修订16件）", "blank read as 0"
+    source: Source = field(default_factory=Source)
+
+    @property
+    def address(self) -> str:
+        return f"{self.table}.{self.row}.{self.col}"
+
+
+@dataclass
+class Report:
+    """A parsed annual report: metadata, the standard tables cell by cell, and text."""
+
+    status: str = STATUS_PARSED
+    title: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    format_version: str = form.FORMAT_UNKNOWN
+    published: str | None = None   # ISO date
+    url: str | None = None
+    doc_format: str | None = None  # html / pdf / docx / text
+    cells: list[Cell] = field(default_factory=list)
+    text: str = ""
+    missing_rows: list[str] = field(default_factory=list)  # "t3.withheld_admin_query"
+    extra_rows: list[str] = field(default_factory=list)    # labels that matched no row
+    warnings: list[str] = field(default_factory=list)      # where the parser is unsure
+    error: str | None = None
+    parser: str | None = None
+
+    def value(self, table: str, row: str, col: str) -> Number | None:
+        """The value of one cell, or None if it is absent or blank."""
+        cell = self.cell(table, row, col)
+        return None if cell is None else cell.value
+
+    def cell(self, table: str, row: str, col: str) -> Cell | None:
+        return self._index().get((table, row, col))
+
+    def has_row(self, table: str, row: str) -> bool:
+        return any(c.table == table and c.row == row for c in self.cells)
+
+    def _index(self) -> dict[tuple[str, str, str], Cell]:
+        # Rebuilt when cells change length; parsers append, checks only read.
+        cache = self.__dict__.get("_cell_index")
+        if cache is None or cache[0] != len(self.cells):
+            cache = (len(self.cells), {(c.table, c.row, c.col): c for c in self.cells})
+            self.__dict__["_cell_index"] = cache
+        return cache[1]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["cells"] = [dataclasses.asdict(c) for c in self.cells]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Report":
+        d = dict(d)
+        cells = []
+        for c in d.pop("cells", []):
+            c = dict(c)
+            src = c.pop("source", None) or {}
+            if src.get("bbox") is not None:
+                src["bbox"] = tuple(src["bbox"])
+            cells.append(Cell(source=Source(**src), **c))
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(cells=cells, **{k: v for k, v in d.items() if k in known})
+
+
+# Finding severities and statuses.
+SEVERITY_ERROR = "error"      # hard rule
+SEVERITY_WARNING = "warning"  # soft rule
+FAIL, PASS, NOT_ASSESSABLE = "fail", "pass", "not_assessable"
+
+
+@dataclass
+class Finding:
+    """The result of one rule on one report, pointing at the cells involved."""
+
+    rule: str
+    severity: str
+    status: str
+    scope: str = ""                 # e.g. the column or group the rule was applied to
+    expected: Number | None = None
+    actual: Number | None = None
+    cells: list[str] = field(default_factory=list)  # Cell.address values
+    message: str = ""
+    message_zh: str = ""
+
+    @property
+    def difference(self) -> Number | None:
+        if self.expected is None or self.actual is None:
+            return None
+        return self.actual - self.expected
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["difference"] = self.difference
+        return d
