@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -31,6 +32,11 @@ SCHEMA_VERSION = 1
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def new_run_id() -> str:
+    """A sortable, unique crawl run id: UTC time plus a random suffix."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
 
 
 def doc_id(url: str) -> str:
@@ -179,6 +185,7 @@ def save_report(db: sqlite_utils.Database, document: dict, sha256: str, report: 
     row = {
         "id": rid, "document_id": document["id"], "sha256": sha256, "is_current": 1,
         "status": report.status, "title": report.title, "agency": report.agency,
+        "region": report.region, "level": report.level,
         "year": report.year, "format_version": report.format_version,
         "published": report.published, "url": report.url or document.get("url"),
         "doc_format": report.doc_format, "text": report.text,
@@ -203,20 +210,30 @@ def save_report(db: sqlite_utils.Database, document: dict, sha256: str, report: 
 
 
 def save_findings(db: sqlite_utils.Database, rid: str, findings: list[Finding],
-                  rules_version: str) -> str:
-    """Replace the findings of one report and set its flag status; returns that status."""
-    errors = sum(f.status == "fail" and f.severity == "error" for f in findings)
-    warnings = sum(f.status == "fail" and f.severity == "warning" for f in findings)
-    status = db["reports"].get(rid)["status"]
-    flag = "unparseable" if status != "parsed" else ("flagged" if errors else "ok")
+                  rules_version: str, rules: Iterable[str] | None = None) -> str:
+    """Replace the findings of one report (only those of ``rules`` when given) and
+    recompute its flag status from all its findings; returns that status."""
+    rules = None if rules is None else list(rules)
     with db.conn:
-        db.execute("delete from findings where report_id = ?", [rid])
+        if rules is None:
+            db.execute("delete from findings where report_id = ?", [rid])
+        else:
+            db.execute(f"delete from findings where report_id = ? and rule in "
+                       f"({', '.join('?' * len(rules))})", [rid, *rules])
         db["findings"].insert_all(({
             "report_id": rid, "rule": f.rule, "scope": f.scope, "severity": f.severity,
             "status": f.status, "expected": f.expected, "actual": f.actual,
             "difference": f.difference, "cells": json.dumps(f.cells),
             "message": f.message, "message_zh": f.message_zh, "rules_version": rules_version,
-        } for f in findings), pk=("report_id", "rule", "scope"))
-        db["reports"].update(rid, {"flag_status": flag, "n_errors": errors,
-                                   "n_warnings": warnings, "rules_version": rules_version})
+        } for f in findings), pk=("report_id", "rule", "scope"), replace=True)
+        counts = dict(db.execute(
+            "select severity, count(*) from findings where report_id = ? and status = 'fail' "
+            "group by severity", [rid]).fetchall())
+        errors, warnings = counts.get("error", 0), counts.get("warning", 0)
+        status = db["reports"].get(rid)["status"]
+        flag = "unparseable" if status != "parsed" else ("flagged" if errors else "ok")
+        update = {"flag_status": flag, "n_errors": errors, "n_warnings": warnings}
+        if rules is None:
+            update["rules_version"] = rules_version
+        db["reports"].update(rid, update)
     return flag

@@ -57,6 +57,8 @@ class Report:
     status: str = STATUS_PARSED
     title: str | None = None
     agency: str | None = None
+    region: str | None = None      # e.g. 江苏省淮安市
+    level: str | None = None       # government | department (deadlines differ, Art. 49)
     year: int | None = None
     format_version: str = form.FORMAT_UNKNOWN
     published: str | None = None   # ISO date

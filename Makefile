@@ -1,0 +1,35 @@
+# nianbao — the two commands of the README:
+#   make demo   set up everything and run the nightly flow on the local demo sites
+#   make test   run the test suite (what .ci/run calls)
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test bench serve clean
+
+$(STAMP): pyproject.toml scripts/setup-system.sh
+	bash scripts/setup-system.sh
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/nianbao demo
+
+# pytest exits 5 when it collected nothing: that is a failure here, not a pass.
+test: install
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+bench: install
+	$(BIN)/python bench/run.py
+
+serve: install
+	$(BIN)/nianbao serve
+
+clean:
+	rm -rf data build *.egg-info

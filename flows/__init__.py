@@ -1,0 +1,1 @@
+"""Orchestration: plain stage functions (stages.py) and the Prefect flow (nightly.py)."""

@@ -1,0 +1,97 @@
+"""The nightly Prefect flow: crawl → parse → check → publish.
+
+Prefect must be configured before it is imported (PREFECT_HOME inside the data folder,
+analytics off): import this module through :func:`flows.prefect_env.configure` first —
+the CLI does. Without a Prefect server the flow runs on a temporary local one.
+"""
+from __future__ import annotations
+
+import json
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from archive.db import new_run_id, now, open_db, upsert_sources
+from crawler.registry import load_registry
+from crawler.run import crawl_in_subprocess
+from flows import stages
+from nianbao.config import paths as data_paths
+
+NIGHTLY_CRON = "0 2 * * *"          # 02:00, after sites publish the day's batch
+NIGHTLY_TIMEZONE = "Asia/Shanghai"
+
+
+def nightly_schedule(cron: str = NIGHTLY_CRON):
+    """The schedule ``nianbao schedule`` serves the flow with."""
+    from prefect.schedules import Cron
+
+    return Cron(cron, timezone=NIGHTLY_TIMEZONE)
+
+
+@task(retries=2, retry_delay_seconds=[10, 60], task_run_name="crawl-{source_id}")
+def crawl_source(registry: str, source_id: str, data: str, run_id: str, fast: bool) -> dict:
+    """Crawl one source in its own subprocess (Scrapy's reactor cannot restart)."""
+    stats = crawl_in_subprocess(registry, [source_id], data, run_id, fast=fast)
+    get_run_logger().info("crawled %s: %s", source_id, stats.get("sources", {}).get(source_id))
+    return stats
+
+
+@task
+def parse_documents(data: str) -> dict:
+    logger = get_run_logger()
+
+    def progress(i, n, url, status):
+        if i == n or i % 100 == 0:
+            logger.info("parsed %d/%d documents", i, n)
+
+    return stages.parse_pending(data_paths(data), progress=progress)
+
+
+@task
+def check_reports(data: str) -> dict:
+    return stages.check_pending(data_paths(data))
+
+
+@task
+def publish(data: str, run_id: str) -> dict:
+    """Summarise the run and publish the list of flagged reports as a Prefect artifact."""
+    summary = stages.summarize(data_paths(data), run_id)
+    create_markdown_artifact(markdown=stages.format_summary(summary),
+                             key="nianbao-run-summary", description="nianbao nightly run")
+    return summary
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(registry: str, data: str | None = None, sources: list[str] | None = None,
+            fast: bool = False) -> dict:
+    """Crawl every source of ``registry`` (or only ``sources``), then parse, check, publish."""
+    paths = data_paths(data)
+    data = str(paths.data)
+    entries = load_registry(registry)
+    if sources:
+        unknown = sorted(set(sources) - {s["id"] for s in entries})
+        if unknown:
+            raise ValueError(f"unknown source id(s) {unknown} in {registry}")
+        entries = [s for s in entries if s["id"] in sources]
+    run_id = new_run_id()
+    db = open_db(paths.db)
+    upsert_sources(db, entries, registry=str(registry))
+    db["crawl_runs"].insert({"id": run_id, "started_at": now(), "status": "running",
+                             "sources": json.dumps([s["id"] for s in entries])}, pk="id")
+    futures = [crawl_source.submit(str(registry), s["id"], data, run_id, fast) for s in entries]
+    crawl_stats, failed = {}, []
+    for s, fut in zip(entries, futures):
+        try:
+            crawl_stats.update(fut.result().get("sources", {}))
+        except Exception as exc:  # one broken source must not stop the others
+            failed.append(s["id"])
+            get_run_logger().error("crawl of %s failed: %s", s["id"], exc)
+    parsed = parse_documents(data)
+    checked = check_reports(data)
+    summary = publish(data, run_id)
+    summary.update(crawl=crawl_stats, crawl_failed=failed, parse=parsed, check=checked)
+    db["crawl_runs"].update(run_id, {
+        "finished_at": now(), "status": "failed_sources" if failed else "ok",
+        "stats": json.dumps({"crawl": crawl_stats, "failed": failed, "parse": parsed,
+                             "check": checked}, ensure_ascii=False)})
+    return summary

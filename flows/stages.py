@@ -1,0 +1,181 @@
+"""The pipeline stages after the crawl, as plain functions over the archive.
+
+Each stage reads what the previous one left in the database and is idempotent:
+``parse_pending`` parses documents whose content hash has not been parsed yet,
+``check_pending`` checks reports whose findings are missing or came from older rules,
+``summarize`` describes a run. The Prefect flow (flows/nightly.py) and the CLI both call
+these, so they stay testable without an orchestrator.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Iterator
+
+from archive.db import now, open_db, save_findings, save_report
+from archive.store import BlobStore
+from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
+from nianbao.config import Paths
+from nianbao.model import Report, STATUS_NO_TABLES, STATUS_NOT_REPORT
+
+log = logging.getLogger("nianbao.stages")
+
+# A report page whose body only links to attachments: the report is in those.
+STATUS_SEE_ATTACHMENT = "see_attachment"
+
+
+def _parse_one(job: tuple[str, str, str | None, str]) -> dict:
+    """Worker: parse one stored blob (runs in a child process; returns a plain dict)."""
+    from parsers import parse_bytes  # imported in the worker, keeps the parent light
+
+    blob_path, url, content_type, _doc_id = job
+    with open(blob_path, "rb") as f:
+        data = f.read()
+    return parse_bytes(data, url=url, content_type=content_type).to_dict()
+
+
+def _workers() -> int:
+    return max(1, min(os.cpu_count() or 1, int(os.environ.get("NIANBAO_WORKERS", "2"))))
+
+
+def _map(jobs: list, workers: int) -> Iterator[dict]:
+    if workers == 1 or len(jobs) < 4:
+        yield from map(_parse_one, jobs)
+        return
+    # spawn, not fork: the caller may be a threaded Prefect worker, and forking threads deadlocks.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(_parse_one, jobs, chunksize=8)
+
+
+def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> dict:
+    """Parse every document whose newest content has not been parsed; returns counts."""
+    db = open_db(paths.db)
+    store = BlobStore(paths.blobs)
+    docs = list(db.query("""
+        select d.*, s.agency as source_agency, s.region, s.level,
+          (select count(*) from documents c where c.linked_from = d.url) as n_children
+        from documents d left join sources s on s.id = d.source_id
+        where d.sha256 is not null and d.http_status between 200 and 299
+          and (d.parsed_sha256 is null or d.parsed_sha256 != d.sha256)
+        order by d.id"""))
+    jobs = [(str(store.path(d["sha256"])), d["url"], d["content_type"], d["id"]) for d in docs]
+    counts: dict[str, int] = {}
+    for i, (doc, result) in enumerate(zip(docs, _map(jobs, workers or _workers())), 1):
+        report = Report.from_dict(result)
+        status = report.status
+        if status in (STATUS_NO_TABLES, STATUS_NOT_REPORT) and doc["n_children"]:
+            status = STATUS_SEE_ATTACHMENT
+        else:
+            report.agency = report.agency or doc["source_agency"]
+            report.published = report.published or doc["published"]
+            report.title = report.title or doc["title"]
+            report.region = report.region or doc["region"]
+            report.level = report.level or doc["level"]
+            save_report(db, doc, doc["sha256"], report, extra={"source_id": doc["source_id"]})
+        db["documents"].update(doc["id"], {
+            "status": status, "error": report.error, "parsed_sha256": doc["sha256"]})
+        counts[status] = counts.get(status, 0) + 1
+        if progress:
+            progress(i, len(docs), doc["url"], status)
+    return {"documents": len(docs), "by_status": counts}
+
+
+def check_pending(paths: Paths) -> dict:
+    """Run the single-report rules on current reports not yet checked by this rules
+    version, then the corpus rules (years, duplicates) over all current parsed reports:
+    a newly archived year can change the findings of the year before."""
+    db = open_db(paths.db)
+    ids = [r["id"] for r in db.query(
+        "select id from reports where is_current = 1 and "
+        "(rules_version is null or rules_version != ?)", [RULES_VERSION])]
+    for rid in ids:
+        save_findings(db, rid, run_checks(load_report(db, rid)), RULES_VERSION)
+    parsed = {r["id"]: load_report(db, r["id"]) for r in db.query(
+        "select id from reports where is_current = 1 and status = 'parsed'")}
+    for rid, findings in run_corpus_checks(parsed).items():
+        save_findings(db, rid, findings, RULES_VERSION, rules=CORPUS_RULES)
+    by_flag = dict(db.execute("select flag_status, count(*) from reports where is_current = 1 "
+                              "group by flag_status").fetchall())
+    return {"reports_checked": len(ids), "corpus_reports": len(parsed), "by_flag": by_flag}
+
+
+def load_report(db, rid: str) -> Report:
+    """Rebuild the canonical model of a stored report (the inverse of save_report)."""
+    row = db["reports"].get(rid)
+    cells = [{
+        "table": c["tbl"], "row": c["row_key"], "col": c["col_key"],
+        "value": _number(c["value"]), "raw": c["raw"], "note": c["note"],
+        "source": {"page": c["page"], "bbox": json.loads(c["bbox"]) if c["bbox"] else None,
+                   "table": c["src_table"], "row": c["src_row"], "col": c["src_col"]},
+    } for c in db.query("select * from cells where report_id = ?", [rid])]
+    fields = {k: row[k] for k in ("status", "title", "agency", "region", "level", "year",
+                                  "format_version",
+                                  "published", "url", "doc_format", "text", "error", "parser")}
+    for k in ("missing_rows", "extra_rows", "warnings"):
+        fields[k] = json.loads(row[k] or "[]")
+    return Report.from_dict({**fields, "cells": cells})
+
+
+def _number(v):
+    # SQLite REAL columns hand back 3.0 for 3; counts read back as ints.
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def summarize(paths: Paths, run_id: str | None = None) -> dict:
+    """What the archive holds now, and what this run fetched: the run summary."""
+    db = open_db(paths.db)
+    one = lambda sql, p=(): next(iter(db.execute(sql, p).fetchone() or [0]), 0)  # noqa: E731
+    summary = {
+        "run_id": run_id,
+        "at": now(),
+        "sources": one("select count(*) from sources"),
+        "sources_crawled": one("select count(distinct source_id) from captures where run_id = ?",
+                               [run_id]) if run_id else None,
+        "fetches": one("select count(*) from captures where run_id = ?", [run_id]) if run_id
+        else one("select count(*) from captures"),
+        "bytes_stored": one("select coalesce(sum(size), 0) from blobs"),
+        "documents": one("select count(*) from documents"),
+        "documents_by_status": dict(db.execute(
+            "select status, count(*) from documents group by status order by status").fetchall()),
+        "reports": one("select count(*) from reports where is_current = 1"),
+        "reports_parsed": one(
+            "select count(*) from reports where is_current = 1 and status = 'parsed'"),
+        "reports_by_flag": dict(db.execute(
+            "select flag_status, count(*) from reports where is_current = 1 "
+            "group by flag_status order by flag_status").fetchall()),
+        "flagged": [dict(r) for r in db.query("""
+            select r.agency, r.year, r.url, group_concat(f.rule || '[' || f.scope || ']', ' ')
+              as failures
+            from reports r join findings f on f.report_id = r.id
+            where r.is_current = 1 and f.status = 'fail' and f.severity = 'error'
+            group by r.id order by r.agency, r.year""")],
+        "problems": [dict(r) for r in db.query("""
+            select url, status, coalesce(error, '') as error from documents
+            where status not in ('parsed', 'see_attachment') order by status, url""")],
+    }
+    return summary
+
+
+def format_summary(s: dict) -> str:
+    """The run summary as text for the terminal and the Prefect artifact (markdown)."""
+    lines = [
+        f"## nianbao run {s.get('run_id') or ''}".rstrip(),
+        "",
+        f"- sources: {s['sources']}" + (f" (crawled this run: {s['sources_crawled']})"
+                                        if s.get("sources_crawled") is not None else ""),
+        f"- fetches this run: {s['fetches']}; raw bytes archived: {s['bytes_stored']:,}",
+        f"- documents: {s['documents']} "
+        + ", ".join(f"{k}={v}" for k, v in s["documents_by_status"].items()),
+        f"- reports: {s['reports']} (parsed {s['reports_parsed']}) "
+        + ", ".join(f"{k}={v}" for k, v in s["reports_by_flag"].items()),
+        "",
+        f"### flagged reports ({len(s['flagged'])})",
+    ]
+    lines += [f"- {f['agency']} {f['year']}: {f['failures']}  <{f['url']}>" for f in s["flagged"]]
+    lines += ["", f"### documents with problems ({len(s['problems'])})"]
+    lines += [f"- [{p['status']}] {p['url']} {p['error']}".rstrip() for p in s["problems"]]
+    return "\n".join(lines)

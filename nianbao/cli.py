@@ -1,0 +1,195 @@
+"""The ``nianbao`` command: one entry point for every stage.
+
+    nianbao demo                 build the demo sites, serve them on 127.0.0.1, run the nightly flow
+    nianbao run -r sources.yaml  the nightly flow (crawl → parse → check → publish) on a registry
+    nianbao crawl / parse / check  one stage at a time
+    nianbao parse FILE --json    parse local files and print the canonical model
+    nianbao serve                browse the archive in Datasette
+    nianbao schedule             serve the nightly flow on a cron schedule (needs a Prefect server)
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from nianbao.config import paths as data_paths
+
+DEMO_BASE_PORT = 8701
+
+
+def _data_option(f):
+    return click.option("--data", "data", type=click.Path(file_okay=False), default=None,
+                        help="Data folder (default ./data or $NIANBAO_DATA).")(f)
+
+
+@click.group()
+@click.version_option(package_name="nianbao")
+def main() -> None:
+    """nianbao (年报): crawl, archive, parse and check government information
+    disclosure annual reports (政府信息公开工作年度报告)."""
+
+
+def _nightly(paths):
+    from flows.prefect_env import configure
+
+    configure(paths)
+    from flows.nightly import nightly
+
+    return nightly
+
+
+def _print_summary(summary: dict) -> None:
+    from flows.stages import format_summary
+
+    click.echo(format_summary(summary))
+
+
+@main.command()
+@_data_option
+@click.option("--agencies", default=4, show_default=True, help="Number of demo agencies.")
+@click.option("--port", default=DEMO_BASE_PORT, show_default=True,
+              help="First port of the demo sites (one port per site, 0 = any free port).")
+def demo(data, agencies, port):
+    """Build the demo municipal sites, serve them on 127.0.0.1 and run the nightly flow."""
+    from demo.server import DemoServer
+    from demo.sites import build_demo
+    from demo.verify import verify
+
+    paths = data_paths(data)
+    started = time.monotonic()
+    click.echo(f"building demo sites in {paths.demo} …")
+    build_demo(paths.demo, n_agencies=agencies)
+    nightly = _nightly(paths)
+    with DemoServer(paths.demo, base_port=port) as server:
+        urls = server.urls
+        click.echo("demo sites: " + ", ".join(f"{k} {v}" for k, v in urls.items()))
+        summary = nightly(registry=str(paths.demo / "sources.yaml"), data=str(paths.data),
+                          fast=True)
+    _print_summary(summary)
+    result = verify(paths, paths.demo, urls)
+    click.echo("")
+    click.echo(result.text())
+    click.echo(f"\ndone in {time.monotonic() - started:.0f} s. Database: {paths.db}")
+    click.echo("Browse it:  nianbao serve" + (f" --data {data}" if data else ""))
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@_data_option
+@click.option("-r", "--registry", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Sources registry (YAML).")
+@click.option("-s", "--source", "sources", multiple=True, help="Only these source ids.")
+@click.option("--fast", is_flag=True, help="No politeness delay (local sites only).")
+def run(data, registry, sources, fast):
+    """Run the nightly flow once: crawl, parse, check, publish."""
+    paths = data_paths(data)
+    summary = _nightly(paths)(registry=registry, data=str(paths.data),
+                              sources=list(sources) or None, fast=fast)
+    _print_summary(summary)
+
+
+@main.command()
+@_data_option
+@click.option("-r", "--registry", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-s", "--source", "sources", multiple=True, help="Only these source ids.")
+@click.option("--fast", is_flag=True, help="No politeness delay (local sites only).")
+def crawl(data, registry, sources, fast):
+    """Crawl sources into the archive (no parsing)."""
+    from archive.db import open_db, upsert_sources
+    from crawler.registry import load_registry
+    from archive.db import new_run_id
+    from crawler.run import crawl_in_subprocess
+
+    paths = data_paths(data)
+    entries = [s for s in load_registry(registry) if not sources or s["id"] in sources]
+    upsert_sources(open_db(paths.db), entries, registry=registry)
+    stats = crawl_in_subprocess(registry, [s["id"] for s in entries], str(paths.data),
+                                new_run_id(), fast=fast)
+    click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@_data_option
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the full model as JSON.")
+def parse(data, files, as_json):
+    """Parse FILES and print them, or parse every pending document in the archive."""
+    if files:
+        from parsers import parse_file
+
+        out = [parse_file(f).to_dict() for f in files]
+        if as_json:
+            click.echo(json.dumps(out if len(out) > 1 else out[0], ensure_ascii=False, indent=1))
+        else:
+            for f, r in zip(files, out):
+                click.echo(f"{f}: {r['status']} {r['agency']} {r['year']} "
+                           f"format {r['format_version']}, {len(r['cells'])} cells"
+                           + (f", error: {r['error']}" if r["error"] else ""))
+        return
+    from flows.stages import parse_pending
+
+    def progress(i, n, url, status):
+        if i == n or i % 50 == 0:
+            click.echo(f"  {i}/{n} parsed", err=True)
+
+    click.echo(json.dumps(parse_pending(data_paths(data), progress=progress), ensure_ascii=False))
+
+
+@main.command()
+@_data_option
+def check(data):
+    """Run the consistency rules on reports not yet checked by the current rules."""
+    from flows.stages import check_pending
+
+    click.echo(json.dumps(check_pending(data_paths(data)), ensure_ascii=False))
+
+
+@main.command()
+@_data_option
+def summary(data):
+    """Print what the archive holds: documents, reports, flagged reports."""
+    from flows.stages import summarize
+
+    _print_summary(summarize(data_paths(data)))
+
+
+@main.command()
+@_data_option
+@click.option("--port", default=8001, show_default=True)
+def serve(data, port):
+    """Browse the archive in Datasette on 127.0.0.1."""
+    import subprocess
+
+    paths = data_paths(data)
+    if not paths.db.exists():
+        raise click.ClickException(f"no database at {paths.db}: run `nianbao demo` first")
+    cmd = [sys.executable, "-m", "datasette", "serve", str(paths.db), "--host", "127.0.0.1",
+           "--port", str(port)]
+    meta = Path(__file__).resolve().parent.parent / "archive" / "datasette" / "metadata.yaml"
+    if meta.exists():
+        cmd += ["--metadata", str(meta)]
+    click.echo(f"Datasette on http://127.0.0.1:{port}/  (Ctrl-C stops)")
+    raise SystemExit(subprocess.call(cmd))
+
+
+@main.command()
+@_data_option
+@click.option("-r", "--registry", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--cron", default=None, help="Cron expression (default 02:00 daily).")
+def schedule(data, registry, cron):
+    """Serve the nightly flow on a cron schedule (Asia/Shanghai). Needs `prefect server start`."""
+    paths = data_paths(data)
+    nightly = _nightly(paths)
+    from flows.nightly import NIGHTLY_CRON, nightly_schedule
+
+    nightly.serve(name="nianbao-nightly", schedules=[nightly_schedule(cron or NIGHTLY_CRON)],
+                  parameters={"registry": str(Path(registry).resolve()),
+                              "data": str(paths.data)})
+
+
+if __name__ == "__main__":
+    main()
