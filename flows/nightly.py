@@ -53,9 +53,10 @@ def check_reports(data: str) -> dict:
 
 
 @task
-def publish(data: str, run_id: str) -> dict:
-    """Summarise the run and publish the list of flagged reports as a Prefect artifact."""
+def publish(data: str, run_id: str, newly_flagged: list[dict]) -> dict:
+    """Summarise the run and publish it, with the reports newly flagged, as a Prefect artifact."""
     summary = stages.summarize(data_paths(data), run_id)
+    summary["newly_flagged"] = newly_flagged
     create_markdown_artifact(markdown=stages.format_summary(summary),
                              key="nianbao-run-summary", description="nianbao nightly run")
     return summary
@@ -88,7 +89,7 @@ def nightly(registry: str, data: str | None = None, sources: list[str] | None = 
             get_run_logger().error("crawl of %s failed: %s", s["id"], exc)
     parsed = parse_documents(data)
     checked = check_reports(data)
-    summary = publish(data, run_id)
+    summary = publish(data, run_id, checked["newly_flagged"])
     summary.update(crawl=crawl_stats, crawl_failed=failed, parse=parsed, check=checked)
     db["crawl_runs"].update(run_id, {
         "finished_at": now(), "status": "failed_sources" if failed else "ok",

@@ -89,6 +89,7 @@ def check_pending(paths: Paths) -> dict:
     version, then the corpus rules (years, duplicates) over all current parsed reports:
     a newly archived year can change the findings of the year before."""
     db = open_db(paths.db)
+    flagged_before = _flagged_ids(db)
     ids = [r["id"] for r in db.query(
         "select id from reports where is_current = 1 and "
         "(rules_version is null or rules_version != ?)", [RULES_VERSION])]
@@ -100,7 +101,47 @@ def check_pending(paths: Paths) -> dict:
         save_findings(db, rid, findings, RULES_VERSION, rules=CORPUS_RULES)
     by_flag = dict(db.execute("select flag_status, count(*) from reports where is_current = 1 "
                               "group by flag_status").fetchall())
-    return {"reports_checked": len(ids), "corpus_reports": len(parsed), "by_flag": by_flag}
+    newly = sorted(_flagged_ids(db) - flagged_before)
+    return {"reports_checked": len(ids), "corpus_reports": len(parsed), "by_flag": by_flag,
+            "newly_flagged": list_flags(db, report_ids=newly) if newly else []}
+
+
+def _flagged_ids(db) -> set[str]:
+    return {r["id"] for r in db.query(
+        "select id from reports where is_current = 1 and flag_status = 'flagged'")}
+
+
+def list_flags(db, *, rule: str | None = None, year: int | None = None,
+               region: str | None = None, warnings: bool = False,
+               report_ids: list[str] | None = None) -> list[dict]:
+    """Failing findings grouped per report: what ``nianbao flags`` and the artifact list.
+
+    ``region`` matches any part of the region name; ``warnings`` adds the soft rules.
+    """
+    where = ["r.is_current = 1", "f.status = 'fail'"]
+    params: list = []
+    if not warnings:
+        where.append("f.severity = 'error'")
+    if rule:
+        where.append("r.id in (select report_id from findings where rule = ? and status = 'fail')")
+        params.append(rule)
+    if year:
+        where.append("r.year = ?")
+        params.append(year)
+    if region:
+        where.append("r.region like ?")
+        params.append(f"%{region}%")
+    if report_ids is not None:
+        where.append(f"r.id in ({', '.join('?' * len(report_ids))})")
+        params.extend(report_ids)
+    return [dict(r) for r in db.query(f"""
+        select r.id as report_id, r.agency, r.region, r.year, r.url,
+          group_concat(f.rule || '[' || f.scope || ']' ||
+            case when f.expected is not null and f.actual is not null
+              then ' ' || f.actual || '≠' || f.expected else '' end, '; ') as failures
+        from reports r join findings f on f.report_id = r.id
+        where {' and '.join(where)}
+        group by r.id order by r.agency, r.year""", params)]
 
 
 def load_report(db, rid: str) -> Report:
@@ -147,12 +188,12 @@ def summarize(paths: Paths, run_id: str | None = None) -> dict:
         "reports_by_flag": dict(db.execute(
             "select flag_status, count(*) from reports where is_current = 1 "
             "group by flag_status order by flag_status").fetchall()),
-        "flagged": [dict(r) for r in db.query("""
-            select r.agency, r.year, r.url, group_concat(f.rule || '[' || f.scope || ']', ' ')
-              as failures
-            from reports r join findings f on f.report_id = r.id
-            where r.is_current = 1 and f.status = 'fail' and f.severity = 'error'
-            group by r.id order by r.agency, r.year""")],
+        "flagged": list_flags(db),
+        "warnings_by_rule": dict(db.execute("""
+            select f.rule, count(distinct f.report_id) from findings f
+            join reports r on r.id = f.report_id
+            where r.is_current = 1 and f.status = 'fail' and f.severity = 'warning'
+            group by f.rule order by f.rule""").fetchall()),
         "problems": [dict(r) for r in db.query("""
             select url, status, coalesce(error, '') as error from documents
             where status not in ('parsed', 'see_attachment') order by status, url""")],
@@ -176,6 +217,13 @@ def format_summary(s: dict) -> str:
         f"### flagged reports ({len(s['flagged'])})",
     ]
     lines += [f"- {f['agency']} {f['year']}: {f['failures']}  <{f['url']}>" for f in s["flagged"]]
+    if s.get("newly_flagged") is not None:
+        lines += ["", f"### newly flagged in this run ({len(s['newly_flagged'])})"]
+        lines += [f"- [{f['agency']} {f['year']}]({f['url']}): {f['failures']}"
+                  for f in s["newly_flagged"]]
+    if s.get("warnings_by_rule"):
+        lines += ["", "### reports with warnings (soft rules) by rule",
+                  "- " + ", ".join(f"{k}: {v}" for k, v in s["warnings_by_rule"].items())]
     lines += ["", f"### documents with problems ({len(s['problems'])})"]
     lines += [f"- [{p['status']}] {p['url']} {p['error']}".rstrip() for p in s["problems"]]
     return "\n".join(lines)

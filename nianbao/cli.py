@@ -159,6 +159,24 @@ def summary(data):
 
 @main.command()
 @_data_option
+@click.option("--rule", default=None, help="Only reports failing this rule (e.g. T3-BALANCE).")
+@click.option("--year", type=int, default=None, help="Only this report year.")
+@click.option("--region", default=None, help="Only regions containing this text (e.g. 清河).")
+@click.option("--warnings", is_flag=True, help="Include soft-rule warnings, not just errors.")
+def flags(data, rule, year, region, warnings):
+    """List flagged reports with the rules and cells that failed."""
+    from archive.db import open_db
+    from flows.stages import list_flags
+
+    rows = list_flags(open_db(data_paths(data).db), rule=rule, year=year, region=region,
+                      warnings=warnings or (rule is not None))
+    for r in rows:
+        click.echo(f"{r['agency']} {r['year']}  {r['url']}\n    {r['failures']}")
+    click.echo(f"{len(rows)} report(s)", err=True)
+
+
+@main.command()
+@_data_option
 @click.option("--port", default=8001, show_default=True)
 def serve(data, port):
     """Browse the archive in Datasette on 127.0.0.1."""

@@ -1,0 +1,28 @@
+"""Shared fixtures. Prefect is configured here, before any test imports it."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Prefect reads its settings at import: keep its state out of ~/.prefect and stop it calling
+# home, for every test module.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="nianbao-test-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.pop("PREFECT_API_URL", None)
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO.parent / "shared" / "samples"
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    """The real reports in ../shared/samples (absent in a user's fresh clone: skip)."""
+    if not (SAMPLES / "huaian-city-2024.pdf").is_file():
+        pytest.skip(f"real samples not found at {SAMPLES} (they ship with ../shared, not the repo)")
+    return SAMPLES
