@@ -12,7 +12,7 @@ Each function takes ``{report_id: Report}`` (current, parsed reports) and return
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from datasketch import MinHash, MinHashLSH
 
@@ -21,9 +21,15 @@ from nianbao.model import FAIL, NOT_ASSESSABLE, PASS, SEVERITY_WARNING, Finding,
 
 CORPUS_RULES = ("T3-CARRY", "T2-INFORCE", "DUPLICATE")
 
-DUPLICATE_THRESHOLD = 0.85  # Jaccard similarity of 5-character shingles
+DUPLICATE_THRESHOLD = 0.85  # Jaccard similarity of distinctive 5-character shingles
 SHINGLE = 5
 NUM_PERM = 128
+# A shingle found in more than this share of reports (and at least BOILERPLATE_MIN of them)
+# is boilerplate — the 30号 preamble, section headings, stock phrases every report uses —
+# and copying it is not 内容雷同. Only the rest is compared.
+BOILERPLATE_SHARE = 0.05
+BOILERPLATE_MIN = 5
+MIN_DISTINCTIVE = 50  # fewer distinctive shingles than this: too little own text to compare
 
 
 def _agency_key(name: str | None) -> str:
@@ -95,6 +101,16 @@ def _shingles(report: Report) -> set[str]:
     return {text[i:i + SHINGLE] for i in range(max(0, len(text) - SHINGLE + 1))}
 
 
+def _distinctive(shingles: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Drop boilerplate shingles (see BOILERPLATE_SHARE) from every report's set."""
+    df: Counter = Counter()
+    for s in shingles.values():
+        df.update(s)
+    limit = max(BOILERPLATE_MIN, BOILERPLATE_SHARE * len(shingles))
+    common = {s for s, n in df.items() if n > limit}
+    return {rid: s - common for rid, s in shingles.items()} if common else shingles
+
+
 def _numbers_key(report: Report) -> tuple | None:
     values = tuple(sorted((c.table, c.row, c.col, c.value) for c in report.cells))
     # Tables of zeros are common to every small agency: identical zeros prove nothing.
@@ -104,8 +120,8 @@ def _numbers_key(report: Report) -> tuple | None:
 def duplicate_findings(reports: dict[str, Report]) -> dict[str, list[Finding]]:
     """DUPLICATE for every report: fail when another report has near-identical text
     (another agency, or the same agency's previous year) or identical non-zero tables."""
-    shingles = {rid: _shingles(r) for rid, r in reports.items()}
-    ids = [rid for rid in reports if len(shingles[rid]) >= 50]
+    shingles = _distinctive({rid: _shingles(r) for rid, r in reports.items()})
+    ids = [rid for rid in reports if len(shingles[rid]) >= MIN_DISTINCTIVE]
     lsh = MinHashLSH(threshold=DUPLICATE_THRESHOLD * 0.9, num_perm=NUM_PERM)
     hashes = dict(zip(ids, MinHash.bulk(
         [[s.encode("utf-8") for s in shingles[rid]] for rid in ids], num_perm=NUM_PERM)))

@@ -84,10 +84,13 @@ class Report:
         return any(c.table == table and c.row == row for c in self.cells)
 
     def _index(self) -> dict[tuple[str, str, str], Cell]:
-        # Rebuilt when cells change length; parsers append, checks only read.
+        # Checks look cells up hundreds of times per report. The index is rebuilt whenever
+        # the list is replaced or grows/shrinks; values changed in place show through since
+        # it holds the Cell objects. (Renaming a cell's row in place is not seen: don't.)
+        key = (id(self.cells), len(self.cells))
         cache = self.__dict__.get("_cell_index")
-        if cache is None or cache[0] != len(self.cells):
-            cache = (len(self.cells), {(c.table, c.row, c.col): c for c in self.cells})
+        if cache is None or cache[0] != key:
+            cache = (key, {(c.table, c.row, c.col): c for c in self.cells})
             self.__dict__["_cell_index"] = cache
         return cache[1]
 

@@ -1,0 +1,221 @@
+"""Measure the consistency checks: recall on injected errors, false flags on clean reports.
+
+Builds a generated corpus (demo/corpus.py: agencies × years, consistent tables, prose),
+injects one error into about half the reports — each kind the checks must catch — and
+runs the checks exactly as the pipeline does (run_checks per report, run_corpus_checks
+over all). Prints, per rule, how many injected errors were found, and every failing
+finding that no injection explains (a false flag).
+
+    python bench/checks_eval.py [--agencies 40] [--seed 0]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from checks import run_checks, run_corpus_checks  # noqa: E402
+from checks.form_drift import deadline  # noqa: E402
+from demo.corpus import (DEFECTS, Agency, DefectNotApplicable, clean_copy,  # noqa: E402
+                         make_truth, set_value)
+from nianbao import form  # noqa: E402
+from nianbao.model import FAIL  # noqa: E402
+
+YEARS = (2022, 2023, 2024)
+CITIES = "清河 云溪 青石 白沙 临川 望海 松林 石门 东平 南岭 西山 北塘 安宁 长乐 永和".split()
+DEPTS = ["人民政府", "应急管理局", "发展和改革委员会", "财政局", "生态环境局", "住房和城乡建设局",
+         "交通运输局", "教育局", "民政局", "司法局"]
+SIZES = ("large", "medium", "small", "zero")
+
+
+def agencies(n: int, rng: random.Random) -> list[Agency]:
+    out = []
+    for i in range(n):
+        city, dept = CITIES[i % len(CITIES)], DEPTS[(i // len(CITIES)) % len(DEPTS)]
+        gov = dept == "人民政府"
+        out.append(Agency(f"{city}市{dept}", "市政府" if gov else "本局", f"示范省{city}市",
+                          "government" if gov else "department", rng.choice(SIZES)))
+    return out
+
+
+def build(n_agencies: int, seed: int):
+    """Clean corpus: {report id: (agency, Report)} with years chained per agency."""
+    rng = random.Random(seed)
+    corpus = {}
+    for a in agencies(n_agencies, rng):
+        prev = None
+        for y in YEARS:
+            t = make_truth(rng, a, y, f"{y + 1}-01-{rng.randint(5, 28):02d}", "html", prev=prev)
+            t.report.level = a.level
+            corpus[f"{a.name}-{y}"] = t
+            prev = t.clean
+    return corpus
+
+
+# --- injections: each returns the (rule, scope) findings it must cause, per report id -----
+
+def inject_hard(rid, corpus, rng):
+    t = corpus[rid]
+    defect = rng.choice(DEFECTS)
+    broken = clean_copy(t.report)
+    from demo.corpus import apply_defect
+    found = apply_defect(broken, defect, rng)
+    t.report.cells = broken.cells
+    return defect, {rid: {(f["rule"], f["scope"]) for f in found}}
+
+
+def inject_dropped_row(rid, corpus, rng):
+    r = corpus[rid].report
+    row = rng.choice([k.key for k in form.T3_ROWS if k.key.startswith(("withheld", "rejected"))])
+    r.cells = [c for c in r.cells if not (c.table == form.T3 and c.row == row)]
+    r.missing_rows = [f"t3.{row}"]
+    return "dropped_row", {rid: {("FORMAT-DRIFT", f"missing:t3.{row}")}}
+
+
+def inject_late(rid, corpus, rng):
+    r = corpus[rid].report
+    r.published = (deadline(r.year, r.level) + timedelta(days=rng.randint(1, 60))).isoformat()
+    return "late", {rid: {("LATE", "deadline")}}
+
+
+def inject_text_figure(rid, corpus, rng):
+    r = corpus[rid].report
+    new = int(r.value(form.T3, "new_requests", "total"))
+    phrase = f"共收到政府信息公开申请{new}件"
+    if phrase not in r.text:
+        return None
+    r.text = r.text.replace(phrase, f"共收到政府信息公开申请{new + rng.randint(1, 9)}件")
+    return "text_figure", {rid: {("TEXT-TABLE", "new_requests")}}
+
+
+def inject_copy(rid, corpus, rng):
+    """The report of another agency, same year, republished under this agency's name."""
+    r = corpus[rid].report
+    donors = [k for k, t in corpus.items() if t.report.year == r.year
+              and t.report.agency != r.agency and k not in INJECTED]
+    if not donors:
+        return None
+    other = rng.choice(donors)
+    src = corpus[other].report
+    r.cells = clean_copy(src).cells
+    r.text = src.text.replace(src.agency, r.agency)
+    INJECTED.add(other)
+    found = {("DUPLICATE", f"text:{other}")}
+    if any(c.value for c in src.cells):
+        found.add(("DUPLICATE", f"numbers:{other}"))
+    back = {("DUPLICATE", f"text:{rid}")} | (
+        {("DUPLICATE", f"numbers:{rid}")} if any(c.value for c in src.cells) else set())
+    expected = {rid: found, other: back}
+    # The copied tables and text no longer continue this agency's own series.
+    return "copied_report", expected
+
+
+def inject_carry(rid, corpus, rng):
+    r = corpus[rid].report
+    if r.year == YEARS[0]:
+        return None
+    k = rng.randint(1, 5)
+    col = "natural_person"
+    old = int(r.value(form.T3, "carried_over", "total"))
+    for row in ("carried_over", "carried_forward"):
+        for c in (col, "total"):
+            set_value(r, form.T3, row, c, r.value(form.T3, row, c) + k)
+    r.text = r.text.replace(f"上年结转{old}件", f"上年结转{old + k}件")
+    return "carry_over", {rid: {("T3-CARRY", col), ("T3-CARRY", "total")}}
+
+
+INJECTIONS = (inject_hard, inject_hard, inject_dropped_row, inject_late, inject_text_figure,
+              inject_copy, inject_carry)
+INJECTED: set[str] = set()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--agencies", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    rng = random.Random(args.seed + 1)
+    corpus = build(args.agencies, args.seed)
+    expected: dict[str, set] = defaultdict(set)
+    kinds: Counter = Counter()
+    for rid in list(corpus):
+        if rid in INJECTED or rng.random() < 0.5:
+            continue
+        inject = rng.choice(INJECTIONS)
+        try:
+            result = inject(rid, corpus, rng)
+        except DefectNotApplicable:
+            result = None
+        if not result:
+            continue
+        kind, exp = result
+        INJECTED.add(rid)
+        kinds[kind] += 1
+        for k, v in exp.items():
+            expected[k] |= v
+    # An injected change to year N's 结转下年度 (or 现行有效件数) breaks year N+1's carry-over:
+    # a true finding on a report that was not touched itself.
+    for rid, t in corpus.items():
+        a, y = rid.rsplit("-", 1)
+        nxt = f"{a}-{int(y) + 1}"
+        if nxt not in corpus:
+            continue
+        for col in (c.key for c in form.T3_COLUMNS):
+            if t.report.value(form.T3, "carried_forward", col) != \
+                    t.clean.value(form.T3, "carried_forward", col):
+                expected[nxt].add(("T3-CARRY", col))
+    # A copied report breaks the copier's own year-to-year series: those are true findings too.
+    for rid in [r for r in INJECTED if any(s[0] == "DUPLICATE" for s in expected[r])]:
+        expected[rid] |= {("T3-CARRY", "*"), ("T2-INFORCE", "*")}
+        a, y = rid.rsplit("-", 1)
+        nxt = f"{a}-{int(y) + 1}"
+        if nxt in corpus:
+            expected[nxt] |= {("T3-CARRY", "*"), ("T2-INFORCE", "*")}
+
+    started = time.perf_counter()
+    reports = {rid: t.report for rid, t in corpus.items()}
+    found: dict[str, set] = defaultdict(set)
+    for rid, r in reports.items():
+        found[rid] |= {(f.rule, f.scope) for f in run_checks(r) if f.status == FAIL}
+    for rid, fs in run_corpus_checks(reports).items():
+        found[rid] |= {(f.rule, f.scope) for f in fs if f.status == FAIL}
+    elapsed = time.perf_counter() - started
+
+    def explained(rid, finding):
+        exp = expected.get(rid, set())
+        return finding in exp or (finding[0], "*") in exp
+
+    per_rule = defaultdict(lambda: [0, 0])
+    for rid, exp in expected.items():
+        for f in exp:
+            if f[1] == "*":
+                continue
+            per_rule[f[0]][0] += 1
+            per_rule[f[0]][1] += f in found[rid]
+    false = sorted((rid, f) for rid, fs in found.items() for f in fs if not explained(rid, f))
+    clean_ids = [rid for rid in reports if rid not in expected]
+    false_on_clean = [x for x in false if x[0] in clean_ids]
+
+    print(f"corpus: {len(reports)} reports ({args.agencies} agencies × {len(YEARS)} years), "
+          f"{len(INJECTED)} with injected errors: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
+    print(f"checks ran in {elapsed:.2f} s ({len(reports) / elapsed:.0f} reports/s)\n")
+    print(f"{'rule':<14}{'injected':>9}{'found':>7}{'recall':>8}")
+    for rule, (n, hit) in sorted(per_rule.items()):
+        print(f"{rule:<14}{n:>9}{hit:>7}{hit / n:>8.0%}")
+    print(f"\nfalse flags on {len(clean_ids)} clean reports: {len(false_on_clean)}")
+    print(f"unexplained failing findings on injected reports: {len(false) - len(false_on_clean)}")
+    for rid, f in false[:30]:
+        print(f"  {rid}: {f}")
+    missed = sum(n - hit for n, hit in per_rule.values())
+    return 0 if not false and not missed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
