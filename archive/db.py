@@ -151,6 +151,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db[table].create_index(cols, if_not_exists=True)
     for name, sql in _views().items():
         db.create_view(name, sql, replace=True)
+    from archive.researcher import ensure_researcher_schema  # views, indexes, FTS
+    ensure_researcher_schema(db)
 
 
 # --- writers ----------------------------------------------------------------------

@@ -5,6 +5,7 @@
     nianbao crawl / parse / check  one stage at a time
     nianbao parse FILE --json    parse local files and print the canonical model
     nianbao serve                browse the archive in Datasette
+    nianbao export               write the main views as CSV / Parquet
     nianbao schedule             serve the nightly flow on a cron schedule (needs a Prefect server)
 """
 from __future__ import annotations
@@ -179,19 +180,41 @@ def flags(data, rule, year, region, warnings):
 @_data_option
 @click.option("--port", default=8001, show_default=True)
 def serve(data, port):
-    """Browse the archive in Datasette on 127.0.0.1."""
-    import subprocess
+    """Browse the archive in Datasette on 127.0.0.1: documented tables and views, facets,
+    Chinese full-text search, canned queries, report pages (/-/report/ID) and charts
+    (/-/dashboards/nianbao). docs/researchers.md describes them."""
+    import os
+
+    from archive.db import open_db
+    from archive.researcher import datasette_command
 
     paths = data_paths(data)
     if not paths.db.exists():
         raise click.ClickException(f"no database at {paths.db}: run `nianbao demo` first")
-    cmd = [sys.executable, "-m", "datasette", "serve", str(paths.db), "--host", "127.0.0.1",
-           "--port", str(port)]
-    meta = Path(__file__).resolve().parent.parent / "archive" / "datasette" / "metadata.yaml"
-    if meta.exists():
-        cmd += ["--metadata", str(meta)]
+    open_db(paths.db).close()  # bring views, indexes and the search index up to date
+    cmd = datasette_command(paths.db, port)
     click.echo(f"Datasette on http://127.0.0.1:{port}/  (Ctrl-C stops)")
-    raise SystemExit(subprocess.call(cmd))
+    sys.stdout.flush()
+    os.execv(cmd[0], cmd)  # Datasette replaces this process: stopping it stops Datasette
+
+
+@main.command()
+@_data_option
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default DATA/export).")
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["csv", "parquet"]),
+              help="csv and/or parquet (default both; parquet needs pyarrow).")
+def export(data, out, formats):
+    """Write the main views (reports, values, findings, completeness …) as CSV and Parquet."""
+    from archive.export import export_views
+
+    paths = data_paths(data)
+    if not paths.db.exists():
+        raise click.ClickException(f"no database at {paths.db}: run `nianbao demo` first")
+    written = export_views(paths.db, Path(out) if out else paths.data / "export",
+                           formats=formats or None)
+    for f, n in written:
+        click.echo(f"{f}\t{n} rows")
 
 
 @main.command()
