@@ -1,0 +1,45 @@
+"""Downloader middlewares other than the archive."""
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware as _ScrapyOffsite
+from scrapy.utils.httpobj import urlparse_cached
+
+
+def _is_ip_or_localhost(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _port(parts) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+class OffsiteMiddleware(_ScrapyOffsite):
+    """Scrapy's OffsiteMiddleware (allowed_domains), plus: on a bare IP address or
+    ``localhost`` the port must also be one of the start URLs' ports.
+
+    Several sites can share one IP (the demo sites on 127.0.0.1, or a county server at
+    ``http://122.137.242.24:8080``): a port is then part of the site's identity.
+    """
+
+    def should_follow(self, request, spider) -> bool:
+        if not super().should_follow(request, spider):
+            return False
+        parts = urlparse_cached(request)
+        host = parts.hostname or ""
+        if not _is_ip_or_localhost(host):
+            return True
+        allowed = {(urlsplit(u).hostname, _port(urlsplit(u)))
+                   for u in getattr(spider, "start_urls", [])}
+        hosts = {h for h, _ in allowed}
+        if host not in hosts:
+            return True  # an IP listed only in allowed_domains: no port constraint known
+        return (host, _port(parts)) in allowed

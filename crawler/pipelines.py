@@ -1,0 +1,77 @@
+"""Item pipeline: report pages and attachments → ``documents`` rows (idempotent upserts).
+
+A ``documents`` row is "what we looked for": one per report page or attachment URL, with
+the newest successfully fetched content hash. Statuses written here:
+
+- ``pending``      content fetched and its hash differs from ``parsed_sha256`` (parse it)
+- ``fetch_error``  HTTP >= 400 or no response at all; ``error`` says why. The hash of the
+                   last good version (if any) is kept, so an earlier parse stays linked.
+- otherwise the status the parse stage set is kept (the content has not changed).
+"""
+from __future__ import annotations
+
+from archive.db import doc_id, now
+from crawler.archiving import get_archive, spider_stats
+
+FETCH_ERROR = "fetch_error"
+PENDING = "pending"
+
+
+def is_failure(item) -> bool:
+    status = item.get("http_status")
+    return bool(item.get("error")) or status is None or status >= 400
+
+
+class DocumentPipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.archive = get_archive(crawler.settings)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        self.upsert(item)
+        stats = spider_stats(self.crawler.spider)
+        stats["documents"] += 1
+        stats["pages" if item.get("role") == "page" else "attachments"] += 1
+        if is_failure(item):
+            stats["errors"] += 1
+        return item
+
+    def upsert(self, item) -> dict:
+        db = self.archive.db
+        did = doc_id(item["url"])
+        rows = list(db.query("select * from documents where id = ?", [did]))
+        existing = rows[0] if rows else None
+        ts = now()
+        row = {
+            "id": did, "source_id": item.get("source_id"), "url": item["url"],
+            "role": item.get("role"), "linked_from": item.get("linked_from"),
+            "last_seen": ts, "capture_id": item.get("capture_id"),
+            "http_status": item.get("http_status"),
+        }
+        # Keep earlier metadata when this fetch could not provide it.
+        for key in ("title", "published"):
+            value = item.get(key)
+            if value or not existing:
+                row[key] = value
+        if existing is None:
+            row["first_seen"] = ts
+        if is_failure(item):
+            row["status"] = FETCH_ERROR
+            row["error"] = item.get("error") or f"HTTP {item.get('http_status')}"
+        else:
+            row["sha256"] = item.get("sha256")
+            row["content_type"] = item.get("content_type")
+            row["error"] = None
+            parsed = existing.get("parsed_sha256") if existing else None
+            old_status = existing.get("status") if existing else None
+            if row["sha256"] != parsed or old_status in (None, FETCH_ERROR, PENDING):
+                row["status"] = PENDING
+            else:
+                row["status"] = old_status
+        with db.conn:
+            db["documents"].upsert(row, pk="id")
+        return row

@@ -1,0 +1,187 @@
+"""The source registry: which agencies to crawl and with which CMS spider.
+
+A registry is a YAML file::
+
+    sources:
+      - id: qinghe-gov
+        agency: 清河市人民政府
+        region: 示范省清河市
+        level: government        # government | department
+        cms: trs                 # a key of crawler.spiders.SPIDERS
+        start_urls: ["http://127.0.0.1:8000/zwgk/zfxxgk/zfxxgknb/index.html"]
+        allowed_domains: ["127.0.0.1"]      # optional: defaults to the start URLs' hosts
+        hanweb: {columnid: 1234, unitid: 5678, webid: 3, perpage: 3}   # hanweb only, optional
+
+``load_registry`` validates it and raises ``RegistryError`` naming the file, the source
+(index and id) and the field that is wrong.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+REQUIRED_FIELDS = ("id", "agency", "region", "level", "cms", "start_urls")
+OPTIONAL_FIELDS = ("allowed_domains", "hanweb", "notes")
+LEVELS = ("government", "department")
+HANWEB_INT_FIELDS = ("columnid", "unitid", "webid", "perpage")
+HANWEB_FIELDS = HANWEB_INT_FIELDS + ("webname",)
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+DOMAIN_RE = re.compile(r"^[a-z0-9.-]+$")
+
+
+class RegistryError(ValueError):
+    """A registry file that cannot be used; the message says where and why."""
+
+    def __init__(self, path: str, message: str, index: int | None = None,
+                 source_id: str | None = None, field: str | None = None):
+        self.path, self.index, self.source_id, self.field = str(path), index, source_id, field
+        where = str(path)
+        if index is not None:
+            where += f": sources[{index}]"
+            if source_id:
+                where += f" (id={source_id!r})"
+        if field:
+            where += f": field {field!r}"
+        super().__init__(f"{where}: {message}")
+
+
+def known_cms() -> dict[str, type]:
+    """The CMS name → spider class mapping (one dict, in crawler.spiders)."""
+    from crawler.spiders import SPIDERS  # late import: spiders import this module
+    return SPIDERS
+
+
+def _host_allowed(host: str, domains: list[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def validate_source(raw: Any, index: int, path: str) -> dict:
+    """Check one registry entry and return it normalised (a new dict)."""
+    sid = raw.get("id") if isinstance(raw, dict) else None
+    sid = sid if isinstance(sid, str) else None
+
+    def fail(field: str | None, message: str) -> RegistryError:
+        return RegistryError(path, message, index=index, source_id=sid, field=field)
+
+    if not isinstance(raw, dict):
+        raise fail(None, f"each source must be a mapping, got {type(raw).__name__}")
+    for field in REQUIRED_FIELDS:
+        value = raw.get(field)
+        if value is None or value == "" or value == []:
+            raise fail(field, "required field is missing or empty")
+    unknown = sorted(set(raw) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    if unknown:
+        raise fail(unknown[0], f"unknown field (known: "
+                               f"{', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)})")
+    for field in ("id", "agency", "region", "level", "cms"):
+        if not isinstance(raw[field], str):
+            raise fail(field, f"must be a string, got {type(raw[field]).__name__}")
+    if not ID_RE.match(raw["id"]):
+        raise fail("id", "must be lowercase letters, digits, '-', '_' or '.'")
+    if raw["level"] not in LEVELS:
+        raise fail("level", f"unknown level {raw['level']!r} (known: {', '.join(LEVELS)})")
+    cms = known_cms()
+    if raw["cms"] not in cms:
+        raise fail("cms", f"unknown CMS {raw['cms']!r} (known: {', '.join(sorted(cms))})")
+
+    urls = raw["start_urls"]
+    if isinstance(urls, str):
+        urls = [urls]
+    if not isinstance(urls, list):
+        raise fail("start_urls", "must be a list of URLs")
+    for url in urls:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise fail("start_urls", f"not an http(s) URL: {url!r}")
+
+    domains = raw.get("allowed_domains")
+    if domains is None:
+        domains = sorted({urlsplit(u).hostname for u in urls})
+    if isinstance(domains, str):
+        domains = [domains]
+    if not isinstance(domains, list) or not domains:
+        raise fail("allowed_domains", "must be a non-empty list of host names")
+    domains = [d.strip().lower() if isinstance(d, str) else d for d in domains]
+    for d in domains:
+        if not isinstance(d, str) or not DOMAIN_RE.match(d):
+            raise fail("allowed_domains",
+                       f"not a bare host name (no scheme, port or path): {d!r}")
+    for url in urls:
+        host = urlsplit(url).hostname
+        if not _host_allowed(host, domains):
+            raise fail("start_urls", f"host {host!r} of {url!r} is not in allowed_domains")
+
+    source = {k: raw[k] for k in REQUIRED_FIELDS}
+    source["start_urls"] = list(urls)
+    source["allowed_domains"] = list(domains)
+    if "notes" in raw:
+        source["notes"] = raw["notes"]
+    if "hanweb" in raw and raw["hanweb"] is not None:
+        hw = raw["hanweb"]
+        if raw["cms"] != "hanweb":
+            raise fail("hanweb", "only allowed for cms 'hanweb'")
+        if not isinstance(hw, dict):
+            raise fail("hanweb", "must be a mapping")
+        for key in hw:
+            if key not in HANWEB_FIELDS:
+                raise fail(f"hanweb.{key}", f"unknown key (known: {', '.join(HANWEB_FIELDS)})")
+        clean = {}
+        for key in HANWEB_INT_FIELDS:
+            if key in hw:
+                try:
+                    clean[key] = int(hw[key])
+                except (TypeError, ValueError):
+                    raise fail(f"hanweb.{key}", f"must be an integer, got {hw[key]!r}") from None
+                if clean[key] < 0 or (key == "perpage" and clean[key] == 0):
+                    raise fail(f"hanweb.{key}", f"must be positive, got {hw[key]!r}")
+        if "webname" in hw:
+            clean["webname"] = str(hw["webname"])
+        source["hanweb"] = clean
+    return source
+
+
+def parse_registry(data: Any, path: str = "<registry>") -> list[dict]:
+    """Validate already-loaded registry data (the YAML document)."""
+    if not isinstance(data, dict) or "sources" not in data:
+        raise RegistryError(path, "top level must be a mapping with a 'sources' list")
+    raw_sources = data["sources"]
+    if not isinstance(raw_sources, list):
+        raise RegistryError(path, "'sources' must be a list", field="sources")
+    sources, seen = [], {}
+    for i, raw in enumerate(raw_sources):
+        source = validate_source(raw, i, path)
+        if source["id"] in seen:
+            raise RegistryError(path, f"duplicate id (first used by sources[{seen[source['id']]}])",
+                                index=i, source_id=source["id"], field="id")
+        seen[source["id"]] = i
+        sources.append(source)
+    return sources
+
+
+def load_registry(path: str | os.PathLike) -> list[dict]:
+    """Read and validate a registry YAML file; returns the list of sources."""
+    path = str(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise RegistryError(path, "file not found") from None
+    except yaml.YAMLError as e:
+        raise RegistryError(path, f"invalid YAML: {e}") from None
+    return parse_registry(data, path)
+
+
+def select_sources(sources: list[dict], ids: list[str] | None, path: str = "<registry>") -> list[dict]:
+    """The sources with the given ids (all when ``ids`` is empty), in the order asked."""
+    if not ids:
+        return list(sources)
+    by_id = {s["id"]: s for s in sources}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise RegistryError(path, f"unknown source id(s): {', '.join(missing)} "
+                                  f"(known: {', '.join(by_id)})")
+    return [by_id[i] for i in dict.fromkeys(ids)]

@@ -1,0 +1,192 @@
+"""Run one crawl (one CrawlerProcess) for some registry sources — meant for a subprocess.
+
+    python -m crawler.run --registry FILE --source ID [--source ID …] --data DIR --run-id RUN [--fast]
+
+Writes to ``DIR/nianbao.db`` and ``DIR/blobs/``, logs to stderr and prints, as its last
+stdout line, ``{"sources": {ID: {"pages": n, "documents": n, "attachments": n,
+"errors": n, "bytes": n, …}}}``. Twisted's reactor cannot restart, so every crawl needs a
+fresh process: ``crawl_in_subprocess`` runs this module with ``sys.executable``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+from urllib.parse import urlsplit
+
+STAT_KEYS = ("pages", "documents", "attachments", "errors", "bytes",
+             "lists", "captures", "failed_fetches", "skipped_items", "spider_errors")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class CrawlError(RuntimeError):
+    """A crawl subprocess failed; the message carries the tail of its stderr."""
+
+
+def crawl_settings(data_dir: str | os.PathLike, run_id: str, fast: bool = False,
+                   registry: str | None = None):
+    from scrapy.settings import Settings
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("NIANBAO_DATA", str(Path(data_dir).resolve()), priority="cmdline")
+    settings.set("NIANBAO_RUN_ID", run_id, priority="cmdline")
+    settings.set("NIANBAO_REGISTRY", registry or "", priority="cmdline")
+    if fast:
+        settings.set("NIANBAO_FAST", True, priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    return settings
+
+
+def source_settings(settings, source: dict):
+    """Per-source copy: loopback-only sources (the demo) start nearly unthrottled."""
+    s = settings.copy()
+    hosts = {urlsplit(u).hostname for u in source["start_urls"]}
+    if not s.getbool("NIANBAO_FAST") and hosts <= set(LOOPBACK):
+        s.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+        s.set("AUTOTHROTTLE_START_DELAY", s.getfloat("NIANBAO_LOCAL_START_DELAY"),
+              priority="cmdline")
+    return s
+
+
+def _claim_run(db, run_id: str, source_ids: list[str]) -> bool:
+    """Create the crawl_runs row unless one exists; True if this crawl owns it.
+
+    The nightly flow creates and finishes its own run row (several crawl subprocesses plus
+    parse and check share one run id): then this module leaves it alone. A standalone crawl
+    (``nianbao crawl``, this module by hand) records itself.
+    """
+    from archive.db import now
+    with db.conn:
+        cur = db.execute(
+            "insert or ignore into crawl_runs (id, started_at, status, sources) values (?, ?, ?, ?)",
+            [run_id, now(), "running", json.dumps(source_ids, ensure_ascii=False)])
+        return cur.rowcount == 1
+
+
+def _finish_run(db, run_id: str, stats: dict, failed: bool) -> None:
+    from archive.db import now
+    with db.conn:
+        db["crawl_runs"].update(run_id, {
+            "finished_at": now(), "status": "failed_sources" if failed else "ok",
+            "stats": json.dumps({"crawl": stats}, ensure_ascii=False)})
+
+
+def run(registry: str, source_ids: Sequence[str], data_dir: str | os.PathLike, run_id: str,
+        fast: bool = False) -> dict:
+    """Crawl the given sources in this process (once per process!) and return the stats."""
+    from scrapy.crawler import Crawler, CrawlerProcess
+
+    from archive.db import upsert_sources
+    from crawler.archiving import get_archive
+    from crawler.registry import load_registry, select_sources
+    from crawler.spiders import SPIDERS
+
+    sources = select_sources(load_registry(registry), list(source_ids), registry)
+    settings = crawl_settings(data_dir, run_id, fast=fast, registry=str(registry))
+    archive = get_archive(settings)
+    upsert_sources(archive.db, sources, registry=str(registry))
+    ids = [s["id"] for s in sources]
+    owns_run = _claim_run(archive.db, run_id, ids)
+
+    process = CrawlerProcess(settings)
+    crawlers: list[tuple[dict, Crawler]] = []
+    for i, source in enumerate(sources):
+        # The first crawler installs the reactor (what CrawlerProcess.crawl(cls) would do).
+        crawler = Crawler(SPIDERS[source["cms"]], source_settings(settings, source),
+                          init_reactor=(i == 0))
+        crawlers.append((source, crawler))
+        process.crawl(crawler, source=source)
+    process.start()
+
+    result: dict[str, Any] = {}
+    failed = False
+    for source, crawler in crawlers:
+        spider = crawler.spider  # a plain attribute (None until the crawl created it)
+        counts = dict(getattr(spider, "nb_stats", {}) or {})
+        entry = {k: int(counts.get(k, 0)) for k in STAT_KEYS}
+        # Set by ReportSpider.closed(); absent when the crawl never opened or crashed.
+        reason = getattr(spider, "close_reason", None) or "did not run"
+        failed = failed or reason != "finished"
+        # Scrapy's own count of responses, to check the archive against (captures >= it).
+        scrapy_stats = crawler._stats  # None if the crawler never got that far
+        entry["responses"] = int(scrapy_stats.get_value("downloader/response_count", 0)
+                                 if scrapy_stats else 0)
+        entry["finish_reason"] = reason
+        result[source["id"]] = entry
+    if owns_run:
+        _finish_run(archive.db, run_id, result, failed)
+    return {"sources": result}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--registry", required=True, help="registry YAML file")
+    parser.add_argument("--source", action="append", required=True, dest="sources",
+                        metavar="ID", help="source id (repeat for several)")
+    parser.add_argument("--data", required=True, help="data folder (nianbao.db, blobs/)")
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--fast", action="store_true",
+                        help="no throttling delays (for the local demo sites only)")
+    args = parser.parse_args(argv)
+    from crawler.registry import RegistryError
+    try:
+        stats = run(args.registry, args.sources, args.data, args.run_id, fast=args.fast)
+    except RegistryError as e:
+        print(f"registry error: {e}", file=sys.stderr)
+        return 2
+    sys.stderr.flush()
+    print(json.dumps(stats, ensure_ascii=False), flush=True)
+    return 1 if any(s["finish_reason"] != "finished" for s in stats["sources"].values()) else 0
+
+
+def crawl_in_subprocess(registry: str | os.PathLike, source_ids: Sequence[str],
+                        data_dir: str | os.PathLike, run_id: str, fast: bool = False,
+                        timeout: float = 3600) -> dict:
+    """Run ``python -m crawler.run`` in a fresh interpreter; return its stats dict.
+
+    Raises ``CrawlError`` (with the stderr tail) on a non-zero exit, a timeout or output
+    that does not end with the stats JSON.
+    """
+    if isinstance(source_ids, str):
+        source_ids = [source_ids]
+    cmd = [sys.executable, "-m", "crawler.run", "--registry", str(registry),
+           "--data", str(data_dir), "--run-id", run_id]
+    for sid in source_ids:
+        cmd += ["--source", sid]
+    if fast:
+        cmd.append("--fast")
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8",
+                              errors="replace", timeout=timeout, env=env)
+    except subprocess.TimeoutExpired as e:
+        err = e.stderr.decode("utf-8", "replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+        raise CrawlError(f"crawl of {', '.join(source_ids)} timed out after {timeout}s; "
+                         f"stderr tail:\n{_tail(err)}") from None
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    stats = None
+    if lines:
+        try:
+            stats = json.loads(lines[-1])
+        except json.JSONDecodeError:
+            stats = None
+    if proc.returncode != 0 or not isinstance(stats, dict) or "sources" not in stats:
+        raise CrawlError(f"crawl of {', '.join(source_ids)} failed (exit {proc.returncode}); "
+                         f"stderr tail:\n{_tail(proc.stderr)}")
+    return stats
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join((text or "").splitlines()[-lines:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
