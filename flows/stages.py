@@ -138,7 +138,8 @@ def list_flags(db, *, rule: str | None = None, year: int | None = None,
         select r.id as report_id, r.agency, r.region, r.year, r.url,
           group_concat(f.rule || '[' || f.scope || ']' ||
             case when f.expected is not null and f.actual is not null
-              then ' ' || f.actual || '≠' || f.expected else '' end, '; ') as failures
+              then ' ' || printf('%g', f.actual) || '≠' || printf('%g', f.expected)
+              else '' end, '; ') as failures
         from reports r join findings f on f.report_id = r.id
         where {' and '.join(where)}
         group by r.id order by r.agency, r.year""", params)]
