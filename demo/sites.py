@@ -1,0 +1,583 @@
+"""Build the demo municipal sites on disk: ``root/sites/<site_id>/…`` and ``root/truth.json``.
+
+Two CMS families, laid out the way the crawler expects (see the module docs of
+:func:`build_demo` and docs in the project brief):
+
+- TRS (``cms: trs``): static list pages ``/zwgk/zfxxgk/zfxxgknb/index.html``, ``index_1.html``…
+  with ``createPageHTML(N, CUR, "index", "html")``; detail pages
+  ``/zwgk/zfxxgk/zfxxgknb/YYYYMM/tYYYYMMDD_ID.html``; attachments ``./P0….pdf|docx``.
+- Hanweb (``cms: hanweb``): column page ``/col/col{COLUMNID}/index.html`` with a
+  ``<datastore>`` of the first ``perpage`` records, the rest through the POST endpoint
+  ``/module/web/jpage/dataproxy.jsp`` (served by demo.server from ``_site.json``); detail
+  pages ``/art/YYYY/M/D/art_{COLUMNID}_{ARTID}.html``; attachments ``/picture/0/{hash}.pdf``.
+
+Files whose name starts with ``_`` (``_site.json``) are server configuration, never served.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from html import escape
+from pathlib import Path
+
+from demo import corpus
+from demo.corpus import Agency, TruthReport
+from demo.render_html import PLAIN, WORD, article_html
+
+HTML, PDF, DOCX = "html", "pdf", "docx"
+FORMATS = (HTML, PDF, DOCX)
+TRS, HANWEB = "trs", "hanweb"
+TRS_FOLDER = "/zwgk/zfxxgk/zfxxgknb/"
+COLUMN_NAME = "政府信息公开年报"
+PER_PAGE = 3                       # list items per page: small, so paging is exercised
+FETCH_ERROR, NO_TABLES, ERROR = "fetch_error", "no_tables", "error"   # documents.status
+CST = timezone(timedelta(hours=8))
+
+# The default demo: (site id, agency, short name, region, level, size, cms, encoding).
+DEFAULT_SITES = (
+    ("qinghe-gov", "清河市人民政府", "市政府", "示范省清河市", "government", "large", TRS, "utf-8"),
+    ("qinghe-yjj", "清河市应急管理局", "市应急管理局", "示范省清河市", "department", "zero", TRS, "gbk"),
+    ("yunxi-gov", "云溪县人民政府", "县政府", "示范省云溪县", "government", "medium", HANWEB, "utf-8"),
+    ("yunxi-fgj", "云溪县发展和改革局", "县发展和改革局", "示范省云溪县", "department", "small", HANWEB,
+     "utf-8"),
+)
+# Deliberate inconsistencies of the default demo: (site index, year index) -> defect.
+DEFAULT_DEFECTS = {
+    (0, 0): corpus.DEFECT_NEGATIVE,
+    (0, 2): corpus.DEFECT_BALANCE,     # the last year, so no later 上年结转 continues from it
+    (1, 1): corpus.DEFECT_T4_SUM,
+    (2, 1): corpus.DEFECT_RESULTS,
+    (3, 0): corpus.DEFECT_ROWSUM,
+}
+# Invented place names for larger corpora (first char x second char, with pinyin).
+_FIRST = dict(zip("青鹤枫玉金望星朗桐檀棠苇岚榕槐霁澄杉蓼荻柘菱芸砚",
+                  "qing he feng yu jin wang xing lang tong tan tang wei lan rong huai ji cheng shan "
+                  "liao di zhe ling yun yan".split()))
+_SECOND = dict(zip("汀渡湾澜渚屿浦泽桥岭塘湖",
+                   "ting du wan lan zhu yu pu ze qiao ling tang hu".split()))
+_DEPARTMENTS = (
+    ("应急管理局", "yjj"), ("发展和改革局", "fgj"), ("教育局", "jyj"), ("财政局", "czj"),
+    ("生态环境局", "sthjj"), ("自然资源和规划局", "zrzyj"), ("住房和城乡建设局", "zjj"),
+    ("交通运输局", "jtj"), ("卫生健康委员会", "wjw"), ("市场监督管理局", "scjgj"),
+    ("人力资源和社会保障局", "rsj"), ("民政局", "mzj"), ("司法局", "sfj"), ("农业农村局", "nyncj"),
+)
+_NEWS = ("关于开展政务公开业务培训的通知", "关于印发{year}年政务公开工作要点的通知",
+         "关于公布政府信息公开指南的公告")
+
+
+@dataclass
+class Site:
+    """One demo site: an agency, its CMS family and where its reports column lives."""
+
+    id: str
+    agency: Agency
+    cms: str
+    encoding: str
+    hanweb: dict | None = None      # columnid, unitid, webid, perpage, webname
+    site_code: str = ""             # 网站标识码
+
+    @property
+    def start_path(self) -> str:
+        if self.cms == TRS:
+            return TRS_FOLDER + "index.html"
+        return f"/col/col{self.hanweb['columnid']}/index.html"
+
+    @property
+    def prefix(self) -> str:
+        return TRS_FOLDER if self.cms == TRS else f"/col/col{self.hanweb['columnid']}/"
+
+    def source(self) -> dict:
+        """The truth.json entry (demo.server turns it into a sources.yaml entry)."""
+        d = {"id": self.id, "agency": self.agency.name, "region": self.agency.region,
+             "level": self.agency.level, "cms": self.cms, "encoding": self.encoding,
+             "site_path_prefix": self.prefix, "start_path": self.start_path}
+        if self.hanweb:
+            d["hanweb"] = dict(self.hanweb)
+        return d
+
+
+@dataclass
+class Item:
+    """One entry of a site's list: a report, a bad document or an unrelated notice."""
+
+    title: str
+    published: datetime
+    page_path: str = ""
+    url_date: date | None = None
+    kind: str = "report"             # report | news | bad
+    body: str = ""                   # article HTML (inside the CMS's content container)
+    write_page: bool = True
+
+
+@dataclass
+class Manifest:
+    """What :func:`build_demo` wrote; the same content as ``root/truth.json``."""
+
+    root: Path
+    seed: int
+    sources: list[dict]
+    reports: list[dict]
+    bad_documents: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"seed": self.seed, "sources": self.sources, "reports": self.reports,
+                "bad_documents": self.bad_documents}
+
+    @classmethod
+    def load(cls, root: str | os.PathLike) -> "Manifest":
+        d = json.loads((Path(root) / "truth.json").read_text("utf-8"))
+        return cls(Path(root), d["seed"], d["sources"], d["reports"], d.get("bad_documents", []))
+
+
+# --- agencies and sites ---------------------------------------------------------------
+
+def _sites(n_agencies: int, rng: random.Random) -> list[Site]:
+    specs = list(DEFAULT_SITES[:n_agencies])
+    cities = [(a + b, pa + pb) for a, pa in _FIRST.items() for b, pb in _SECOND.items()]
+    rng.shuffle(cities)
+    i = 0
+    while len(specs) < n_agencies:
+        name, pinyin = cities[i % len(cities)]
+        if i >= len(cities):
+            pinyin += str(i // len(cities) + 1)
+            name += "新区" if i // len(cities) == 1 else f"{i // len(cities)}区"
+        kind = "市" if i % 2 == 0 else "县"
+        cms = TRS if i % 2 == 0 else HANWEB
+        region = f"示范省{name}{kind}"
+        specs.append((f"{pinyin}-gov", f"{name}{kind}人民政府", f"{kind}政府", region, "government",
+                      rng.choice(("large", "medium")), cms, "utf-8"))
+        for dept, abbr in rng.sample(_DEPARTMENTS, 4):
+            if dept == "发展和改革局" and kind == "市":
+                dept, abbr = "发展和改革委员会", "fgw"
+            gbk = cms == TRS and rng.random() < 0.3
+            specs.append((f"{pinyin}-{abbr}", f"{name}{kind}{dept}", f"{kind}{dept}", region,
+                          "department", rng.choices(("medium", "small", "zero"), (3, 5, 2))[0],
+                          cms, "gbk" if gbk else "utf-8"))
+        i += 1
+    sites = []
+    for sid, name, short, region, level, size, cms, enc in specs[:n_agencies]:
+        hanweb = None
+        if cms == HANWEB:
+            hanweb = {"columnid": rng.randint(1000, 99999), "unitid": rng.randint(1000, 999999),
+                      "webid": rng.randint(1, 300), "perpage": PER_PAGE, "webname": name}
+        sites.append(Site(sid, Agency(name, short, region, level, size), cms, enc, hanweb,
+                          site_code=str(rng.randint(10**9, 10**10 - 1))))
+    return sites
+
+
+def _publication(rng: random.Random, agency: Agency, year: int) -> datetime:
+    """Departments publish in January, governments by the end of March (条例 Art. 49)."""
+    if agency.level == "department":
+        day = date(year + 1, 1, 1) + timedelta(days=rng.randint(4, 30))
+    else:
+        day = date(year + 1, 1, 1) + timedelta(days=rng.randint(14, 89))
+    return datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.choice((0, 15, 30, 45)),
+                    tzinfo=CST)
+
+
+# --- paths ----------------------------------------------------------------------------
+
+def _detail_path(site: Site, item_date: date, ident: int) -> str:
+    if site.cms == TRS:
+        return f"{TRS_FOLDER}{item_date:%Y%m}/t{item_date:%Y%m%d}_{ident}.html"
+    return (f"/art/{item_date.year}/{item_date.month}/{item_date.day}/"
+            f"art_{site.hanweb['columnid']}_{ident}.html")
+
+
+def _attachment_path(site: Site, page_path: str, item_date: date, rng: random.Random,
+                     ext: str) -> str:
+    if site.cms == TRS:
+        folder = page_path.rsplit("/", 1)[0]
+        return f"{folder}/P0{item_date:%Y%m%d}{rng.randint(10**11, 10**12 - 1)}.{ext}"
+    token = hashlib.sha1(f"{page_path}{rng.random()}".encode()).hexdigest()[:24]
+    return f"/picture/0/{token}.{ext}"
+
+
+def _link(site: Site, page_path: str, target: str) -> str:
+    """The href as the CMS writes it: TRS relative to the page's folder, Hanweb absolute."""
+    if site.cms == TRS and target.rsplit("/", 1)[0] == page_path.rsplit("/", 1)[0]:
+        return "./" + target.rsplit("/", 1)[1]
+    return target
+
+
+# --- page templates -------------------------------------------------------------------
+
+def _head(site: Site, title: str, metas: dict[str, str]) -> str:
+    charset = ('<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+               if site.encoding == "gbk" else '<meta charset="utf-8">')
+    meta = "".join(f'<meta name="{k}" content="{escape(v)}">\n' for k, v in metas.items())
+    return (f"<!DOCTYPE html>\n<html>\n<head>\n{charset}\n<title>{escape(title)}</title>\n"
+            f'<meta name="SiteName" content="{escape(site.agency.name)}">\n'
+            f'<meta name="SiteIDCode" content="{site.site_code}">\n{meta}'
+            '<link rel="stylesheet" href="/css/style.css">\n</head>\n')
+
+
+def _chrome_top(site: Site) -> str:
+    return (f'<body>\n<div class="header"><div class="logo">{escape(site.agency.name)}</div>\n'
+            f'<ul class="nav"><li><a href="/index.html">首页</a></li>'
+            f'<li><a href="{site.start_path}">{COLUMN_NAME}</a></li>'
+            '<li><a href="/search/index.html">站内搜索</a></li></ul></div>\n')
+
+
+def _chrome_bottom(site: Site) -> str:
+    return (f'<div class="footer"><p><a href="/index.html">网站首页</a> | '
+            f'<a href="{site.start_path}">{COLUMN_NAME}</a></p>'
+            f'<p>主办：{escape(site.agency.name)}办公室　网站标识码：{site.site_code}</p></div>\n'
+            "</body>\n</html>\n")
+
+
+def _position(site: Site) -> str:
+    return (f'<div class="position">当前位置：<a href="/index.html">首页</a> &gt; 政务公开 &gt; '
+            f'<a href="{site.start_path}">{COLUMN_NAME}</a></div>\n')
+
+
+def _li(site: Site, item: Item) -> str:
+    href = item.page_path
+    if site.cms == TRS:
+        href = "./" + item.page_path[len(TRS_FOLDER):]
+    shown = item.title if len(item.title) <= 24 else item.title[:23] + "…"
+    attrs = ' target="_blank"' if site.cms == TRS else ""
+    return (f'<li><a href="{escape(href)}" title="{escape(item.title)}"{attrs}>{escape(shown)}</a>'
+            f"<span>{item.published:%Y-%m-%d}</span></li>")
+
+
+def _detail_page(site: Site, item: Item) -> str:
+    pub = f"{item.published:%Y-%m-%d %H:%M}"
+    metas = {"ArticleTitle": item.title, "PubDate": pub, "ColumnName": COLUMN_NAME,
+             "ContentSource": site.agency.name}
+    out = [_head(site, f"{item.title}_{site.agency.name}", metas), _chrome_top(site),
+           _position(site)]
+    if site.cms == TRS:
+        out.append(f'<div class="article">\n<h1 class="article_title">{escape(item.title)}</h1>\n'
+                   f'<div class="article_info"><span>发布时间：{pub}</span>'
+                   f"<span>来源：{escape(site.agency.name)}</span></div>\n"
+                   f'<div class="article_content"><div class="TRS_Editor">\n{item.body}\n'
+                   "</div></div>\n</div>\n")
+    else:
+        serial = int(hashlib.sha1(item.page_path.encode()).hexdigest()[:8], 16) % 100000
+        index_no = f"{site.site_code[:6]}/{item.published:%Y}-{serial:05d}"
+        out.append('<table class="xxgk_table">'
+                   f"<tr><th>索引号</th><td>{index_no}</td><th>分类</th><td>{COLUMN_NAME}</td></tr>"
+                   f"<tr><th>发布机构</th><td>{escape(site.agency.name)}</td>"
+                   f"<th>发文日期</th><td>{item.published:%Y-%m-%d}</td></tr>"
+                   f"<tr><th>文号</th><td></td><th>有效性</th><td>有效</td></tr></table>\n"
+                   f'<div class="title">{escape(item.title)}</div>\n'
+                   f'<div id="zoom">\n{item.body}\n</div>\n')
+    out.append(_chrome_bottom(site))
+    return "".join(out)
+
+
+def _trs_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
+    pages = {}
+    n = max(1, -(-len(items) // PER_PAGE))
+    for cur in range(n):
+        name = "index.html" if cur == 0 else f"index_{cur}.html"
+        chunk = items[cur * PER_PAGE:(cur + 1) * PER_PAGE]
+        lis = "\n".join(_li(site, it) for it in chunk)
+        pages[TRS_FOLDER + name] = (
+            _head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
+            + _chrome_top(site) + _position(site)
+            + f'<div class="list_box">\n<ul class="list">\n{lis}\n</ul>\n'
+            f'<div class="page"><script>var countPage = {n};var currentPage = {cur};'
+            f'createPageHTML({n}, {cur}, "index", "html");</script></div>\n</div>\n'
+            + _chrome_bottom(site))
+    return pages
+
+
+def hanweb_record(li: str) -> str:
+    """A Hanweb ``<record>`` wrapping one list item."""
+    return f"<record><![CDATA[{li}]]></record>"
+
+
+def _hanweb_column_page(site: Site, items: list[Item]) -> str:
+    hw = site.hanweb
+    col = hw["columnid"]
+    records = "\n".join(hanweb_record(_li(site, it)) for it in items[:hw["perpage"]])
+    proxy = (f"/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid={hw['webid']}&path=/"
+             f"&columnid={col}&unitid={hw['unitid']}&webname={hw['webname']}&permissiontype=0")
+    return (_head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
+            + _chrome_top(site) + _position(site)
+            + f'<div class="list_box">\n<div id="{col}"><script type="text/xml"><datastore>'
+            f'<nextgroup><![CDATA[<a href="{proxy}"></a>]]></nextgroup><recordset>\n'
+            f"{records}\n</recordset></datastore></script></div>\n"
+            f"<script>var columnid = '{col}'; var unitid = '{hw['unitid']}'; "
+            f"var webid = '{hw['webid']}'; var perpage = {hw['perpage']}; "
+            f"var totalRecord = {len(items)};</script>\n</div>\n"
+            + _chrome_bottom(site))
+
+
+def _home_page(site: Site) -> str:
+    return (_head(site, site.agency.name, {}) + _chrome_top(site)
+            + f'<div class="main"><h2>政务公开</h2><ul><li><a href="{site.start_path}">'
+            f"{COLUMN_NAME}</a></li></ul></div>\n" + _chrome_bottom(site))
+
+
+# --- documents ------------------------------------------------------------------------
+
+def _render(job: tuple[str, TruthReport]) -> bytes:
+    """Worker: one PDF or DOCX (module-level so a process pool can run it)."""
+    fmt, truth = job
+    if fmt == PDF:
+        from demo.render_pdf import render_pdf
+        return render_pdf(truth)
+    from demo.render_docx import render_docx
+    return render_docx(truth)
+
+
+def _render_all(jobs: list[tuple[str, TruthReport]], workers: int) -> list[bytes]:
+    """Render PDF/DOCX jobs, in worker processes when there are many (PDFs are the slow part)."""
+    if workers <= 1 or len(jobs) < 40:
+        return [_render(j) for j in jobs]
+    # fork is cheap and needs no importable __main__, but forking a threaded process can
+    # deadlock: fork only when this is the only thread, else spawn.
+    method = "fork" if threading.active_count() == 1 and "fork" in \
+        multiprocessing.get_all_start_methods() else "spawn"
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+            return list(pool.map(_render, jobs, chunksize=8))
+    except BrokenProcessPool:
+        # spawn cannot start workers when __main__ is not importable (stdin, some embedders).
+        print("demo.sites: worker processes failed; rendering in this process", file=sys.stderr)
+        return [_render(j) for j in jobs]
+
+
+def _attachment_body(truth: TruthReport, link: str, ext: str) -> str:
+    rep = truth.report
+    return (f"<p>根据《中华人民共和国政府信息公开条例》规定，现将{escape(rep.title)}予以公布。</p>\n"
+            f'<p>附件：<a href="{escape(link)}">{escape(rep.title)}.{ext}</a></p>')
+
+
+_ERROR_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>错误</title></head>"
+               "<body><h1>文件不存在或已被删除</h1><p>Error 404: 您访问的文件不存在。</p></body></html>")
+
+
+def _news_body(title: str, agency: Agency) -> str:
+    return (f"<p>各有关单位：</p><p>为做好政务公开工作，现就{escape(title.removeprefix('关于'))}"
+            f"有关事项通知如下。</p><p style=\"text-align:right\">{escape(agency.name)}</p>")
+
+
+# --- the build ------------------------------------------------------------------------
+
+def build_demo(root: Path, n_agencies: int = 4, years=(2022, 2023, 2024), seed: int = 0,
+               workers: int | None = None) -> Manifest:
+    """Write the demo sites under ``root/sites/`` and the truth to ``root/truth.json``.
+
+    One site per agency; the first four are the default demo (清河市人民政府 TRS,
+    清河市应急管理局 TRS+GBK, 云溪县人民政府 Hanweb, 云溪县发展和改革局 Hanweb), further
+    agencies come from invented cities of the same two families. Each agency has one report
+    per year in ``years``, published in January–March of the following year as inline HTML,
+    a PDF attachment or a DOCX attachment. ``root/sites`` is replaced; same seed, same bytes.
+    PDF/DOCX rendering uses ``workers`` processes for large builds (default: CPU count, max 4).
+    """
+    root = Path(root)
+    years = sorted(years)
+    rng = random.Random(seed)
+    sites = _sites(n_agencies, rng)
+    reports: list[dict] = []
+    files: dict[str, dict[str, bytes | str]] = {s.id: {} for s in sites}
+    mtimes: dict[tuple[str, str], datetime] = {}
+    items: dict[str, list[Item]] = {s.id: [] for s in sites}
+    jobs: list[tuple[str, TruthReport]] = []
+    job_targets: list[tuple[str, str, datetime]] = []
+    ident_rng = random.Random(seed + 1)
+    used: set[tuple[str, int]] = set()
+
+    def new_ident(site: Site) -> int:
+        """A document id unique within the site (TRS 5-6 digits, Hanweb 7)."""
+        while True:
+            ident = (ident_rng.randint(10000, 999999) if site.cms == TRS
+                     else ident_rng.randint(10**6, 10**7 - 1))
+            if (site.id, ident) not in used:
+                used.add((site.id, ident))
+                return ident
+
+    for si, site in enumerate(sites):
+        prev = None
+        for yi, year in enumerate(years):
+            published = _publication(rng, site.agency, year)
+            if si < len(DEFAULT_SITES):
+                fmt = FORMATS[(si + yi) % 3]
+                style = PLAIN if (site.cms, site.agency.level) == (HANWEB, "government") else WORD
+                defect = DEFAULT_DEFECTS.get((si, yi))
+            else:
+                fmt = rng.choices(FORMATS, (2, 1, 1))[0]
+                style = rng.choice((WORD, WORD, PLAIN))
+                defect = rng.choice(corpus.DEFECTS) if rng.random() < 0.2 else None
+            try:
+                truth = corpus.make_truth(rng, site.agency, year, f"{published:%Y-%m-%d}", fmt,
+                                          prev, defect)
+            except corpus.DefectNotApplicable:
+                truth = corpus.make_truth(rng, site.agency, year, f"{published:%Y-%m-%d}", fmt, prev)
+            prev, truth.clean = truth.clean, None
+            url_date = (published - timedelta(days=rng.randint(0, 4))).date()
+            page = _detail_path(site, url_date, new_ident(site))
+            item = Item(truth.title, published, page, url_date)
+            if fmt == HTML:
+                item.body = article_html(truth, style)
+                doc_path = page
+            else:
+                doc_path = _attachment_path(site, page, url_date, rng, fmt)
+                item.body = _attachment_body(truth, _link(site, page, doc_path), fmt)
+                jobs.append((fmt, truth))
+                job_targets.append((site.id, doc_path, published))
+            items[site.id].append(item)
+            reports.append({
+                "source_id": site.id, "agency": site.agency.name, "year": year,
+                "title": truth.title, "published": f"{published:%Y-%m-%d}", "page_path": page,
+                "document_path": doc_path, "doc_format": fmt, "html_style": style if fmt == HTML else None,
+                "defects": truth.defects, "expected_findings": truth.expected_findings,
+                "report": truth.report.to_dict()})
+        for k, title in enumerate(_NEWS[:2] if si % 2 else _NEWS[1:]):
+            year = years[min(k, len(years) - 1)]
+            when = datetime(year + 1, 4 + k, 10 + si % 15, 10, 0, tzinfo=CST)
+            items[site.id].append(Item(title.format(year=year + 1), when,
+                                       _detail_path(site, when.date(), new_ident(site)),
+                                       when.date(), "news", _news_body(title.format(year=year + 1),
+                                                                       site.agency)))
+
+    # Bad input sits on the default sites, dated the year before the first report year.
+    bad = _bad_documents(sites[:len(DEFAULT_SITES)], items, files, years[0] - 1, rng, new_ident)
+
+    blobs = _render_all(jobs, workers if workers is not None else min(4, os.cpu_count() or 1))
+    for (sid, path, when), blob in zip(job_targets, blobs):
+        files[sid][path] = blob
+        mtimes[sid, path] = when
+
+    sites_dir = root / "sites"
+    root.mkdir(parents=True, exist_ok=True)
+    if sites_dir.exists():
+        shutil.rmtree(sites_dir)
+    for site in sites:
+        site_items = sorted(items[site.id], key=lambda it: it.published, reverse=True)
+        out = files[site.id]
+        for it in site_items:
+            if it.write_page:
+                out[it.page_path] = _detail_page(site, it)
+                mtimes[site.id, it.page_path] = it.published
+        if site.cms == TRS:
+            out.update(_trs_list_pages(site, site_items))
+        else:
+            out[site.start_path] = _hanweb_column_page(site, site_items)
+        out["/index.html"] = _home_page(site)
+        out["/robots.txt"] = "User-agent: *\nDisallow: /search/\n"
+        out["/css/style.css"] = "body{font-family:SimSun,serif}.footer{color:#666}\n"
+        config = {"id": site.id, "cms": site.cms, "encoding": site.encoding,
+                  "faults": {b["path"]: b["expected_http_status"] for b in bad
+                             if b["source_id"] == site.id and b["expected_http_status"] >= 500}}
+        if site.hanweb:
+            config["hanweb"] = dict(site.hanweb, records=[
+                _li(site, it) for it in site_items])
+        out["/_site.json"] = json.dumps(config, ensure_ascii=False, indent=1)
+        newest = site_items[0].published if site_items else datetime(2000, 1, 1, tzinfo=CST)
+        _write_site(sites_dir / site.id, site, out, mtimes, newest)
+
+    manifest = Manifest(root, seed, [s.source() for s in sites], reports, bad)
+    _write_truth(root / "truth.json", manifest.to_dict())
+    return manifest
+
+
+def _write_truth(path: Path, truth: dict) -> None:
+    """truth.json with one list entry per line: greppable, and fast (json's C encoder only
+    runs without ``indent``; indenting 1000 reports takes seconds)."""
+    def dump(v) -> str:
+        return json.dumps(v, ensure_ascii=False)
+    parts = []
+    for key, value in truth.items():
+        if isinstance(value, list):
+            body = ",\n".join("  " + dump(v) for v in value)
+            parts.append(f"{dump(key)}: [\n{body}\n ]" if value else f"{dump(key)}: []")
+        else:
+            parts.append(f"{dump(key)}: {dump(value)}")
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text("{\n " + ",\n ".join(parts) + "\n}\n", "utf-8")
+    os.replace(tmp, path)
+
+
+def _write_site(folder: Path, site: Site, out: dict, mtimes: dict, newest: datetime) -> None:
+    for path, content in out.items():
+        target = folder / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            # A GBK site stores its pages GBK-encoded (strict: a character GBK lacks is a bug).
+            enc = site.encoding if path.endswith(".html") else "utf-8"
+            content = content.encode(enc)
+        target.write_bytes(content)
+        # Last-Modified is the publication time, so it is stable across rebuilds.
+        ts = mtimes.get((site.id, path), newest).timestamp()
+        os.utime(target, (ts, ts))
+
+
+def _bad_documents(sites: list[Site], items: dict, files: dict, year: int,
+                   rng: random.Random, new_ident) -> list[dict]:
+    """One kind of bad input per default site: HTTP 500, a 404 link, no tables, a fake PDF."""
+    kinds = ("http_500", "no_tables", "http_404", "fake_pdf")
+    bad = []
+    for site, kind in zip(sites, kinds):
+        published = _publication(rng, site.agency, year)
+        title = corpus.report_title(site.agency, year)
+        page = _detail_path(site, published.date(), new_ident(site))
+        item = Item(title, published, page, published.date(), "bad")
+        entry = {"source_id": site.id, "kind": kind, "title": title, "year": year,
+                 "page_path": page, "path": page}
+        if kind == "http_500":
+            item.write_page = False          # the server answers 500 for this path
+            entry.update(expected_http_status=500, expected_status=FETCH_ERROR)
+        elif kind == "http_404":
+            item.write_page = False          # linked from the list, never written
+            entry.update(expected_http_status=404, expected_status=FETCH_ERROR)
+        elif kind == "no_tables":
+            # A report page with the prose only (the tables were images that got lost).
+            truth = corpus.make_truth(rng, site.agency, year, f"{published:%Y-%m-%d}", HTML)
+            paras = [p for s in truth.sections if not s.table for p in [s.heading, *s.paragraphs]]
+            item.body = "\n".join(f"<p>{escape(p)}</p>" for p in truth.intro + paras)
+            entry.update(expected_http_status=200, expected_status=NO_TABLES)
+        else:
+            pdf = _attachment_path(site, page, published.date(), rng, "pdf")
+            item.body = (f"<p>现将{escape(title)}予以公布。</p>"
+                         f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>')
+            files[site.id][pdf] = _ERROR_PAGE.encode("utf-8")
+            entry.update(path=pdf, expected_http_status=200, expected_status=ERROR)
+        items[site.id].append(item)
+        bad.append(entry)
+    return bad
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m demo.sites ROOT``: build the demo sites and print what was written."""
+    ap = argparse.ArgumentParser(prog="python -m demo.sites", description=__doc__.splitlines()[0])
+    ap.add_argument("root", type=Path)
+    ap.add_argument("--agencies", type=int, default=4)
+    ap.add_argument("--years", default="2022-2024", help="e.g. 2022-2024 or 2021,2023")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    if "-" in args.years:
+        lo, hi = map(int, args.years.split("-"))
+        years = range(lo, hi + 1)
+    else:
+        years = [int(y) for y in args.years.split(",")]
+    started = time.monotonic()
+    m = build_demo(args.root, args.agencies, years, args.seed)
+    by_format: dict[str, int] = {}
+    for r in m.reports:
+        by_format[r["doc_format"]] = by_format.get(r["doc_format"], 0) + 1
+    print(f"built {len(m.sources)} sites, {len(m.reports)} reports "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(by_format.items()))}), "
+          f"{sum(bool(r['defects']) for r in m.reports)} with defects, "
+          f"{len(m.bad_documents)} bad documents in {time.monotonic() - started:.1f} s → {args.root}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
