@@ -29,7 +29,7 @@ NUM_PERM = 128
 # and copying it is not 内容雷同. Only the rest is compared.
 BOILERPLATE_SHARE = 0.05
 BOILERPLATE_MIN = 5
-MIN_DISTINCTIVE = 50  # fewer distinctive shingles than this: too little own text to compare
+MIN_DISTINCTIVE = 30  # fewer distinctive shingles than this: too little own text to compare
 
 
 def _agency_key(name: str | None) -> str:

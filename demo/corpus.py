@@ -359,6 +359,7 @@ def _sections(rng: random.Random, agency: Agency, year: int, report: Report) -> 
             rng, "将政务公开工作纳入年度绩效考核，组织业务培训2次。",
             "成立政务公开工作领导小组，明确专人负责。",
             "加强督促检查，及时整改发现的问题。"),
+        _own_work(rng, me),
     ]
     problems = [
         _pick(rng, "存在的主要问题：一是公开内容的深度和广度有待拓展；二是政策解读形式较为单一。",
@@ -383,6 +384,37 @@ def _sections(rng: random.Random, agency: Agency, year: int, report: Report) -> 
         Section(SECTION_OTHER, other),
     ]
     return intro, sections
+
+
+# Vocabulary of the agency's own work. Real reports spend most of their prose on what the
+# agency itself did that year; combining these at random gives each demo report text of its
+# own, as real reports have (template-only prose would make every report look copied).
+_TOPICS = ("财政预决算", "重大建设项目", "公共资源配置", "社会公益事业", "乡村振兴", "生态环境保护",
+           "安全生产", "食品药品监管", "教育招生", "医疗卫生", "住房保障", "就业创业", "养老服务",
+           "交通出行", "城市更新", "营商环境", "减税降费", "应急管理", "防汛抗旱", "文物保护",
+           "市场监管", "自然资源", "农业农村", "水利工程", "民生实事", "政府采购", "征地拆迁")
+_ACTIONS = ("集中公开", "动态更新", "专题发布", "逐项公开", "分类公开", "定期发布", "全面公开")
+_ITEMS = ("政策文件", "办事指南", "执行情况", "项目清单", "资金分配结果", "检查结果", "工作动态",
+          "公示公告", "统计数据", "规划计划", "责任清单", "收费目录", "服务标准", "监督电话")
+_EVENTS = ("政府开放日", "政策解读会", "新闻发布会", "在线访谈", "局长接待日", "政务公开专题培训",
+           "基层政务公开现场会", "网上调查", "座谈会", "进社区宣讲")
+_FORMS = ("图解", "视频", "问答", "H5", "长图", "动漫", "案例解读")
+
+
+def _own_work(rng: random.Random, me: str) -> str:
+    """One paragraph on the agency's own work that year, drawn from the vocabulary above."""
+    topics = rng.sample(_TOPICS, 3)
+    parts = [f"（六）重点领域信息公开情况。{me}围绕{topics[0]}、{topics[1]}和{topics[2]}等重点领域，"]
+    for t in rng.sample(_TOPICS, rng.randint(2, 4)):
+        parts.append(f"{rng.choice(_ACTIONS)}{t}{rng.choice(_ITEMS)}{rng.randint(3, 300)}条，")
+    events = rng.sample(_EVENTS, 2)
+    parts.append(f"组织{events[0]}{rng.randint(1, 12)}场次、{events[1]}{rng.randint(1, 8)}场次，")
+    parts.append(f"以{'、'.join(rng.sample(_FORMS, 2))}等形式解读政策{rng.randint(2, 40)}件。")
+    parts.append("在" + "、".join(rng.sample(_TOPICS, 2)) + "方面，")
+    for item in rng.sample(_ITEMS, 3):
+        parts.append(f"{rng.choice(_ACTIONS)}{item}{rng.randint(2, 90)}项，")
+    parts.append(f"回应社会关切{rng.randint(3, 60)}次。")
+    return "".join(parts)
 
 
 def report_title(agency: Agency, year: int) -> str:
