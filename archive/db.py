@@ -79,7 +79,7 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         "id": str, "source_id": str, "url": str, "role": str, "title": str,
         "linked_from": str, "published": str, "first_seen": str, "last_seen": str,
         "sha256": str, "content_type": str, "capture_id": int, "http_status": int,
-        "status": str, "error": str, "parsed_sha256": str,
+        "status": str, "error": str, "parsed_sha256": str, "parsed_by": str,
     }, {"pk": "id"}),
     "reports": ({
         "id": str, "document_id": str, "sha256": str, "is_current": int, "status": str,
@@ -195,6 +195,8 @@ def save_report(db: sqlite_utils.Database, document: dict, sha256: str, report: 
         "extra_rows": json.dumps(report.extra_rows, ensure_ascii=False),
         "warnings": json.dumps(report.warnings, ensure_ascii=False),
         "error": report.error, "parser": report.parser, "parsed_at": now(),
+        # A new parse invalidates the findings: the check stage recomputes them.
+        "rules_version": None,
         **(extra or {}),
     }
     with db.conn:

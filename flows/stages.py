@@ -20,6 +20,7 @@ from archive.store import BlobStore
 from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
 from nianbao.config import Paths
 from nianbao.model import Report, STATUS_NO_TABLES, STATUS_NOT_REPORT
+from parsers import PARSER_ID
 
 log = logging.getLogger("nianbao.stages")
 
@@ -52,7 +53,8 @@ def _map(jobs: list, workers: int) -> Iterator[dict]:
 
 
 def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> dict:
-    """Parse every document whose newest content has not been parsed; returns counts."""
+    """Parse every document whose newest content has not been parsed by this parser
+    version (a new parser re-reads the whole archive); returns counts."""
     db = open_db(paths.db)
     store = BlobStore(paths.blobs)
     docs = list(db.query("""
@@ -60,8 +62,9 @@ def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> di
           (select count(*) from documents c where c.linked_from = d.url) as n_children
         from documents d left join sources s on s.id = d.source_id
         where d.sha256 is not null and d.http_status between 200 and 299
-          and (d.parsed_sha256 is null or d.parsed_sha256 != d.sha256)
-        order by d.id"""))
+          and (d.parsed_sha256 is null or d.parsed_sha256 != d.sha256
+               or d.parsed_by is null or d.parsed_by != ?)
+        order by d.id""", [PARSER_ID]))
     jobs = [(str(store.path(d["sha256"])), d["url"], d["content_type"], d["id"]) for d in docs]
     counts: dict[str, int] = {}
     for i, (doc, result) in enumerate(zip(docs, _map(jobs, workers or _workers())), 1):
@@ -77,7 +80,8 @@ def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> di
             report.level = report.level or doc["level"]
             save_report(db, doc, doc["sha256"], report, extra={"source_id": doc["source_id"]})
         db["documents"].update(doc["id"], {
-            "status": status, "error": report.error, "parsed_sha256": doc["sha256"]})
+            "status": status, "error": report.error, "parsed_sha256": doc["sha256"],
+            "parsed_by": PARSER_ID})
         counts[status] = counts.get(status, 0) + 1
         if progress:
             progress(i, len(docs), doc["url"], status)
