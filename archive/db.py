@@ -74,7 +74,29 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         "id": int, "run_id": str, "source_id": str, "url": str, "final_url": str,
         "method": str, "status": int, "fetched_at": str, "sha256": str,
         "content_type": str, "size": int, "referer": str, "headers": str, "error": str,
+        # WARC record of this fetch (response, revisit for a 304, or request only when no
+        # response came) and the bytes that crossed the wire (0 for a 304's body).
+        "warc_file": str, "warc_offset": int, "warc_length": int, "bytes_received": int,
     }, {"pk": "id", "foreign_keys": [("sha256", "blobs", "sha256")]}),
+    # Conditional-request state per URL (GET only): the validators and hash of the last
+    # good (2xx) body, so a 304 can be answered from the blob store.
+    "crawl_state": ({
+        "url": str, "source_id": str, "etag": str, "last_modified": str, "sha256": str,
+        "content_type": str, "status": int, "capture_id": int, "first_fetched": str,
+        "last_fetched": str, "last_changed": str, "not_modified_count": int,
+    }, {"pk": "url"}),
+    # One WARC file per crawl process; sha256/size are set when the file is closed.
+    "warc_files": ({
+        "path": str, "run_id": str, "created_at": str, "closed_at": str, "records": int,
+        "size": int, "sha256": str,
+    }, {"pk": "path"}),
+    # Per source and crawl run: what was fetched and found, and what looks wrong.
+    "source_runs": ({
+        "run_id": str, "source_id": str, "started_at": str, "finished_at": str,
+        "pages_fetched": int, "not_modified": int, "bytes": int, "reports_found": int,
+        "new": int, "changed": int, "unchanged": int, "errors": int, "robots_denied": int,
+        "disappeared": int, "flags": str, "finish_reason": str,
+    }, {"pk": ("run_id", "source_id")}),
     "documents": ({
         "id": str, "source_id": str, "url": str, "role": str, "title": str,
         "linked_from": str, "published": str, "first_seen": str, "last_seen": str,
@@ -105,6 +127,7 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 
 _INDEXES = [
     ("captures", ["url"]), ("captures", ["run_id"]), ("captures", ["sha256"]),
+    ("crawl_state", ["source_id"]), ("source_runs", ["source_id"]),
     ("documents", ["source_id"]), ("documents", ["status"]),
     ("reports", ["document_id"]), ("reports", ["year"]), ("reports", ["agency"]),
     ("reports", ["flag_status"]), ("findings", ["rule", "status"]),
@@ -128,6 +151,39 @@ def _views() -> dict[str, str]:
         "table2": _wide_view(form.T2, form.T2_COLUMNS, "row_key"),
         "table3": _wide_view(form.T3, [c.key for c in form.T3_COLUMNS], "row_key"),
         "table4": _wide_view(form.T4, [c.key for c in form.T4_COLUMNS], "group_key"),
+        # Every version of every document, oldest first, with the time it was captured.
+        "document_versions": """
+select d.id as document_id, d.url, d.source_id, d.role, r.id as report_id, r.sha256,
+  r.is_current, r.year, r.title, min(c.fetched_at) as first_captured,
+  max(c.fetched_at) as last_captured
+from reports r join documents d on d.id = r.document_id
+left join captures c on c.url = d.url and c.sha256 = r.sha256
+group by r.id
+order by d.url, first_captured
+""",
+        # Agency × year: is the report there, parsed, flagged? Years run from the first to
+        # the last report year seen anywhere; a source with no report for a year is missing.
+        "completeness": """
+with recursive bounds(lo, hi) as (
+  select min(year), max(year) from reports where year is not null
+), years(year) as (
+  select lo from bounds where lo is not null
+  union all select year + 1 from years, bounds where year < hi
+), cur as (
+  select source_id, year, max(flag_status = 'flagged') as flagged,
+    max(status = 'parsed') as parsed, count(*) as versions
+  from reports where is_current = 1 and year is not null group by source_id, year
+)
+select s.id as source_id, s.agency, s.region, y.year,
+  case when cur.source_id is null then 'missing'
+       when cur.flagged then 'flagged'
+       when cur.parsed then 'found'
+       else 'unparsed' end as state,
+  coalesce(cur.versions, 0) as documents
+from sources s cross join years y
+left join cur on cur.source_id = s.id and cur.year = y.year
+order by s.agency, y.year
+""",
         "flagged_reports": """
 select r.id as report_id, r.agency, r.year, r.url, r.doc_format, f.rule, f.scope,
   f.severity, f.expected, f.actual, f.difference, f.cells, f.message_zh, f.message

@@ -10,6 +10,17 @@ retries and redirects are resolved, which is why this is a middleware.
 The capture id and content hash are put on ``request.meta`` (hence ``response.meta``)
 as ``capture_id`` / ``capture_sha256`` / ``capture_size`` so the spider can copy them
 into its items and the pipeline can link documents to captures.
+
+Incremental crawling: for a GET whose URL has a good earlier body (``crawl_state``), the
+request carries ``If-None-Match`` / ``If-Modified-Since``. A 304 is archived as a capture
+with ``status = 304`` and the earlier hash (and a WARC revisit record), then handed on as
+the stored body with status 200 and ``meta["nb_not_modified"] = True``: the spider follows
+its links as before (so known report pages are revalidated too), and the document keeps
+its hash, so nothing is stored again or re-parsed.
+
+Every fetch is also written to the run's WARC file (archive.warc) and the capture row
+points at the record (``warc_file``, ``warc_offset``, ``warc_length``). The blob, WARC
+record, capture row and crawl state of one fetch are written in one transaction.
 """
 from __future__ import annotations
 
@@ -23,8 +34,11 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
-from archive.db import open_db, record_blob, record_capture
+import json
+
+from archive.db import now, open_db
 from archive.store import BlobStore
+from archive.warc import WarcLog
 from nianbao.config import paths
 
 logger = logging.getLogger(__name__)
@@ -39,11 +53,83 @@ class Archive:
         self.data_dir = Path(data_dir).resolve()
         self.db = open_db(self.data_dir / "nianbao.db")
         self.store = BlobStore(self.data_dir / "blobs")
+        self.warcs: dict[str, WarcLog] = {}
 
-    def put_body(self, body: bytes) -> str:
-        sha, _new = self.store.put(body)
-        record_blob(self.db, sha, len(body), self.store.relpath(sha))
-        return sha
+    def warc(self, run_id: str) -> WarcLog:
+        log = self.warcs.get(run_id)
+        if log is None:
+            log = self.warcs[run_id] = WarcLog(self.data_dir, run_id)
+        return log
+
+    def close_warcs(self) -> None:
+        """Close this process's WARC files and record their size and hash."""
+        for run_id, log in list(self.warcs.items()):
+            info = log.close()
+            if info:
+                with self.db.conn:
+                    self.db.execute(
+                        "update warc_files set closed_at = ?, size = ?, sha256 = ?, records = ? "
+                        "where path = ?", [now(), info["size"], info["sha256"], info["records"],
+                                           info["path"]])
+        self.warcs.clear()
+
+    def state(self, url: str) -> dict | None:
+        """The crawl state (validators, hash of the last good body) of a URL."""
+        cur = self.db.execute("select * from crawl_state where url = ?", [url])
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cur.description], row))
+
+    def record_fetch(self, *, run_id: str, capture: dict, body: bytes | None,
+                     warc_args: dict, state: dict | None = None,
+                     not_modified_of: dict | None = None) -> int:
+        """Store one fetch: blob (if new), WARC record, capture row and crawl state, in one
+        transaction. Returns the capture id."""
+        ts = now()
+        sha = capture.get("sha256")
+        log = self.warc(run_id)
+        new_file = not log.is_open
+        if body is not None and not_modified_of is None:
+            sha, _new = self.store.put(body)
+            capture["sha256"] = sha
+        offset, length = log.write_fetch(**warc_args)
+        capture.update(warc_file=log.relpath, warc_offset=offset, warc_length=length,
+                       fetched_at=ts)
+        if isinstance(capture.get("headers"), dict):
+            capture["headers"] = json.dumps(capture["headers"], ensure_ascii=False)
+        db = self.db
+        with db.conn:
+            if new_file:
+                db.execute("insert or ignore into warc_files (path, run_id, created_at) "
+                           "values (?, ?, ?)", [log.relpath, run_id, ts])
+            if body is not None and not_modified_of is None:
+                db.execute("insert or ignore into blobs (sha256, size, path, first_seen) "
+                           "values (?, ?, ?, ?)", [sha, len(body), self.store.relpath(sha), ts])
+            cols = list(capture)
+            cur = db.execute(f"insert into captures ({', '.join(cols)}) values "
+                             f"({', '.join('?' * len(cols))})", [capture[c] for c in cols])
+            capture_id = cur.lastrowid
+            if not_modified_of is not None:
+                db.execute("update crawl_state set last_fetched = ?, not_modified_count = "
+                           "coalesce(not_modified_count, 0) + 1 where url = ?",
+                           [ts, capture["url"]])
+            elif state is not None:
+                db.execute(
+                    "insert into crawl_state (url, source_id, etag, last_modified, sha256, "
+                    "content_type, status, capture_id, first_fetched, last_fetched, "
+                    "last_changed, not_modified_count) values (?,?,?,?,?,?,?,?,?,?,?,0) "
+                    "on conflict(url) do update set source_id = excluded.source_id, "
+                    "etag = excluded.etag, last_modified = excluded.last_modified, "
+                    "sha256 = excluded.sha256, content_type = excluded.content_type, "
+                    "status = excluded.status, capture_id = excluded.capture_id, "
+                    "last_fetched = excluded.last_fetched, "
+                    "last_changed = case when crawl_state.sha256 is excluded.sha256 "
+                    "then crawl_state.last_changed else excluded.last_changed end",
+                    [capture["url"], capture.get("source_id"), state.get("etag"),
+                     state.get("last_modified"), sha, capture.get("content_type"),
+                     capture.get("status"), capture_id, ts, ts, ts])
+        return capture_id
 
 
 def get_archive(settings) -> Archive:
@@ -89,13 +175,18 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _header_list(headers) -> list[tuple[str, str]]:
+    return [(_text(k), _text(v)) for k, values in headers.items() for v in values]
+
+
 class ArchiveMiddleware:
-    """Downloader middleware: record every response and every failed attempt."""
+    """Downloader middleware: conditional requests; record every response and failed attempt."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.archive = get_archive(crawler.settings)
         self.run_id = run_id_from(crawler.settings)
+        self.conditional = crawler.settings.getbool("NIANBAO_CONDITIONAL", True)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
 
     @classmethod
@@ -116,18 +207,71 @@ class ArchiveMiddleware:
             "method": request.method, "referer": _text(request.headers.get("Referer")),
         }
 
+    def _warc_request(self, request) -> dict[str, Any]:
+        return {"url": request.url, "method": request.method,
+                "request_headers": _header_list(request.headers),
+                "request_body": request.body or b""}
+
+    def process_request(self, request):
+        """Make a GET for a URL with a stored good body conditional (ETag / Last-Modified)."""
+        request.meta.pop("nb_state", None)
+        if not self.conditional or request.method != "GET" or request.meta.get("nb_unconditional"):
+            return None
+        state = self.archive.state(request.url)
+        if not state or not state.get("sha256") or not self.archive.store.exists(state["sha256"]):
+            return None
+        if state.get("etag"):
+            request.headers["If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            request.headers["If-Modified-Since"] = state["last_modified"]
+        if state.get("etag") or state.get("last_modified"):
+            request.meta["nb_state"] = state
+        return None
+
     def process_response(self, request, response):
-        body = response.body
-        sha = self.archive.put_body(body)
-        capture_id = record_capture(
-            self.archive.db, **self._common(request),
-            final_url=response.url, status=response.status, sha256=sha,
-            content_type=_text(response.headers.get("Content-Type")), size=len(body),
-            headers=headers_dict(response.headers), error=None)
-        request.meta["capture_id"] = capture_id
-        request.meta["capture_sha256"] = sha
-        request.meta["capture_size"] = len(body)
         stats = spider_stats(self.spider)
+        state = request.meta.get("nb_state")
+        ctype = _text(response.headers.get("Content-Type"))
+        if response.status == 304 and state:
+            stored = self.archive.store.get(state["sha256"])
+            capture_id = self.archive.record_fetch(
+                run_id=self.run_id,
+                capture={**self._common(request), "final_url": response.url, "status": 304,
+                         "sha256": state["sha256"], "content_type": ctype or state.get("content_type"),
+                         "size": len(stored), "bytes_received": len(response.body),
+                         "headers": headers_dict(response.headers), "error": None},
+                body=stored, not_modified_of=state,
+                warc_args={**self._warc_request(request), "status": 304,
+                           "response_headers": _header_list(response.headers), "body": stored,
+                           "revisit_of": (state.get("last_changed") or state.get("last_fetched"),
+                                          request.url)})
+            request.meta.update(capture_id=capture_id, capture_sha256=state["sha256"],
+                                capture_size=len(stored), nb_not_modified=True)
+            stats["captures"] += 1
+            stats["not_modified"] += 1
+            headers = response.headers.copy()
+            if state.get("content_type"):
+                headers["Content-Type"] = state["content_type"]
+            # The body the 304 confirmed, as if it had been sent again (for the spider).
+            from scrapy.responsetypes import responsetypes
+            cls = responsetypes.from_args(headers=headers, url=request.url, body=stored)
+            return cls(url=response.url, status=200, headers=headers, body=stored,
+                       request=request, flags=[*response.flags, "not_modified"])
+        body = response.body
+        new_state = None
+        if request.method == "GET" and 200 <= response.status < 300:
+            new_state = {"etag": _text(response.headers.get("ETag")),
+                         "last_modified": _text(response.headers.get("Last-Modified"))}
+        capture = {**self._common(request), "final_url": response.url, "status": response.status,
+                   "content_type": ctype, "size": len(body), "bytes_received": len(body),
+                   "headers": headers_dict(response.headers), "error": None}
+        capture_id = self.archive.record_fetch(
+            run_id=self.run_id, capture=capture, body=body, state=new_state,
+            warc_args={**self._warc_request(request), "status": response.status,
+                       "response_headers": _header_list(response.headers), "body": body})
+        request.meta.update(capture_id=capture_id, capture_sha256=capture["sha256"],
+                            capture_size=len(body))
+        request.meta.pop("nb_not_modified", None)
         stats["captures"] += 1
         stats["bytes"] += len(body)
         return response
@@ -136,10 +280,13 @@ class ArchiveMiddleware:
         if isinstance(exception, IgnoreRequest):
             # Not a fetch (robots.txt disallows it, or a middleware dropped it).
             return None
-        capture_id = record_capture(
-            self.archive.db, **self._common(request),
-            final_url=None, status=None, sha256=None, content_type=None, size=None,
-            headers=None, error=describe_exception(exception))
+        capture_id = self.archive.record_fetch(
+            run_id=self.run_id,
+            capture={**self._common(request), "final_url": None, "status": None, "sha256": None,
+                     "content_type": None, "size": None, "bytes_received": None, "headers": None,
+                     "error": describe_exception(exception)},
+            body=None, warc_args={**self._warc_request(request), "status": None,
+                                  "response_headers": [], "body": None})
         request.meta["capture_id"] = capture_id
         request.meta.pop("capture_sha256", None)
         request.meta.pop("capture_size", None)

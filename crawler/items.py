@@ -19,3 +19,6 @@ class DocumentItem(scrapy.Item):
     capture_id = scrapy.Field()    # captures.id of the fetch that produced this item
     http_status = scrapy.Field()   # None when no response at all
     error = scrapy.Field()         # set for HTTP >= 400 and failed downloads
+    is_report = scrapy.Field()     # linked from a list as a report (not an attachment of one)
+    robots = scrapy.Field()        # True: robots.txt forbids the URL (never fetched)
+    not_modified = scrapy.Field()  # True: the server answered 304 (body from the archive)

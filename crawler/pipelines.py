@@ -14,6 +14,7 @@ from archive.db import doc_id, now
 from crawler.archiving import get_archive, spider_stats
 
 FETCH_ERROR = "fetch_error"
+ROBOTS = "robots_disallowed"     # robots.txt forbids the URL: never fetched, decision kept
 PENDING = "pending"
 
 
@@ -36,7 +37,7 @@ class DocumentPipeline:
         stats = spider_stats(self.crawler.spider)
         stats["documents"] += 1
         stats["pages" if item.get("role") == "page" else "attachments"] += 1
-        if is_failure(item):
+        if is_failure(item) and not item.get("robots"):
             stats["errors"] += 1
         return item
 
@@ -59,7 +60,14 @@ class DocumentPipeline:
                 row[key] = value
         if existing is None:
             row["first_seen"] = ts
-        if is_failure(item):
+        stats = spider_stats(self.crawler.spider)
+        if item.get("is_report"):
+            stats["reports_found"] += 1
+        if item.get("robots"):
+            row["status"] = ROBOTS
+            row["error"] = item.get("error")
+            stats["robots_denied"] += 1
+        elif is_failure(item):
             row["status"] = FETCH_ERROR
             row["error"] = item.get("error") or f"HTTP {item.get('http_status')}"
         else:
@@ -68,7 +76,14 @@ class DocumentPipeline:
             row["error"] = None
             parsed = existing.get("parsed_sha256") if existing else None
             old_status = existing.get("status") if existing else None
-            if row["sha256"] != parsed or old_status in (None, FETCH_ERROR, PENDING):
+            old_sha = existing.get("sha256") if existing else None
+            if existing is None or old_sha is None:
+                stats["new"] += 1
+            elif old_sha != row["sha256"]:
+                stats["changed"] += 1
+            else:
+                stats["unchanged"] += 1
+            if row["sha256"] != parsed or old_status in (None, FETCH_ERROR, PENDING, ROBOTS):
                 row["status"] = PENDING
             else:
                 row["status"] = old_status

@@ -11,9 +11,14 @@ A registry is a YAML file::
         start_urls: ["http://127.0.0.1:8000/zwgk/zfxxgk/zfxxgknb/index.html"]
         allowed_domains: ["127.0.0.1"]      # optional: defaults to the start URLs' hosts
         hanweb: {columnid: 1234, unitid: 5678, webid: 3, perpage: 3}   # hanweb only, optional
+        jsp: {page_param: cur_page, first_page: 1}                     # jsp only, optional
+        generic: {max_depth: 3}                                       # generic only, optional
+        timeout: 20          # optional: seconds per request (default DOWNLOAD_TIMEOUT)
+        max_bytes: 20000000  # optional: download size cap (default DOWNLOAD_MAXSIZE)
 
-``load_registry`` validates it and raises ``RegistryError`` naming the file, the source
-(index and id) and the field that is wrong.
+``load_registry`` validates it and raises ``RegistryError`` naming the file and line, the
+source (index and id) and the field that is wrong; ``check_registry`` collects every error
+of a file (``nianbao sources check``).
 """
 from __future__ import annotations
 
@@ -25,7 +30,9 @@ from urllib.parse import urlsplit
 import yaml
 
 REQUIRED_FIELDS = ("id", "agency", "region", "level", "cms", "start_urls")
-OPTIONAL_FIELDS = ("allowed_domains", "hanweb", "notes")
+OPTIONAL_FIELDS = ("allowed_domains", "hanweb", "jsp", "generic", "timeout", "max_bytes", "notes")
+JSP_FIELDS = {"page_param": str, "first_page": int, "max_pages": int}
+GENERIC_FIELDS = {"max_depth": int, "max_pages": int}
 LEVELS = ("government", "department")
 HANWEB_INT_FIELDS = ("columnid", "unitid", "webid", "perpage")
 HANWEB_FIELDS = HANWEB_INT_FIELDS + ("webname",)
@@ -37,9 +44,11 @@ class RegistryError(ValueError):
     """A registry file that cannot be used; the message says where and why."""
 
     def __init__(self, path: str, message: str, index: int | None = None,
-                 source_id: str | None = None, field: str | None = None):
+                 source_id: str | None = None, field: str | None = None,
+                 line: int | None = None):
         self.path, self.index, self.source_id, self.field = str(path), index, source_id, field
-        where = str(path)
+        self.line, self.message = line, message
+        where = str(path) + (f":{line}" if line else "")
         if index is not None:
             where += f": sources[{index}]"
             if source_id:
@@ -59,13 +68,18 @@ def _host_allowed(host: str, domains: list[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-def validate_source(raw: Any, index: int, path: str) -> dict:
-    """Check one registry entry and return it normalised (a new dict)."""
+def validate_source(raw: Any, index: int, path: str, lines: dict | None = None) -> dict:
+    """Check one registry entry and return it normalised (a new dict).
+
+    ``lines`` maps field name (and ``None`` for the entry itself) to a 1-based line."""
     sid = raw.get("id") if isinstance(raw, dict) else None
     sid = sid if isinstance(sid, str) else None
+    lines = lines or {}
 
     def fail(field: str | None, message: str) -> RegistryError:
-        return RegistryError(path, message, index=index, source_id=sid, field=field)
+        top = field.split(".")[0] if field else None
+        line = lines.get(field) or lines.get(top) or lines.get(None)
+        return RegistryError(path, message, index=index, source_id=sid, field=field, line=line)
 
     if not isinstance(raw, dict):
         raise fail(None, f"each source must be a mapping, got {type(raw).__name__}")
@@ -141,11 +155,61 @@ def validate_source(raw: Any, index: int, path: str) -> dict:
         if "webname" in hw:
             clean["webname"] = str(hw["webname"])
         source["hanweb"] = clean
+    for key, spec in (("jsp", JSP_FIELDS), ("generic", GENERIC_FIELDS)):
+        if raw.get(key) is None:
+            continue
+        if raw["cms"] != key:
+            raise fail(key, f"only allowed for cms {key!r}")
+        conf = raw[key]
+        if not isinstance(conf, dict):
+            raise fail(key, "must be a mapping")
+        clean = {}
+        for k, v in conf.items():
+            if k not in spec:
+                raise fail(f"{key}.{k}", f"unknown key (known: {', '.join(spec)})")
+            if spec[k] is int:
+                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                    raise fail(f"{key}.{k}", f"must be a non-negative integer, got {v!r}")
+            elif not isinstance(v, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", v):
+                raise fail(f"{key}.{k}", f"must be a query parameter name, got {v!r}")
+            clean[k] = v
+        source[key] = clean
+    for key, typ in (("timeout", float), ("max_bytes", int)):
+        if raw.get(key) is not None:
+            v = raw[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+                raise fail(key, f"must be a positive number, got {v!r}")
+            source[key] = typ(v)
     return source
 
 
-def parse_registry(data: Any, path: str = "<registry>") -> list[dict]:
-    """Validate already-loaded registry data (the YAML document)."""
+def source_lines(text: str) -> list[dict]:
+    """For each entry of ``sources``: {field: line, None: line of the entry} (1-based)."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if getattr(key, "value", None) == "sources" and isinstance(value, yaml.SequenceNode):
+            out = []
+            for node in value.value:
+                entry = {None: node.start_mark.line + 1}
+                if isinstance(node, yaml.MappingNode):
+                    for k, v in node.value:
+                        entry[str(k.value)] = k.start_mark.line + 1
+                out.append(entry)
+            return out
+    return []
+
+
+def parse_registry(data: Any, path: str = "<registry>", text: str | None = None,
+                   collect: list | None = None) -> list[dict]:
+    """Validate already-loaded registry data (the YAML document). With ``text`` (the YAML
+    source) errors carry line numbers; with ``collect`` (a list) every bad source's error
+    is appended there instead of raising at the first."""
+    lines = source_lines(text) if text else []
     if not isinstance(data, dict) or "sources" not in data:
         raise RegistryError(path, "top level must be a mapping with a 'sources' list")
     raw_sources = data["sources"]
@@ -153,13 +217,41 @@ def parse_registry(data: Any, path: str = "<registry>") -> list[dict]:
         raise RegistryError(path, "'sources' must be a list", field="sources")
     sources, seen = [], {}
     for i, raw in enumerate(raw_sources):
-        source = validate_source(raw, i, path)
-        if source["id"] in seen:
-            raise RegistryError(path, f"duplicate id (first used by sources[{seen[source['id']]}])",
-                                index=i, source_id=source["id"], field="id")
+        where = lines[i] if i < len(lines) else {}
+        try:
+            source = validate_source(raw, i, path, where)
+            if source["id"] in seen:
+                raise RegistryError(path, f"duplicate id (first used by sources[{seen[source['id']]}])",
+                                    index=i, source_id=source["id"], field="id",
+                                    line=where.get("id") or where.get(None))
+        except RegistryError as e:
+            if collect is None:
+                raise
+            collect.append(e)
+            continue
         seen[source["id"]] = i
         sources.append(source)
     return sources
+
+
+def check_registry(path: str | os.PathLike) -> tuple[list[dict], list[RegistryError]]:
+    """Every valid source and every error of a registry file (for ``nianbao sources check``)."""
+    path = str(path)
+    errors: list[RegistryError] = []
+    try:
+        text = open(path, encoding="utf-8").read()
+        data = yaml.safe_load(text)
+    except FileNotFoundError:
+        return [], [RegistryError(path, "file not found")]
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        return [], [RegistryError(path, f"invalid YAML: {getattr(e, 'problem', e)}",
+                                  line=mark.line + 1 if mark else None)]
+    try:
+        sources = parse_registry(data, path, text, collect=errors)
+    except RegistryError as e:
+        return [], [e]
+    return sources, errors
 
 
 def load_registry(path: str | os.PathLike) -> list[dict]:
@@ -167,12 +259,15 @@ def load_registry(path: str | os.PathLike) -> list[dict]:
     path = str(path)
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            text = f.read()
+        data = yaml.safe_load(text)
     except FileNotFoundError:
         raise RegistryError(path, "file not found") from None
     except yaml.YAMLError as e:
-        raise RegistryError(path, f"invalid YAML: {e}") from None
-    return parse_registry(data, path)
+        mark = getattr(e, "problem_mark", None)
+        raise RegistryError(path, f"invalid YAML: {e}",
+                            line=mark.line + 1 if mark else None) from None
+    return parse_registry(data, path, text)
 
 
 def select_sources(sources: list[dict], ids: list[str] | None, path: str = "<registry>") -> list[dict]:

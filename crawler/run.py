@@ -19,7 +19,8 @@ from typing import Any, Sequence
 from urllib.parse import urlsplit
 
 STAT_KEYS = ("pages", "documents", "attachments", "errors", "bytes",
-             "lists", "captures", "failed_fetches", "skipped_items", "spider_errors")
+             "lists", "captures", "failed_fetches", "skipped_items", "spider_errors",
+             "not_modified", "reports_found", "new", "changed", "unchanged", "robots_denied")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -50,7 +51,52 @@ def source_settings(settings, source: dict):
         s.set("DOWNLOAD_DELAY", 0, priority="cmdline")
         s.set("AUTOTHROTTLE_START_DELAY", s.getfloat("NIANBAO_LOCAL_START_DELAY"),
               priority="cmdline")
+    # Per-source overrides from the registry (slow servers, huge attachments).
+    if source.get("timeout"):
+        s.set("DOWNLOAD_TIMEOUT", float(source["timeout"]), priority="cmdline")
+    if source.get("max_bytes"):
+        s.set("DOWNLOAD_MAXSIZE", int(source["max_bytes"]), priority="cmdline")
+        s.set("DOWNLOAD_WARNSIZE", int(source["max_bytes"]) // 2, priority="cmdline")
     return s
+
+
+def record_source_runs(db, run_id: str, started: str, result: dict) -> None:
+    """One ``source_runs`` row per crawled source, with the flags a curator should see:
+    ``no_reports`` (reports before, none now) and ``disappeared`` (report pages seen
+    before that no list links any more)."""
+    from archive.db import now
+    rows = []
+    for sid, st in result.items():
+        flags = []
+        before = db.execute(
+            "select count(*) from documents where source_id = ? and role = 'page' "
+            "and first_seen < ?", [sid, started]).fetchone()[0]
+        if st.get("finish_reason") == "finished":
+            gone = [r[0] for r in db.execute(
+                "select url from documents where source_id = ? and role = 'page' "
+                "and last_seen < ? and linked_from in (select url from captures "
+                "where run_id = ? and source_id = ?)", [sid, started, run_id, sid])]
+            if before and not st.get("reports_found"):
+                flags.append({"flag": "no_reports",
+                              "message": f"{before} report pages before, none found in this run"})
+                gone = []   # the whole source is flagged; not each report
+            for url in gone:
+                flags.append({"flag": "disappeared", "url": url,
+                              "message": "report page no longer linked from its list"})
+        else:
+            gone = []
+        rows.append({
+            "run_id": run_id, "source_id": sid, "started_at": started, "finished_at": now(),
+            "pages_fetched": st.get("captures", 0) - st.get("not_modified", 0),
+            "not_modified": st.get("not_modified", 0), "bytes": st.get("bytes", 0),
+            "reports_found": st.get("reports_found", 0), "new": st.get("new", 0),
+            "changed": st.get("changed", 0), "unchanged": st.get("unchanged", 0),
+            "errors": st.get("errors", 0), "robots_denied": st.get("robots_denied", 0),
+            "disappeared": len(gone), "flags": json.dumps(flags, ensure_ascii=False),
+            "finish_reason": st.get("finish_reason")})
+        st["flags"] = [f["flag"] for f in flags]
+    with db.conn:
+        db["source_runs"].upsert_all(rows, pk=("run_id", "source_id"))
 
 
 def _claim_run(db, run_id: str, source_ids: list[str]) -> bool:
@@ -84,8 +130,10 @@ def run(registry: str, source_ids: Sequence[str], data_dir: str | os.PathLike, r
     from archive.db import upsert_sources
     from crawler.archiving import get_archive
     from crawler.registry import load_registry, select_sources
+    from archive.db import now
     from crawler.spiders import SPIDERS
 
+    started = now()
     sources = select_sources(load_registry(registry), list(source_ids), registry)
     settings = crawl_settings(data_dir, run_id, fast=fast, registry=str(registry))
     archive = get_archive(settings)
@@ -101,7 +149,10 @@ def run(registry: str, source_ids: Sequence[str], data_dir: str | os.PathLike, r
                           init_reactor=(i == 0))
         crawlers.append((source, crawler))
         process.crawl(crawler, source=source)
-    process.start()
+    try:
+        process.start()
+    finally:
+        archive.close_warcs()
 
     result: dict[str, Any] = {}
     failed = False
@@ -118,6 +169,7 @@ def run(registry: str, source_ids: Sequence[str], data_dir: str | os.PathLike, r
                                  if scrapy_stats else 0)
         entry["finish_reason"] = reason
         result[source["id"]] = entry
+    record_source_runs(archive.db, run_id, started, result)
     if owns_run:
         _finish_run(archive.db, run_id, result, failed)
     return {"sources": result}

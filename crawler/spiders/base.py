@@ -242,7 +242,7 @@ class ReportSpider(scrapy.Spider):
         url = response.urljoin(href)
         return scrapy.Request(url, callback=self.parse_detail, errback=self.on_document_error,
                               meta={"nb_kind": "attachment" if is_document_url(url) else "page",
-                                    "nb_url": url, "nb_title": title,
+                                    "nb_url": url, "nb_title": title, "nb_report": True,
                                     "nb_date": listed, "nb_linked_from": response.url})
 
     # --- detail pages and attachments -------------------------------------------------
@@ -280,7 +280,11 @@ class ReportSpider(scrapy.Spider):
         if isinstance(exc, IgnoreRequest) and "offsite" in str(exc).lower():
             return
         meta = request.meta
+        robots = isinstance(exc, IgnoreRequest) and "robots" in str(exc).lower()
+        if robots:
+            self.logger.info("robots.txt disallows %s: not fetched", request.url)
         yield DocumentItem(
+            is_report=bool(meta.get("nb_report")), robots=robots,
             source_id=self.source_id, url=meta.get("nb_url", request.url),
             role=meta.get("nb_kind", "page"), title=meta.get("nb_title"),
             linked_from=meta.get("nb_linked_from"), published=meta.get("nb_date"),
@@ -292,6 +296,7 @@ class ReportSpider(scrapy.Spider):
         meta = response.meta
         ctype = response.headers.get("Content-Type")
         return DocumentItem(
+            is_report=bool(meta.get("nb_report")), not_modified=bool(meta.get("nb_not_modified")),
             source_id=self.source_id, url=meta.get("nb_url", response.url), role=role,
             title=title or meta.get("nb_title"), linked_from=meta.get("nb_linked_from"),
             published=published or meta.get("nb_date") or url_date(response.url),
