@@ -1,0 +1,246 @@
+"""parse_bytes: sniff the real format, dispatch, fill a Report. Never raises on bad input."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from nianbao import form
+from nianbao.model import (STATUS_ERROR, STATUS_NEEDS_OCR, STATUS_NO_TABLES, STATUS_NOT_REPORT,
+                           STATUS_PARSED, Report)
+
+from . import metadata
+from .grid import Grid
+from .tables import read_tables
+
+PARSER_VERSION = "0.1.0"
+PARSER_ID = f"nianbao-parsers/{PARSER_VERSION}"
+
+
+class ParseError(Exception):
+    """A document that cannot be read (message goes to Report.error)."""
+
+
+class NeedsOCR(Exception):
+    """A document without a text layer."""
+
+
+# --- sniffing ------------------------------------------------------------------------------
+HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<table", b"<p>", b"<p ", b"<title")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def sniff(data: bytes) -> str:
+    """'pdf' / 'docx' / 'html' / 'text' / 'ole' / 'zip' / 'binary' / 'empty' from the bytes alone."""
+    if not data or not data.strip(b" \t\r\n\x00"):
+        return "empty"
+    head = data[:2048]
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                return "docx" if "word/document.xml" in z.namelist() else "zip"
+        except zipfile.BadZipFile:
+            return "badzip"
+    if head.startswith(OLE_MAGIC):
+        return "ole"
+    low = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if any(m in low[:1024] for m in HTML_MARKERS) or low.startswith(b"<?xml"):
+        return "html"
+    if b"\x00" in head and not (head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff")):
+        return "binary"
+    return "text"
+
+
+def hinted_format(content_type: str | None, filename: str | None, url: str | None) -> str | None:
+    ct = (content_type or "").lower()
+    for key, fmt in (("pdf", "pdf"), ("wordprocessingml", "docx"), ("msword", "doc"), ("html", "html"),
+                     ("text/plain", "text")):
+        if key in ct:
+            return fmt
+    name = (filename or url or "").lower().split("?")[0]
+    for ext, fmt in ((".pdf", "pdf"), (".docx", "docx"), (".doc", "doc"), (".wps", "doc"),
+                     (".html", "html"), (".htm", "html"), (".shtml", "html"), (".txt", "text")):
+        if name.endswith(ext):
+            return fmt
+    return None
+
+
+# --- text decoding -------------------------------------------------------------------------
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w]+)""", re.I)
+
+
+def _norm_enc(enc: str | None) -> str | None:
+    if not enc:
+        return None
+    e = enc.strip().strip("\"'").lower()
+    if e in ("gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "gb18030", "euc-cn"):
+        return "gb18030"
+    return e
+
+
+def decode(data: bytes, *, encoding: str | None = None, content_type: str | None = None) -> tuple[str, str]:
+    """HTTP charset → <meta> → BOM → utf-8 → gb18030. Returns (text, encoding used)."""
+    declared = []
+    if encoding:
+        declared.append(encoding)
+    if content_type and (m := re.search(r"charset\s*=\s*([-\w]+)", content_type, re.I)):
+        declared.append(m.group(1))
+    if m := _META_CHARSET.search(data[:4096]):
+        declared.append(m.group(1).decode("ascii", "ignore"))
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace"), "utf-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace"), "utf-16"
+    if any(b > 0x7F for b in data[:65536]):
+        # Valid UTF-8 with CJK is almost never GBK by accident, while GBK bytes often decode
+        # "successfully" as garbage under a wrong declaration: trust strict UTF-8 first.
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    for enc in declared:
+        e = _norm_enc(enc)
+        try:
+            return data.decode(e), e
+        except (LookupError, UnicodeDecodeError):
+            continue
+    for e in ("utf-8", "gb18030"):
+        try:
+            return data.decode(e), e
+        except UnicodeDecodeError:
+            continue
+    return data.decode("gb18030", "replace"), "gb18030"
+
+
+# --- assembly ------------------------------------------------------------------------------
+def assemble(report: Report, text: str, grids: list[Grid], title_hint: str | None = None,
+             published_hint: str | None = None) -> Report:
+    report.text = text
+    meta = metadata.extract(text, title_hint)
+    report.title, report.agency, report.year = meta.title, meta.agency, meta.year
+    report.published = meta.published or published_hint
+    if hasattr(report, "level") and report.level is None:
+        report.level = metadata.level_of(meta.agency)
+    t = read_tables(grids)
+    report.cells = t.cells
+    report.extra_rows = t.extra_rows
+    report.warnings.extend(t.warnings)
+    t3_rows = set(t.rows_found[form.T3])
+    t3_split = bool(t3_rows & set(form.T3_OTHER_SPLIT))
+    t3_single = form.T3_OTHER_SINGLE.key in t3_rows
+    report.format_version = metadata.format_version(
+        t2_2021=t.t2_2021_columns, t2_2019=t.t2_2019_columns, t3_split=t3_split, t3_single=t3_single,
+        any_table=bool(t.tables_found), year=meta.year)
+    if t3_split and t3_single:
+        report.warnings.append("t3: both the single （六）其他处理 row and its three sub-rows present")
+    if t.tables_found:
+        report.status = STATUS_PARSED
+        fmt = form.FORMAT_2019 if (t3_single and not t3_split) else form.FORMAT_2021
+        for tab in (form.T2, form.T3, form.T4):
+            if tab not in t.tables_found:
+                report.warnings.append(f"{tab}: table not found")
+            if tab == form.T2 and t.t2_2019_columns and not t.t2_2021_columns:
+                continue
+            expected = dict.fromkeys(r for r, _ in form.expected_cells(tab, fmt))
+            found = set(t.rows_found[tab])
+            report.missing_rows.extend(f"{tab}.{r}" for r in expected if r not in found)
+    elif meta.looks_like_report:
+        report.status = STATUS_NO_TABLES
+        if report.format_version != form.FORMAT_PRE2019:
+            report.warnings.append("standard tables not found")
+    else:
+        report.status = STATUS_NOT_REPORT
+    return report
+
+
+def _dispatch(fmt: str, data: bytes, report: Report, encoding: str | None, content_type: str | None) -> Report:
+    if fmt == "pdf":
+        from .pdf import parse_pdf
+        text, grids, warns = parse_pdf(data)
+        report.warnings.extend(warns)
+        report = assemble(report, text, grids)
+        if report.status == STATUS_NO_TABLES and any(w.startswith("pages without a text layer") for w in warns):
+            report.status = STATUS_NEEDS_OCR   # the tables are probably scanned images
+            report.warnings.append("tables on pages without a text layer; numbers are not guessed")
+        return report
+    if fmt == "docx":
+        from .docx import parse_docx
+        text, grids = parse_docx(data)
+        return assemble(report, text, grids)
+    if fmt == "html":
+        from .html import parse_html
+        s, enc = decode(data, encoding=encoding, content_type=content_type)
+        text, grids, title, published, attached, images = parse_html(s)
+        report = assemble(report, text, grids, title_hint=title, published_hint=published)
+        if report.status == STATUS_NO_TABLES and attached:
+            report.warnings.append("report attached as: " + " ".join(attached))
+        if report.status == STATUS_NO_TABLES and images:
+            report.warnings.append(f"the article holds {images} image(s): tables may be pictures")
+        return report
+    if fmt == "text":
+        from .text import parse_text
+        s, enc = decode(data, encoding=encoding, content_type=content_type)
+        text, grids = parse_text(s)
+        return assemble(report, text, grids)
+    raise ParseError(f"unsupported format: {fmt}")
+
+
+def parse_bytes(data: bytes, *, url: str | None = None, content_type: str | None = None,
+                filename: str | None = None, encoding: str | None = None) -> Report:
+    report = Report(url=url, parser=PARSER_ID)
+    try:
+        real = sniff(data)
+        hint = hinted_format(content_type, filename, url)
+        report.doc_format = real if real in ("pdf", "docx", "html", "text") else None
+        if real == "empty":
+            raise ParseError("empty document (0 bytes)")
+        if real == "ole":
+            raise ParseError("legacy binary Word/WPS document (.doc/.wps): not supported, convert to docx or pdf")
+        if real == "badzip":
+            raise ParseError("corrupt or truncated ZIP container" + (f" (expected {hint})" if hint else ""))
+        if real in ("zip", "binary"):
+            raise ParseError(f"unsupported binary content ({real})" + (f", expected {hint}" if hint else ""))
+        if hint == "doc" and real == "html":
+            # Word can save a "web page" under .doc: parse it, but only keep it if it is a report
+            r = _dispatch(real, data, report, encoding, content_type)
+            if r.status in (STATUS_PARSED, STATUS_NO_TABLES):
+                r.warnings.append("a .doc file that is HTML (Word web-page format)")
+                return r
+            raise ParseError("expected doc but received html")
+        if hint in ("pdf", "docx", "doc") and real in ("html", "text"):
+            # A link to a document that returned a web page: an error page, a login wall …
+            s, _ = decode(data[:4096], encoding=encoding, content_type=content_type)
+            m = re.search(r"<title[^>]*>(.*?)</title>", s, re.I | re.S)
+            raise ParseError(f"expected {hint} but received {real}"
+                             + (f" (page title: {m.group(1).strip()[:80]!r})" if m else ""))
+        if hint and hint != real and not (hint == "text" and real == "html"):
+            report.warnings.append(f"content type/extension says {hint}, content is {real}")
+        return _dispatch(real, data, report, encoding, content_type)
+    except NeedsOCR as e:
+        report.status = STATUS_NEEDS_OCR
+        report.warnings.append(str(e) or "no text layer")
+        report.cells = []
+        return report
+    except ParseError as e:
+        report.status = STATUS_ERROR
+        report.error = str(e)
+        report.cells = []
+        return report
+    except Exception as e:  # never raise on bad input
+        report.status = STATUS_ERROR
+        report.error = f"{type(e).__name__}: {e}"
+        report.cells = []
+        return report
+
+
+def parse_file(path: str | Path, **kw) -> Report:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        return Report(status=STATUS_ERROR, error=f"cannot read {p}: {e}", parser=PARSER_ID)
+    kw.setdefault("filename", p.name)
+    return parse_bytes(data, **kw)

@@ -1,0 +1,125 @@
+"""The intermediate every format produces: a table as rows of cells with provenance.
+
+Merged cells are expanded: every grid position a merged cell covers holds the *same*
+:class:`GCell` object, so a label spanning rows is known on each row, and code that
+needs distinct cells dedupes by identity.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from nianbao.model import Source
+
+_ids = itertools.count()
+
+
+@dataclass(eq=False)
+class GCell:
+    text: str
+    source: Source = field(default_factory=Source)
+    uid: int = field(default_factory=lambda: next(_ids))
+    flag: str | None = None       # why the text cannot be trusted (e.g. digits cross the border)
+
+    def __repr__(self) -> str:  # compact, for debugging
+        return f"GCell({self.text!r})"
+
+
+@dataclass
+class Grid:
+    rows: list[list[GCell]]
+    index: int = 0                # table index in the document (0-based)
+    page: int | None = None       # first page (PDF)
+    spans_known: bool = True      # False for flattened text: merges were lost
+    bbox: tuple[float, float, float, float] | None = None  # PDF: table box on `page`
+    last_page: int | None = None
+    last_bbox: tuple[float, float, float, float] | None = None  # PDF: box of the part on last_page
+    continued: bool = False       # PDF: rows from a following page were appended
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    def texts(self) -> list[list[str]]:
+        return [[c.text for c in r] for r in self.rows]
+
+    def distinct(self, r: int) -> list[tuple[int, GCell]]:
+        """(first column, cell) for each distinct cell of row r, left to right."""
+        seen: set[int] = set()
+        out = []
+        for j, c in enumerate(self.rows[r]):
+            if c.uid not in seen:
+                seen.add(c.uid)
+                out.append((j, c))
+        return out
+
+
+@dataclass
+class Span:
+    """One physical cell before expansion."""
+
+    row: int
+    col: int
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+    source: Source | None = None
+
+
+def from_spans(spans: list[Span], *, index: int = 0, page: int | None = None) -> Grid:
+    """Expand cells with explicit row/col/rowspan/colspan into a rectangular grid."""
+    nrows = max((s.row + max(s.rowspan, 1) for s in spans), default=0)
+    ncols = max((s.col + max(s.colspan, 1) for s in spans), default=0)
+    grid: list[list[GCell | None]] = [[None] * ncols for _ in range(nrows)]
+    for s in spans:
+        src = s.source or Source(table=index, row=s.row, col=s.col)
+        cell = GCell(s.text, src)
+        for r in range(s.row, s.row + max(s.rowspan, 1)):
+            for c in range(s.col, s.col + max(s.colspan, 1)):
+                if grid[r][c] is None:
+                    grid[r][c] = cell
+    rows = [[c if c is not None else GCell("", Source(table=index, row=i, col=j)) for j, c in enumerate(row)]
+            for i, row in enumerate(grid)]
+    return Grid(rows, index=index, page=page)
+
+
+def place_html_like(rows: list[list[tuple[str, int, int, Source | None]]], *, index: int = 0) -> Grid:
+    """HTML/DOCX placement: cells given row by row (text, rowspan, colspan), positions taken
+    by earlier rowspans are skipped (the HTML table model)."""
+    taken: set[tuple[int, int]] = set()
+    spans: list[Span] = []
+    for r, cells in enumerate(rows):
+        c = 0
+        for text, rowspan, colspan, src in cells:
+            while (r, c) in taken:
+                c += 1
+            rowspan, colspan = max(1, min(rowspan, 200)), max(1, min(colspan, 100))
+            rowspan = min(rowspan, len(rows) - r)   # a rowspan past the table's end is clipped
+            spans.append(Span(r, c, text, rowspan, colspan,
+                              src or Source(table=index, row=r, col=c)))
+            for rr in range(r, r + rowspan):
+                for cc in range(c, c + colspan):
+                    taken.add((rr, cc))
+            c += colspan
+    return from_spans(spans, index=index)
+
+
+def from_rows(rows: list[list[str]], *, index: int = 0, spans_known: bool = False) -> Grid:
+    """A grid from plain rows of text (no merges known), e.g. tab-separated text."""
+    width = max((len(r) for r in rows), default=0)
+    out = []
+    for i, r in enumerate(rows):
+        out.append([GCell(t, Source(table=index, row=i, col=j)) for j, t in enumerate(r)]
+                   + [GCell("", Source(table=index, row=i, col=j)) for j in range(len(r), width)])
+    return Grid(out, index=index, spans_known=spans_known)
+
+
+def append_rows(top: Grid, bottom: Grid) -> Grid:
+    """Continue `top` with `bottom`'s rows (a table broken across pages)."""
+    width = max(top.width, bottom.width)
+    rows = [r + [GCell("", r[-1].source if r else Source()) for _ in range(width - len(r))]
+            for r in top.rows + bottom.rows]
+    g = Grid(rows, index=top.index, page=top.page, spans_known=top.spans_known and bottom.spans_known,
+             bbox=top.bbox, last_page=bottom.last_page or bottom.page,
+             last_bbox=bottom.last_bbox or bottom.bbox, continued=True)
+    return g

@@ -1,0 +1,190 @@
+"""HTML → article text + grids (lxml).
+
+The report sits in an article container (TRS editors, CMS templates); page chrome
+(navigation, footers, related links) is ignored. Word-paste markup (span/font/o:p,
+&nbsp;) is harmless because cell text is taken from all descendants and labels are
+whitespace-normalised.
+"""
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from . import labels as L
+from .grid import Grid, place_html_like
+
+# Article containers seen on government CMSs, most specific first (XPath).
+CONTAINERS: tuple[tuple[str, int], ...] = (   # (XPath, minimum text length to accept it)
+    ("//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]", 10),
+    ("//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]", 10),
+    ("//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]", 10),
+    ("//*[@id='zoom']", 10),
+    ("//*[@id='ivs_content']", 10),
+    ("//ucapcontent", 10),
+    ("//*[@id='UCAP-CONTENT']", 10),
+    ("//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]", 50),
+    ("//*[@id='content']", 200),
+    ("//article", 200),
+)
+ATTACHMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".ofd")
+# Section words that show where the report text is (used when no known container matches).
+REPORT_MARKERS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
+                  "行政复议", "存在的主要问题", "其他需要报告的事项", "年度报告")
+DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template")
+BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
+              "article", "blockquote", "pre", "ul", "ol", "dd", "dt", "hr", "center", "form"}
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def _text(el) -> str:
+    """Text of an element with line breaks at block elements (cells: "商业<p>企业" → "商业\n企业")."""
+    parts: list[str] = []
+
+    def walk(e) -> None:
+        tag = e.tag if isinstance(e.tag, str) else ""
+        tag = tag.split("}")[-1].lower()
+        if tag in BLOCK_TAGS:
+            parts.append("\n")
+        if e.text and isinstance(e.tag, str):
+            parts.append(e.text)
+        for ch in e:
+            walk(ch)
+            if ch.tail:
+                parts.append(ch.tail)
+        if tag in BLOCK_TAGS:
+            parts.append("\n")
+
+    walk(el)
+    s = "".join(parts).replace("\xa0", " ").replace("\u3000", " ")
+    lines = [re.sub(r"[ \t\r\f\v]+", " ", x).strip() for x in s.split("\n")]
+    return "\n".join(x for x in lines if x)
+
+
+def _doc_text(el) -> str:
+    """Plain text of the container: paragraphs as lines, table rows as tab-separated cells."""
+    out: list[str] = []
+
+    def walk(e) -> None:
+        if not isinstance(e.tag, str):
+            return
+        tag = e.tag.split("}")[-1].lower()
+        if tag == "table":
+            for tr in _rows(e):
+                out.append("\t".join(_text(td).replace("\n", "") for td in _cells(tr)))
+            out.append("")
+            if e.tail and e.tail.strip():
+                out.append(e.tail.strip())
+            return
+        if tag in BLOCK_TAGS or tag == "body":
+            if e.text and e.text.strip():
+                out.append(e.text.strip())
+            for ch in e:
+                walk(ch)
+                if ch.tail and ch.tail.strip():
+                    out.append(ch.tail.strip())
+        else:
+            t = _text(e)
+            if t:
+                out.append(t.replace("\n", ""))
+
+    walk(el)
+    joined = []
+    for line in out:
+        line = line.replace("\xa0", " ").strip()
+        if line or (joined and joined[-1]):
+            joined.append(line)
+    return "\n".join(joined).strip()
+
+
+def _rows(table) -> list:
+    return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+
+
+def _cells(tr) -> list:
+    return tr.xpath("./td | ./th")
+
+
+def _span(el, attr: str) -> int:
+    m = re.match(r"\s*(\d+)", el.get(attr) or "")
+    return int(m.group(1)) if m and int(m.group(1)) > 0 else 1
+
+
+def find_container(root):
+    for xp, min_len in CONTAINERS:
+        found = [e for e in root.xpath(xp) if len(_text(e)) >= min_len]
+        if found:
+            return max(found, key=lambda e: len(_text(e)))
+    best, best_key = None, None
+    for e in root.iter("div", "td", "section", "article", "main", "body"):
+        t = L.norm(e.text_content())
+        hits = sum(1 for w in REPORT_MARKERS if w in t)
+        if hits == 0:
+            continue
+        key = (hits, -len(t))
+        if best_key is None or key > best_key:
+            best, best_key = e, key
+    if best is not None:
+        return best
+    body = root.find("body")
+    return body if body is not None else root
+
+
+PUBDATE_META = ("PubDate", "pubdate", "publishdate", "article:published_time", "firstpublishedtime",
+                "dcterms.issued", "DC.Date", "Maketime")
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+_LABELLED_DATE = re.compile(r"(?:发布时间|发布日期|成文日期|公开日期|发文日期)\s*[:：]?\s*"
+                            r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+
+
+def _published(root, container) -> str | None:
+    """<meta name=PubDate …> or a labelled date ("发布时间：…") near the article."""
+    for name in PUBDATE_META:
+        for m in root.xpath(f"//meta[@name='{name}' or @property='{name}']/@content"):
+            if d := _DATE.search(m):
+                return "%04d-%02d-%02d" % tuple(map(int, d.groups()))
+    el, base = container, len(container.text_content())
+    for _ in range(3):
+        parent = el.getparent()
+        if parent is None or len(parent.text_content()) > 3 * base + 3000:
+            break
+        el = parent
+    if d := _LABELLED_DATE.search(re.sub(r"\s+", " ", el.text_content())):
+        return "%04d-%02d-%02d" % tuple(map(int, d.groups()))
+    return None
+
+
+def attachments(container) -> list[str]:
+    """Links in the article to documents (the report itself is often an attachment)."""
+    out = []
+    for a in container.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href.lower().split("?")[0].endswith(ATTACHMENT_EXT) and href not in out:
+            out.append(href)
+    return out
+
+
+def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[str], int]:
+    """(article text, grids, <title>, publication date, attachment links, images in the article)."""
+    s = _XML_DECL.sub("", s)
+    root = lxml.html.document_fromstring(s or "<html></html>")
+    etree.strip_elements(root, *DROP_TAGS, with_tail=False)
+    for c in root.xpath("//comment()"):   # conditional comments of Word exports
+        c.drop_tree()                      # (keeps the comment's tail text)
+    title_el = root.find(".//title")
+    title = _text(title_el) if title_el is not None else None
+    container = find_container(root)
+    grids: list[Grid] = []
+    for table in container.iter("table"):
+        if table.xpath(".//table"):
+            continue   # a layout table around other tables: read the inner ones
+        rows = []
+        for r, tr in enumerate(_rows(table)):
+            rows.append([(_text(td), _span(td, "rowspan"), _span(td, "colspan"), None) for td in _cells(tr)])
+        if not rows:
+            continue
+        grids.append(place_html_like(rows, index=len(grids)))
+    text = _doc_text(container)
+    notes = attachments(container)
+    return text, grids, title, _published(root, container), notes, len(container.xpath(".//img"))

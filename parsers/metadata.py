@@ -1,0 +1,137 @@
+"""Report metadata from its text: title, agency, year, publication date, format version."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nianbao import form
+
+from . import labels as L
+
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+_YEAR = r"((?:19|20)\d{2}|[二][〇零○][一二三四五六七八九〇零○]{2})"
+TITLE_RE = re.compile(rf"^(.{{0,60}}?){_YEAR}\s*年度?\s*(.{{0,30}}?政府信息公开.{{0,12}}?(?:年度)?报告)")
+DATE_LABEL_RE = re.compile(r"(?:发布(?:时间|日期)|成文日期|公开日期|发文日期)\s*[:：]?\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+AGENCY_SUFFIX = re.compile(r"(政府|办公室|办公厅|局|委员会|委|厅|署|院|中心|所|处|会|部|办|馆|站|队|行|区|县|市|镇|乡|街道)$")
+# Art. 49: local governments report by 31 March, government departments by 31 January.
+LEVEL_RULES: tuple[tuple[str, str], ...] = (
+    (r"人民政府$", "government"),
+    (r"(?:镇|乡|街道办事处|街道|管委会|管理委员会)$", "government"),
+    (r"(?:局|委员会|委|厅|办公室|办公厅|署|中心|院|所|处|站|队|馆)$", "department"),
+)
+REPORT_WORDS = ("政府信息公开", "年度报告")
+# Words that show a document is an annual report even without a clean title line.
+REPORT_MARKERS = ("主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议", "总体情况")
+
+
+@dataclass
+class Meta:
+    title: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    published: str | None = None
+    looks_like_report: bool = False
+
+
+def _year(s: str) -> int | None:
+    y = int(s.translate(_CN_DIGITS))
+    return y if 2007 <= y <= 2100 else None
+
+
+def _clean(s: str) -> str:
+    return re.sub(r"\s+", "", s.replace("\xa0", " "))
+
+
+def find_title(text: str, hint: str | None = None) -> tuple[str | None, str | None, int | None]:
+    """(title, agency, year) from the first lines of the text (or a hint such as <title>)."""
+    lines = [_clean(x) for x in text.splitlines()[:40]]
+    lines = [x for x in lines if x]
+    candidates = []
+    if hint:
+        candidates.append(_clean(hint))
+    for i, line in enumerate(lines[:25]):
+        candidates.append(line)
+        if i > 0 and len(lines[i - 1]) <= 30:
+            candidates.append(lines[i - 1] + line)   # title split over two lines
+    best = None
+    for k, c in enumerate(candidates):
+        m = TITLE_RE.search(c)
+        if not m or len(c) > 90:
+            continue
+        agency = m.group(1).strip("《》“”\"' ：:") or None
+        if agency and ("关于" in agency or len(agency) < 2):
+            agency = agency.replace("关于", "") or None
+        if agency is None:
+            # "2023年度淮安市人民政府政府信息公开工作年度报告": the agency follows the year
+            mm = re.match(r"(.{2,40}?)(?:关于)?政府信息公开", m.group(3))
+            if mm and AGENCY_SUFFIX.search(mm.group(1)):
+                agency = mm.group(1)
+        if agency:
+            agency = re.sub(r"^(?:关于|《)", "", agency)
+        score = (agency is not None, -k)   # a title naming the agency; the earliest one
+        if best is None or score > best[0]:
+            best = (score, c, agency, _year(m.group(2)))
+    if best is None:
+        m = re.search(rf"{_YEAR}\s*年度?\s*政府信息公开", text[:3000])
+        return None, None, _year(m.group(1)) if m else None
+    return best[1], best[2], best[3]
+
+
+def find_published(text: str) -> str | None:
+    m = DATE_LABEL_RE.search(text[:3000])
+    if not m:
+        tail = [x for x in text.splitlines()[-12:] if x.strip()]
+        for line in reversed(tail):
+            if mm := DATE_RE.match(line.replace("\xa0", " ")):
+                m = mm
+                break
+    if not m:
+        return None
+    y, mo, d = map(int, m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def level_of(agency: str | None) -> str | None:
+    if not agency:
+        return None
+    for pattern, level in LEVEL_RULES:
+        if re.search(pattern, agency):
+            return level
+    return None
+
+
+def extract(text: str, title_hint: str | None = None) -> Meta:
+    title, agency, year = find_title(text, title_hint)
+    head = L.norm(text[:20000])
+    markers = sum(1 for w in REPORT_MARKERS if w in head)
+    looks = (title is not None) or (all(w in head for w in REPORT_WORDS)) or markers >= 2
+    if looks and markers == 0 and is_listing(text):
+        looks = False
+        title = agency = year = None
+    return Meta(title, agency, year, find_published(text) if looks else None, looks)
+
+
+def is_listing(text: str) -> bool:
+    """A list page: several report titles of different years, no report sections."""
+    years = set()
+    for line in text.splitlines()[:200]:
+        m = TITLE_RE.search(_clean(line))
+        if m:
+            years.add(m.group(2))
+    return len(years) >= 2
+
+
+def format_version(*, t2_2021: bool, t2_2019: bool, t3_split: bool, t3_single: bool,
+                   any_table: bool, year: int | None) -> str:
+    """2021 if 表二 has 本年制发件数 or 表三 the three （六） sub-rows; 2019 for the trial
+    format's markers; pre2019 when no standard table was found in a report for 2018 or earlier."""
+    if t2_2021 or t3_split:
+        return form.FORMAT_2021
+    if t2_2019 or t3_single:
+        return form.FORMAT_2019
+    if not any_table and year is not None and year <= 2018:
+        return form.FORMAT_PRE2019
+    return form.FORMAT_UNKNOWN
