@@ -65,7 +65,15 @@ def demo(data, agencies, port):
     click.echo(f"building demo sites in {paths.demo} …")
     build_demo(paths.demo, n_agencies=agencies)
     nightly = _nightly(paths)
-    with DemoServer(paths.demo, base_port=port) as server:
+    server = DemoServer(paths.demo, base_port=port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot serve the demo sites from port {port} on: {exc}. Another program uses "
+            "the port; pick another base with --port N (or --port 0 for any free ports — "
+            "then a rerun gets new URLs and archives the sites anew).") from exc
+    with server:
         urls = server.urls
         click.echo("demo sites: " + ", ".join(f"{k} {v}" for k, v in urls.items()))
         summary = nightly(registry=str(paths.demo / "sources.yaml"), data=str(paths.data),
