@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: install demo test bench serve clean
 
 $(STAMP): pyproject.toml scripts/setup-system.sh
-	bash scripts/setup-system.sh
+	bash scripts/setup-system.sh runtime
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -22,6 +22,7 @@ demo: install
 
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 test: install
+	@bash scripts/setup-system.sh test
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 

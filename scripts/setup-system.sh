@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# System (Debian) packages nianbao needs beyond Python. Idempotent: installs only what is
-# missing, and only as root with apt-get (elsewhere it warns: the tests that need them skip).
+# System (Debian) packages nianbao needs beyond Python, in two sets:
+#   scripts/setup-system.sh runtime   what the pipeline needs (make demo, nianbao run)
+#   scripts/setup-system.sh test      that, plus what only the test suite needs (make test)
+# Idempotent: installs only what is missing, and only as root with apt-get; elsewhere it
+# warns (the pipeline still runs; the tests that need a package skip and say why).
 set -euo pipefail
-# The core pipeline needs none (demo PDFs use reportlab's built-in CID font STSong-Light);
-# chromium renders the Datasette pages in tests/test_datasette.py.
-packages=(chromium fonts-wqy-zenhei)  # headless browser tests of the Datasette pages; a CJK font for them
+# Demo PDFs use reportlab's built-in CID font STSong-Light: nothing needed for them.
+runtime=()
+# Headless browser tests of the Datasette pages, and a CJK font so screenshots show Chinese.
+test=(chromium fonts-wqy-zenhei)
+
+case "${1:-runtime}" in
+  runtime) packages=("${runtime[@]}") ;;
+  test) packages=("${runtime[@]}" "${test[@]}") ;;
+  *) echo "usage: $0 [runtime|test]" >&2; exit 2 ;;
+esac
 need=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
@@ -14,6 +24,5 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing Debian packages: ${need[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 else
-  # Not fatal: the pipeline runs without them; the tests that need them skip and say why.
-  echo "warning: install these Debian packages for the full test suite: sudo apt-get install ${need[*]}" >&2
+  echo "warning: missing Debian packages: ${need[*]} (sudo apt-get install ${need[*]})" >&2
 fi
