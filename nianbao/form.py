@@ -140,3 +140,40 @@ def expected_cells(table: str, fmt: str = FORMAT_2021) -> list[tuple[str, str]]:
 def is_decimal(table: str, col: str) -> bool:
     """Only 表二's fee amount is a decimal; every other cell is a count."""
     return table == T2 and T2_COLUMNS.get(col, Column("", "")).decimal
+
+
+# --- 表二 of the 2019–2020 trial format (国办公开办函〔2019〕60号) ------------------------
+# Its own columns and two extra rows; parsed into these keys, never into the 2021 columns.
+# 本年增/减 may be negative (a net decrease): it is the one signed column of the form.
+T2_COLUMNS_2019 = {
+    "new_made": Column("new_made", "本年新制作数量"),
+    "new_published": Column("new_published", "本年新公开数量"),
+    "published_total": Column("published_total", "对外公开总数量"),
+    "prev_items": Column("prev_items", "上一年项目数量"),
+    "change": Column("change", "本年增/减"),
+    "decisions": Column("decisions", "处理决定数量"),
+    "procurement_items": Column("procurement_items", "采购项目数量"),
+    "procurement_amount": Column("procurement_amount", "采购总金额", decimal=True),
+}
+_DOC_COLS_2019 = ("new_made", "new_published", "published_total")
+_ITEM_COLS_2019 = ("prev_items", "change", "decisions")
+T2_ROWS_2019: tuple[Row, ...] = (
+    Row("regulations", "规章", "第二十条第（一）项", _DOC_COLS_2019),
+    Row("normative_documents", "规范性文件", "第二十条第（一）项", _DOC_COLS_2019),
+    Row("licensing", "行政许可", "第二十条第（五）项", _ITEM_COLS_2019),
+    Row("other_services", "其他对外管理服务事项", "第二十条第（五）项", _ITEM_COLS_2019),
+    Row("penalties", "行政处罚", "第二十条第（六）项", _ITEM_COLS_2019),
+    Row("enforcement", "行政强制", "第二十条第（六）项", _ITEM_COLS_2019),
+    Row("fees", "行政事业性收费", "第二十条第（八）项", ("prev_items", "change")),
+    Row("procurement", "政府集中采购", "第二十条第（九）项", ("procurement_items", "procurement_amount")),
+)
+T2_SIGNED_2019 = ("change",)
+
+
+def expected_cells_2019_t2() -> list[tuple[str, str]]:
+    """Every (row key, column key) of a complete trial-format 表二."""
+    return [(r.key, c) for r in T2_ROWS_2019 for c in r.columns]
+
+
+def is_decimal_2019(table: str, col: str) -> bool:
+    return table == T2 and T2_COLUMNS_2019.get(col, Column("", "")).decimal

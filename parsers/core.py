@@ -121,9 +121,15 @@ def assemble(report: Report, text: str, grids: list[Grid], title_hint: str | Non
     report.text = text
     meta = metadata.extract(text, title_hint)
     report.title, report.agency, report.year = meta.title, meta.agency, meta.year
-    report.published = meta.published or published_hint
-    if hasattr(report, "level") and report.level is None:
+    # publication date, in order of trust: page metadata (PubDate, 发布日期 by the article),
+    # the report's own text (the date under the signature), the URL (/t20240201_…)
+    report.published = published_hint or meta.published or (
+        metadata.published_from_url(report.url) if meta.looks_like_report else None)
+    if report.level is None:
         report.level = metadata.level_of(meta.agency)
+    if meta.looks_like_report:
+        report.region, report.region_code = metadata.region_of(meta.agency)
+        report.sections = metadata.sections_of(text)
     t = read_tables(grids)
     report.cells = t.cells
     report.extra_rows = t.extra_rows
@@ -143,8 +149,9 @@ def assemble(report: Report, text: str, grids: list[Grid], title_hint: str | Non
             if tab not in t.tables_found:
                 report.warnings.append(f"{tab}: table not found")
             if tab == form.T2 and t.t2_2019_columns and not t.t2_2021_columns:
-                continue
-            expected = dict.fromkeys(r for r, _ in form.expected_cells(tab, fmt))
+                expected = dict.fromkeys(r for r, _ in form.expected_cells_2019_t2())
+            else:
+                expected = dict.fromkeys(r for r, _ in form.expected_cells(tab, fmt))
             found = set(t.rows_found[tab])
             report.missing_rows.extend(f"{tab}.{r}" for r in expected if r not in found)
     elif meta.looks_like_report:
@@ -188,6 +195,21 @@ def _dispatch(fmt: str, data: bytes, report: Report, encoding: str | None, conte
     raise ParseError(f"unsupported format: {fmt}")
 
 
+def _parse_legacy(data: bytes, report: Report, hint: str | None) -> Report:
+    """.doc/.wps (OLE): converted to DOCX by LibreOffice, then read as DOCX."""
+    from .convert import convert_with_libreoffice
+    try:
+        docx_bytes = convert_with_libreoffice(data, "doc", "docx")
+    except RuntimeError as e:
+        raise ParseError(f"legacy Word/WPS document: conversion failed: {e}") from e
+    if docx_bytes is None:
+        raise ParseError("legacy binary Word/WPS document (.doc/.wps): LibreOffice (soffice) is not "
+                         "installed, cannot convert")
+    report.doc_format = "doc"
+    report.warnings.append("converted from a legacy Word/WPS document by LibreOffice")
+    return _dispatch("docx", docx_bytes, report, None, None)
+
+
 def parse_bytes(data: bytes, *, url: str | None = None, content_type: str | None = None,
                 filename: str | None = None, encoding: str | None = None) -> Report:
     report = Report(url=url, parser=PARSER_ID)
@@ -198,7 +220,7 @@ def parse_bytes(data: bytes, *, url: str | None = None, content_type: str | None
         if real == "empty":
             raise ParseError("empty document (0 bytes)")
         if real == "ole":
-            raise ParseError("legacy binary Word/WPS document (.doc/.wps): not supported, convert to docx or pdf")
+            return _parse_legacy(data, report, hint)
         if real == "badzip":
             raise ParseError("corrupt or truncated ZIP container" + (f" (expected {hint})" if hint else ""))
         if real in ("zip", "binary"):

@@ -132,6 +132,14 @@ def _r_negative(s: str, decimal: bool) -> ParsedNumber | None:
     return None
 
 
+def _r_plus(s: str, decimal: bool) -> ParsedNumber | None:
+    # "+3" in the trial format's 本年增/减 column
+    m = re.fullmatch(r"\+(\d+(?:\.\d+)?)", s)
+    if m and (v := _num(m.group(1), decimal)) is not None:
+        return ParsedNumber(v, "sign '+' as printed")
+    return None
+
+
 RULES: tuple[tuple[str, Rule], ...] = (
     ("blank", _r_blank),
     ("plain", _r_plain),
@@ -140,6 +148,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("qualified", _r_qualified),
     ("number with note", _r_with_note),
     ("negative", _r_negative),
+    ("plus sign", _r_plus),
 )
 
 

@@ -155,7 +155,7 @@ def _values(g: Grid, r: int, colmap: dict[str, int], order: list[str], warn: lis
 
 def _emit(out: Tables, table: str, row: str, vals: dict[str, GCell]) -> None:
     for col, c in vals.items():
-        p = parse_number(c.text, form.is_decimal(table, col))
+        p = parse_number(c.text, form.is_decimal(table, col) or form.is_decimal_2019(table, col))
         if c.flag and p.ok and not p.blank:
             p = ParsedNumber(None, f"unreadable '{c.text.strip()}' ({c.flag})", ok=False)
         if not p.ok:
@@ -312,8 +312,19 @@ _T2_COL_CANDS = [(c.key, c.label) for c in form.T2_COLUMNS.values()] + [
     (k, a) for k, al in T2_COLUMN_ALIASES.items() for a in al]
 
 
+_T2_ROWS_2019 = {r.key: r for r in form.T2_ROWS_2019}
+_T2_ROW_CANDS_2019 = [(r.key, r.label) for r in form.T2_ROWS_2019]
+_T2_COL_CANDS_2019 = [(c.key, c.label) for c in form.T2_COLUMNS_2019.values()] + [
+    ("decisions", "本年处理决定数量"), ("procurement_amount", "采购总金额（万元）")]
+# Header labels only the trial format prints (处理决定数量 is in both).
+_ONLY_2019 = {k for k in form.T2_COLUMNS_2019 if k != "decisions"}
+
+
 def read_t2(grids: list[Grid], out: Tables) -> None:
+    """表二 by its header rows: each block's header row says which columns (2021 or the 2019
+    trial format's) the rows under it have; rows are matched against that format's labels."""
     colmap: dict[str, int] = {}
+    mode = "2021"
     seen: set[str] = set()
     for g in grids:
         for r in range(len(g.rows)):
@@ -321,29 +332,29 @@ def read_t2(grids: list[Grid], out: Tables) -> None:
             if not labs:
                 continue
             # A header row: one of its cells is a 表二 column label.
-            hdr_hits = {}
-            old = False
-            for j, c in g.distinct(r):
-                m = L.best(c.text, _T2_COL_CANDS)
+            hits21: dict[str, int] = {}
+            hits19: dict[str, int] = {}
+            hdr = _header_rows_text(g, [r])[0] if not g.spans_known else None
+            cells = list(enumerate(hdr)) if hdr is not None else [(j, c.text) for j, c in g.distinct(r)]
+            for j, text in cells:
+                m = L.best(text, _T2_COL_CANDS)
                 if m.key and m.score >= L.SURE:
-                    hdr_hits.setdefault(m.key, j)
-                if any(L.score(c.text, o) >= L.SURE for o in T2_COLUMNS_2019):
-                    old = True
-            if hdr_hits or old:
-                colmap = hdr_hits
-                if not g.spans_known:
-                    hdr = _header_rows_text(g, [r])
-                    colmap = {}
-                    for j, t in enumerate(hdr[0]):
-                        m = L.best(t, _T2_COL_CANDS)
-                        if m.key and m.score >= L.SURE:
-                            colmap.setdefault(m.key, j)
-                out.t2_2019_columns |= old
+                    hits21.setdefault(m.key, j)
+                m = L.best(text, _T2_COL_CANDS_2019)
+                if m.key and m.score >= L.SURE:
+                    hits19.setdefault(m.key, j)
+            if hits19.keys() & _ONLY_2019:
+                colmap, mode = hits19, "2019"
+                out.t2_2019_columns = True
+                continue
+            if hits21:
+                colmap, mode = hits21, "2021"
                 out.t2_2021_columns |= any(k in colmap for k in ("issued", "repealed", "in_force"))
                 continue
             # the row's label: its best-matching label cell (a block label such as
             # "第二十条第（一）项" may sit in a merged column on the left)
-            m, lab = max(((L.best(c.text, _T2_ROW_CANDS), c.text) for _, c in labs), key=lambda x: x[0].score)
+            cands = _T2_ROW_CANDS_2019 if mode == "2019" else _T2_ROW_CANDS
+            m, lab = max(((L.best(c.text, cands), c.text) for _, c in labs), key=lambda x: x[0].score)
             if m.key is None or m.score < L.MATCH:
                 if _has_values(g, r):
                     out.extra_rows.append("t2: " + " / ".join(c.text for _, c in labs))
@@ -354,13 +365,9 @@ def read_t2(grids: list[Grid], out: Tables) -> None:
             if key in seen:
                 out.warnings.append(f"t2: row {key} appears twice; second ignored")
                 continue
-            cols = list(_T2_ROWS[key].columns)
+            spec = _T2_ROWS_2019[key] if mode == "2019" else _T2_ROWS[key]
+            cols = list(spec.columns)
             if not any(k in colmap for k in cols):
-                if out.t2_2019_columns and not out.t2_2021_columns:
-                    out.warnings.append(f"t2.{key}: columns are not the 2021 format's; not read")
-                    seen.add(key)
-                    out.rows_found[T2].append(key)
-                    continue
                 out.warnings.append(f"t2.{key}: no column header; standard column order assumed")
             vals = _values(g, r, colmap, cols, out.warnings, f"t2.{key}")
             seen.add(key)
