@@ -110,6 +110,7 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         "doc_format": str, "text": str, "missing_rows": str, "extra_rows": str,
         "warnings": str, "error": str, "parser": str, "parsed_at": str,
         "n_errors": int, "n_warnings": int, "rules_version": str,
+        "region_code": str, "sections": str, "ocr": int,
     }, {"pk": "id", "foreign_keys": [("document_id", "documents", "id")]}),
     "cells": ({
         "report_id": str, "tbl": str, "row_key": str, "col_key": str, "value": float,
@@ -251,6 +252,9 @@ def save_report(db: sqlite_utils.Database, document: dict, sha256: str, report: 
         "extra_rows": json.dumps(report.extra_rows, ensure_ascii=False),
         "warnings": json.dumps(report.warnings, ensure_ascii=False),
         "error": report.error, "parser": report.parser, "parsed_at": now(),
+        "region_code": getattr(report, "region_code", None),
+        "sections": json.dumps(getattr(report, "sections", {}) or {}, ensure_ascii=False),
+        "ocr": int(bool(getattr(report, "ocr", False))),
         # A new parse invalidates the findings: the check stage recomputes them.
         "rules_version": None,
         **(extra or {}),

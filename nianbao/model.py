@@ -71,6 +71,10 @@ class Report:
     warnings: list[str] = field(default_factory=list)      # where the parser is unsure
     error: str | None = None
     parser: str | None = None
+    # Added with issue 3 (defaults keep old JSON and callers working):
+    region_code: str | None = None  # administrative division code (GB/T 2260), e.g. 320800
+    sections: dict[str, str] = field(default_factory=dict)  # "一" … "六" → section text
+    ocr: bool = False               # numbers read by OCR from images: never as trusted as text
 
     def value(self, table: str, row: str, col: str) -> Number | None:
         """The value of one cell, or None if it is absent or blank."""
@@ -100,7 +104,7 @@ class Report:
         d = {}
         for name in _REPORT_FIELDS:
             v = getattr(self, name)
-            d[name] = list(v) if isinstance(v, list) else v
+            d[name] = list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
         d["cells"] = [{**{n: getattr(c, n) for n in _CELL_FIELDS},
                        "source": {n: getattr(c.source, n) for n in _SOURCE_FIELDS}}
                       for c in self.cells]

@@ -35,6 +35,8 @@ REPORT_MARKERS = ("总体情况", "主动公开政府信息情况", "收到和�
 DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template")
 BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
               "article", "blockquote", "pre", "ul", "ol", "dd", "dt", "hr", "center", "form"}
+# Elements walked into (not flattened) by _doc_text: layout cells can hold the whole article.
+_CONTAINER_TAGS = {"body", "td", "th", "tbody", "thead", "tfoot", "main", "ucapcontent"}
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
@@ -70,14 +72,14 @@ def _doc_text(el) -> str:
         if not isinstance(e.tag, str):
             return
         tag = e.tag.split("}")[-1].lower()
-        if tag == "table":
+        if tag == "table" and not e.xpath(".//table"):
             for tr in _rows(e):
                 out.append("\t".join(_text(td).replace("\n", "") for td in _cells(tr)))
             out.append("")
             if e.tail and e.tail.strip():
                 out.append(e.tail.strip())
             return
-        if tag in BLOCK_TAGS or tag == "body":
+        if tag in BLOCK_TAGS or tag in _CONTAINER_TAGS:
             if e.text and e.text.strip():
                 out.append(e.text.strip())
             for ch in e:

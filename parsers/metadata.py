@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nianbao import form
 
@@ -135,3 +136,99 @@ def format_version(*, t2_2021: bool, t2_2019: bool, t3_split: bool, t3_single: b
     if not any_table and year is not None and year <= 2018:
         return form.FORMAT_PRE2019
     return form.FORMAT_UNKNOWN
+
+
+# --- region and division code (cpca) ---------------------------------------------------------
+_GENERIC_PLACES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "直辖县级行政区划"}
+
+
+@lru_cache(maxsize=4096)
+def region_of(name: str | None) -> tuple[str | None, str | None]:
+    """(region, administrative division code) of an agency name, e.g. 淮安市人民政府 →
+    (江苏省淮安市, 320800). cpca finds the place; the answer is kept only when the most specific
+    place it names is printed in the name itself (cpca happily maps 白石县 to 重庆市 "县").
+    (None, None) when nothing is certain or cpca is not installed."""
+    if not name:
+        return None, None
+    try:
+        import cpca
+    except ImportError:
+        return None, None
+    try:
+        rec = cpca.transform([name]).to_dict("records")[0]
+    except Exception:
+        return None, None
+    prov, city, dist, code = (rec.get(k) for k in ("省", "市", "区", "adcode"))
+    parts = [x for x in (prov, city, dist) if isinstance(x, str) and x and x not in _GENERIC_PLACES]
+    if not parts or not code:
+        return None, None
+    # the most specific place must be spelled out in the name
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in name:
+            kept = parts[: i + 1]
+            level = (prov, city, dist).index(kept[-1])
+            code = str(code)
+            code = code[:2] + "0000" if level == 0 else code[:4] + "00" if level == 1 else code
+            if i < len(parts) - 1 and level < 2:
+                pass
+            region = "".join(dict.fromkeys(kept))   # 北京市北京市 → 北京市
+            return region, code
+    return None, None
+
+
+# --- section texts ---------------------------------------------------------------------------
+_HEADING = re.compile(r"^\s*([一二三四五六七八九十]{1,2})\s*[、.．]\s*(\S.{0,40})$")
+# canonical section → words of its heading (2021 and 2019 forms, and pre-2019 reports)
+SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("一", ("总体情况", "概述")),
+    ("二", ("主动公开",)),
+    ("三", ("收到和处理", "依申请公开")),
+    ("四", ("行政复议", "行政诉讼")),
+    ("五", ("存在的主要问题", "问题及改进", "改进情况")),
+    ("六", ("其他需要报告", "其他事项")),
+)
+
+
+def sections_of(text: str) -> dict[str, str]:
+    """The report's sections 一 … 六 (keyed by the canonical number; a section the form does
+    not have keeps its printed number if that is free), each with its heading and body text
+    (table rows included as tab-separated lines)."""
+    out: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        m = _HEADING.match(line) if "\t" not in line and "。" not in line[:30] else None
+        key = None
+        if m:
+            head = L.norm(m.group(2))
+            key = next((k for k, words in SECTION_WORDS if any(w in head for w in words)), None)
+            if key is None and len(head) <= 20 and m.group(1) not in out and not _t3_row_label(head):
+                key = m.group(1)
+            if key is not None and key in out:
+                key = None if key == current else key + "+"
+        if key is not None:
+            current = key
+            out.setdefault(current, []).append(line.strip())
+        elif current is not None and line.strip():
+            out[current].append(line.strip())
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+def _t3_row_label(head: str) -> bool:
+    return any(w in head for w in ("本年新收", "上年结转", "本年度办理结果", "结转下年度"))
+
+
+# --- publication date from the URL -----------------------------------------------------------
+_URL_DATE = (re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"),            # TRS: /t20240201_123.html
+             re.compile(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})/"),   # /2024/02/01/ or /20240201/
+             re.compile(r"[/_-]((?:19|20)\d{2})-(\d{2})-(\d{2})[/_.]"))
+
+
+def published_from_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    for rx in _URL_DATE:
+        if m := rx.search(url):
+            y, mo, d = map(int, m.groups())
+            if 1 <= mo <= 12 and 1 <= d <= 31:
+                return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
