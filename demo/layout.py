@@ -86,40 +86,74 @@ def t2_layout(report: Report, pad_blanks: bool = False) -> Layout:
     return Layout(form.T2, 4, rows, header_rows=0)
 
 
-def t3_layout(report: Report) -> Layout:
-    """表三: 3 header rows (rule text, 申请人情况, 法人或其他组织), 25 data rows, 3 label columns."""
+def t3_layout(report: Report, rows: list[form.Row] | None = None, labels: dict[str, str] | None = None,
+              extra_values: dict[str, list[str]] | None = None) -> Layout:
+    """表三: 3 header rows (rule text, 申请人情况, 法人或其他组织), 25 data rows, 3 label columns.
+
+    ``rows`` replaces the form's rows (another order, a row left out, the trial format's single
+    （六）其他处理 row, or rows the form does not have); ``labels`` prints other spellings of
+    row labels; ``extra_values`` gives the printed values of rows that have no truth cells."""
     cols = [c.key for c in form.T3_COLUMNS]
-    labels = {c.key: c.label for c in form.T3_COLUMNS}
+    col_labels = {c.key: c.label for c in form.T3_COLUMNS}
     orgs = [c for c in form.T3_APPLICANT_COLUMNS if c != "natural_person"]
-    rows: list[list[LCell]] = [
+    out: list[list[LCell]] = [
         [_h(T3_RULE_TEXT, rowspan=3, colspan=3), _h(T3_APPLICANTS, colspan=7)],
-        [_h(labels["natural_person"], rowspan=2), _h(T3_ORGS, colspan=5),
-         _h(labels["total"], rowspan=2)],
-        [_h(labels[c]) for c in orgs],
+        [_h(col_labels["natural_person"], rowspan=2), _h(T3_ORGS, colspan=5),
+         _h(col_labels["total"], rowspan=2)],
+        [_h(col_labels[c]) for c in orgs],
     ]
+    rows = list(form.T3_ROWS) if rows is None else list(rows)
+    labels = labels or {}
     results_block = form.T3_ROWS[2].block                    # 三、本年度办理结果
-    n_results = sum(r.block != "" for r in form.T3_ROWS)     # granted … （七）总计
-    sub_counts: dict[str, int] = {}
-    for r in form.T3_ROWS:
-        if r.block.startswith("（"):
-            sub_counts[r.block] = sub_counts.get(r.block, 0) + 1
-    seen: set[str] = set()
-    for r in form.T3_ROWS:
+
+    def run_length(i: int, same) -> int:
+        n = 0
+        while i + n < len(rows) and same(rows[i + n]):
+            n += 1
+        return n
+
+    for i, r in enumerate(rows):
         lead: list[LCell] = []
+        label = labels.get(r.key, r.label)
+        prev = rows[i - 1] if i else None
         if r.block == "":
-            lead = [_l(r.label, colspan=3)]
-        elif r.block == results_block:
-            if results_block not in seen:
-                seen.add(results_block)
-                lead.append(_l(results_block, rowspan=n_results))
-            lead.append(_l(r.label, colspan=2))
+            lead = [_l(label, colspan=3)]
         else:
-            if r.block not in seen:
-                seen.add(r.block)
-                lead.append(_l(r.block, rowspan=sub_counts[r.block]))
-            lead.append(_l(r.label))
-        rows.append(lead + _values(report, form.T3, r.key, cols))
-    return Layout(form.T3, 10, rows, header_rows=3)
+            if prev is None or prev.block == "":
+                lead.append(_l(results_block, rowspan=run_length(i, lambda x: x.block != "")))
+            if r.block == results_block:
+                lead.append(_l(label, colspan=2))
+            else:
+                if prev is None or prev.block != r.block:
+                    lead.append(_l(r.block, rowspan=run_length(i, lambda x: x.block == r.block)))
+                lead.append(_l(label))
+        if extra_values and r.key in extra_values:
+            vals = [LCell(v, VALUE) for v in extra_values[r.key]]
+        else:
+            vals = _values(report, form.T3, r.key, cols)
+        out.append(lead + vals)
+    return Layout(form.T3, 10, out, header_rows=3)
+
+
+def t2_layout_2019(report: Report) -> Layout:
+    """表二 of the 2019–2020 trial format: per 第二十条 item a block row, a 信息内容 header row with
+    that block's columns (三 or two; the last one spans what is left of the 4 columns), its rows."""
+    rows: list[list[LCell]] = []
+    blocks: dict[str, list[form.Row]] = {}
+    for r in form.T2_ROWS_2019:
+        blocks.setdefault(r.block, []).append(r)
+    for block, block_rows in blocks.items():
+        rows.append([_h(block, colspan=4)])
+        cols = block_rows[0].columns
+        span = 4 - len(cols)
+        heads = [_h(form.T2_COLUMNS_2019[c].label) for c in cols]
+        heads[-1] = _h(heads[-1].text, colspan=span)
+        rows.append([_h(T2_CONTENT)] + heads)
+        for r in block_rows:
+            vals = _values(report, form.T2, r.key, cols)
+            vals[-1] = LCell(vals[-1].text, VALUE, colspan=span)
+            rows.append([_l(r.label)] + vals)
+    return Layout(form.T2, 4, rows, header_rows=0)
 
 
 def t4_layout(report: Report) -> Layout:

@@ -107,7 +107,7 @@ def _fixed_zip(data: bytes, when: datetime) -> bytes:
     return out.getvalue()
 
 
-def render_docx(truth: TruthReport) -> bytes:
+def render_docx(truth: TruthReport, layouts: dict[str, Layout] | None = None) -> bytes:
     """The report as DOCX bytes (deterministic: same report, same bytes)."""
     rep = truth.report
     doc = Document()
@@ -126,7 +126,7 @@ def render_docx(truth: TruthReport) -> bytes:
         for p in section.paragraphs:
             _paragraph(doc, p)
         if section.table:
-            _add_table(doc, layout(rep, section.table))
+            _add_table(doc, (layouts or {}).get(section.table) or layout(rep, section.table))
             doc.add_paragraph()
     buf = io.BytesIO()
     doc.save(buf)

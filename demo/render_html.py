@@ -102,8 +102,10 @@ def _para(text: str, style: str, heading: bool = False, center: bool = False) ->
             f'<span lang="EN-US" style="font-size:{size}"><o:p></o:p></span></p>')
 
 
-def article_html(truth: TruthReport, style: str = WORD, with_title: bool = True) -> str:
-    """The whole report as the body of an article: title, preface, sections and tables."""
+def article_html(truth: TruthReport, style: str = WORD, with_title: bool = True,
+                 layouts: dict[str, Layout] | None = None) -> str:
+    """The whole report as the body of an article: title, preface, sections and tables.
+    ``layouts`` replaces the standard layout of some tables (variant corpora)."""
     rep = truth.report
     parts = []
     if with_title:
@@ -115,7 +117,9 @@ def article_html(truth: TruthReport, style: str = WORD, with_title: bool = True)
         parts += [_para(p, style) for p in section.paragraphs]
         if section.table:
             wrap = '<div align="center">' if style == WORD else "<div>"
-            parts.append(wrap + table_html(rep, section.table, style) + "</div>")
+            lay = (layouts or {}).get(section.table)
+            html = layout_html(lay, style) if lay else table_html(rep, section.table, style)
+            parts.append(wrap + html + "</div>")
             if style == WORD:
                 parts.append('<p class="MsoNormal"><span lang="EN-US"><o:p>&nbsp;</o:p></span></p>')
     return "\n".join(parts)

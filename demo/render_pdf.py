@@ -137,7 +137,7 @@ class BreakingTable(Flowable):
         return [first, BreakingTable(self.lay, cut, rest)]
 
 
-def render_pdf(truth: TruthReport) -> bytes:
+def render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None) -> bytes:
     """The report as PDF bytes (deterministic: same report, same bytes)."""
     st = _styles()
     rep = truth.report
@@ -148,7 +148,7 @@ def render_pdf(truth: TruthReport) -> bytes:
         story.append(Paragraph(section.heading, st["heading"]))
         story += [Paragraph(p, st["body"]) for p in section.paragraphs]
         if section.table:
-            lay = layout(rep, section.table)
+            lay = (layouts or {}).get(section.table) or layout(rep, section.table)
             if section.table == form.T3:
                 story.append(BreakingTable(lay))
             else:
