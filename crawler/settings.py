@@ -56,3 +56,4 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False       # Scrapy 2.19's code-execution HTTP endpoint: never
 # REQUEST_FINGERPRINTER_IMPLEMENTATION was removed in Scrapy 2.12+; 2.19's default
 # fingerprinter (REQUEST_FINGERPRINTER_CLASS) is the current one, so nothing to set.
+REDIRECT_MAX_TIMES = 5                # a redirect loop fails fast (each hop is archived)

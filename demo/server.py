@@ -6,7 +6,17 @@ answering 304, ``/robots.txt``, the Hanweb ``dataproxy.jsp`` POST endpoint for l
 a page that answers 500 and plain 404s for missing files. On start it writes
 ``root/sources.yaml``, the crawler's registry with the real ports filled in.
 
-    python -m demo.server ROOT [--port 8701]    # serve by hand; Ctrl-C stops
+Per-site ``_site.json`` also configures what a crawler must survive: redirects
+(``redirects``: path → [status, target]), an endless redirect chain (``redirect_loops``),
+pages that answer too slowly (``slow``: path → seconds), bodies cut short (``truncated``:
+Content-Length larger than what is sent), a wrong Content-Type (``content_types``), a
+header charset contradicting the page (``header_charset``), and query-addressed pages
+(``query_pages``: ``iList.jsp?cur_page=K`` → ``_pages/ilist/K.html``).
+
+``state=2`` serves the files under ``root/state2/<site>/`` in place of the originals: the
+sites after a report was replaced by a corrected version at the same URL.
+
+    python -m demo.server ROOT [--port 8701] [--state 2]   # serve by hand; Ctrl-C stops
 """
 from __future__ import annotations
 
@@ -17,6 +27,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -49,6 +60,7 @@ class SiteHandler(BaseHTTPRequestHandler):
     """Serves one site folder; ``site_dir`` and ``config`` are set on a per-site subclass."""
 
     site_dir: Path
+    overlay_dir: Path | None = None
     config: dict
     protocol_version = "HTTP/1.1"      # keep-alive: every response carries Content-Length
     _etags: dict = {}
@@ -79,15 +91,27 @@ class SiteHandler(BaseHTTPRequestHandler):
                 f"<body><h1>{text}</h1></body></html>").encode("utf-8")
         self._send(status, body, "text/html; charset=utf-8", headers, head)
 
-    def _file(self, path: str) -> Path | None:
+    def _file(self, path: str, internal: bool = False) -> Path | None:
         if path.endswith("/"):
             path += "index.html"
         parts = [p for p in path.split("/") if p]
         # Configuration (_site.json) and dot files are never served; nor is anything outside.
-        if not parts or any(p.startswith(("_", ".")) or p == ".." for p in parts):
+        if not parts or any((p.startswith(("_", ".")) and not internal) or p == ".." for p in parts):
             return None
+        if self.overlay_dir is not None:
+            target = self.overlay_dir.joinpath(*parts)
+            if target.is_file():
+                return target
         target = self.site_dir.joinpath(*parts)
         return target if target.is_file() else None
+
+    def _query_page(self, path: str, query: str) -> Path | None:
+        spec = self.config.get("query_pages", {}).get(path)
+        if not spec:
+            return None
+        params = {k: v[-1] for k, v in parse_qs(query).items()}
+        page = _int(params.get(spec["param"]), 1)
+        return self._file(f"/{spec['dir']}/{page}.html", internal=True)
 
     def _etag(self, target: Path, stat: os.stat_result) -> str:
         key = (str(target), stat.st_mtime_ns, stat.st_size)
@@ -115,26 +139,55 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False):
-        path = unquote(urlsplit(self.path).path)
+        url = urlsplit(self.path)
+        path = unquote(url.path)
         if path == DATAPROXY:
             return self._error(405, head, {"Allow": "POST"})
         status = self.config.get("faults", {}).get(path)
         if status:
             return self._error(int(status), head)
-        target = self._file(path)
+        redirect = self.config.get("redirects", {}).get(path)
+        if redirect:
+            return self._send(int(redirect[0]), b"", "text/html; charset=utf-8",
+                              {"Location": redirect[1]}, head)
+        if path in self.config.get("redirect_loops", ()):
+            n = _int(parse_qs(url.query).get("n", ["1"])[-1], 1)
+            return self._send(302, b"", "text/html; charset=utf-8",
+                              {"Location": f"{path}?n={n + 1}"}, head)
+        delay = self.config.get("slow", {}).get(path)
+        if delay:
+            time.sleep(float(delay))
+        target = self._query_page(path, url.query) if url.query else None
+        target = target or self._file(path)
         if target is None:
             return self._error(404, head)
+        if path in self.config.get("truncated", ()):
+            body = target.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", self._ctype(target, path))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(body[:len(body) // 3])
+            self.close_connection = True
+            return None
         stat = target.stat()
         etag = self._etag(target, stat)
         headers = {"ETag": etag, "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
         if self._not_modified(etag, stat.st_mtime):
-            return self._send(304, b"", self._ctype(target), headers, head=True)
+            return self._send(304, b"", self._ctype(target, path), headers, head=True)
         body = b"" if head else target.read_bytes()
-        self._send(200, body, self._ctype(target), headers, head, length=stat.st_size)
+        self._send(200, body, self._ctype(target, path), headers, head, length=stat.st_size)
 
-    def _ctype(self, target: Path) -> str:
+    def _ctype(self, target: Path, path: str = "") -> str:
+        forced = self.config.get("content_types", {}).get(path)
+        if forced:
+            return forced
+        charset = self.config.get("header_charset", {}).get(path)
+        if charset:
+            return f"text/html; charset={charset}"
         ext = target.suffix.lower()
-        if ext in (".html", ".htm"):
+        if ext in (".html", ".htm", ".jsp"):
             return "text/html; charset=" + ("GBK" if self.config.get("encoding") == "gbk" else "utf-8")
         return CONTENT_TYPES.get(ext, "application/octet-stream")
 
@@ -175,10 +228,12 @@ class DemoServer:
     writes ``root/sources.yaml``. Also a context manager (``with DemoServer(root) as s:``).
     """
 
-    def __init__(self, root: str | os.PathLike, host: str = "127.0.0.1", base_port: int = 0):
+    def __init__(self, root: str | os.PathLike, host: str = "127.0.0.1", base_port: int = 0,
+                 state: int = 1):
         self.root = Path(root)
         self.host = host
         self.base_port = base_port
+        self.state = state
         self._servers: list[tuple[str, _Server, threading.Thread]] = []
         self.urls: dict[str, str] = {}
 
@@ -195,8 +250,10 @@ class DemoServer:
             for i, src in enumerate(sources):
                 site_dir = self.root / "sites" / src["id"]
                 config = json.loads((site_dir / "_site.json").read_text("utf-8"))
+                overlay = self.root / f"state{self.state}" / src["id"]
                 handler = type(f"Site_{i}", (SiteHandler,),
-                               {"site_dir": site_dir, "config": config, "_etags": {}})
+                               {"site_dir": site_dir, "config": config, "_etags": {},
+                                "overlay_dir": overlay if self.state != 1 else None})
                 port = self.base_port + i if self.base_port else 0
                 server = _Server((self.host, port), handler)
                 thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.5},
@@ -241,6 +298,13 @@ def write_sources_yaml(path: Path, sources: list[dict], urls: dict[str, str], ho
             entry["notes"] = f"{src['encoding'].upper()}-encoded pages (header charset=GBK, meta gb2312)"
         if src.get("hanweb"):
             entry["hanweb"] = dict(src["hanweb"])
+        if src["cms"] == "jsp":
+            entry["jsp"] = {"page_param": "cur_page"}
+        if src["cms"] == "generic":
+            entry["generic"] = {"max_depth": 3}
+        for key in ("timeout", "max_bytes"):
+            if src.get(key):
+                entry[key] = src[key]
         entries.append(entry)
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text("# Written by demo.server on start: the demo sites and their ports.\n"
@@ -255,8 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("root", type=Path)
     ap.add_argument("--port", type=int, default=0, help="first port (default: free ports)")
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--state", type=int, default=1, help="2 = after the correction")
     args = ap.parse_args(argv)
-    with DemoServer(args.root, args.host, args.port) as server:
+    with DemoServer(args.root, args.host, args.port, state=args.state) as server:
         for sid, url in server.urls.items():
             print(f"{sid:24s} {url}")
         print(f"registry: {args.root / 'sources.yaml'}  (Ctrl-C stops)", flush=True)

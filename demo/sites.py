@@ -11,7 +11,19 @@ Two CMS families, laid out the way the crawler expects (see the module docs of
   ``/module/web/jpage/dataproxy.jsp`` (served by demo.server from ``_site.json``); detail
   pages ``/art/YYYY/M/D/art_{COLUMNID}_{ARTID}.html``; attachments ``/picture/0/{hash}.pdf``.
 
-Files whose name starts with ``_`` (``_site.json``) are server configuration, never served.
+- JSP query paging (``cms: jsp``): ``/info/iList.jsp?cat_id=N&cur_page=K`` (served by
+  demo.server from ``_pages/ilist/K.html``), ``var totalPage = N``; detail pages
+  ``/info/N/ID.htm``; PDFs shown through ``<embed>``; list pages served with a wrong
+  ``charset=utf-8`` header over GBK bytes (their ``<meta>`` says gb2312).
+- Generic (``cms: generic``): no CMS pattern: home page → 政务公开 → 政府信息公开年报 list
+  ``/zwgk/xxgknb/list.html`` with 下一页 links to ``list_2.html``…; detail pages
+  ``/zwgk/xxgknb/content/post_ID.html``; PDFs in a ``viewer.html?file=`` iframe; an
+  off-domain mirror link; one report linked through an old URL that redirects.
+
+Files whose name starts with ``_`` (``_site.json``, ``_pages/``) are server configuration
+or query-addressed pages, never served by their own path. ``root/state2/<site>/`` holds the
+files that differ in the second state of the sites (a report replaced by a corrected
+version): ``DemoServer(root, state=2)`` serves them instead.
 """
 from __future__ import annotations
 
@@ -38,7 +50,12 @@ from demo.render_html import PLAIN, WORD, article_html
 
 HTML, PDF, DOCX = "html", "pdf", "docx"
 FORMATS = (HTML, PDF, DOCX)
-TRS, HANWEB = "trs", "hanweb"
+TRS, HANWEB, JSP, GENERIC = "trs", "hanweb", "jsp", "generic"
+FAMILIES = (TRS, HANWEB, JSP, GENERIC)
+JSP_LIST = "/info/iList.jsp"
+GENERIC_FOLDER = "/zwgk/xxgknb/"
+ROBOTS_TXT = "User-agent: *\nDisallow: /search/\nDisallow: /private/\n"
+MIRROR_HOST = "http://www.haose21.com"   # an SEO-spam mirror: linked, never followed
 TRS_FOLDER = "/zwgk/zfxxgk/zfxxgknb/"
 COLUMN_NAME = "政府信息公开年报"
 PER_PAGE = 3                       # list items per page: small, so paging is exercised
@@ -52,7 +69,11 @@ DEFAULT_SITES = (
     ("yunxi-gov", "云溪县人民政府", "县政府", "示范省云溪县", "government", "medium", HANWEB, "utf-8"),
     ("yunxi-fgj", "云溪县发展和改革局", "县发展和改革局", "示范省云溪县", "department", "small", HANWEB,
      "utf-8"),
+    ("baishi-gov", "白石县人民政府", "县政府", "示范省白石县", "government", "medium", JSP, "gbk"),
+    ("songlin-sjj", "松林市审计局", "市审计局", "示范省松林市", "department", "small", GENERIC,
+     "utf-8"),
 )
+DEFAULT_AGENCIES = len(DEFAULT_SITES)
 # Deliberate inconsistencies of the default demo: (site index, year index) -> defect.
 DEFAULT_DEFECTS = {
     (0, 0): corpus.DEFECT_NEGATIVE,
@@ -61,6 +82,8 @@ DEFAULT_DEFECTS = {
     (2, 1): corpus.DEFECT_RESULTS,
     (3, 0): corpus.DEFECT_ROWSUM,
 }
+# The report replaced at the same URL by a corrected version in state 2: (site, year index).
+CORRECTED = (1, 2)
 # Invented place names for larger corpora (first char x second char, with pinyin).
 _FIRST = dict(zip("青鹤枫玉金望星朗桐檀棠苇岚榕槐霁澄杉蓼荻柘菱芸砚",
                   "qing he feng yu jin wang xing lang tong tan tang wei lan rong huai ji cheng shan "
@@ -87,16 +110,27 @@ class Site:
     encoding: str
     hanweb: dict | None = None      # columnid, unitid, webid, perpage, webname
     site_code: str = ""             # 网站标识码
+    catid: int = 0                  # jsp: the list's cat_id
 
     @property
     def start_path(self) -> str:
         if self.cms == TRS:
             return TRS_FOLDER + "index.html"
+        if self.cms == JSP:
+            return f"{JSP_LIST}?cat_id={self.catid}&cur_page=1"
+        if self.cms == GENERIC:
+            return "/index.html"
         return f"/col/col{self.hanweb['columnid']}/index.html"
 
     @property
+    def list_path(self) -> str:
+        """Where the reports column is linked from the page chrome."""
+        return GENERIC_FOLDER + "list.html" if self.cms == GENERIC else self.start_path
+
+    @property
     def prefix(self) -> str:
-        return TRS_FOLDER if self.cms == TRS else f"/col/col{self.hanweb['columnid']}/"
+        return {TRS: TRS_FOLDER, JSP: "/info/", GENERIC: GENERIC_FOLDER}.get(
+            self.cms) or f"/col/col{self.hanweb['columnid']}/"
 
     def source(self) -> dict:
         """The truth.json entry (demo.server turns it into a sources.yaml entry)."""
@@ -119,6 +153,8 @@ class Item:
     kind: str = "report"             # report | news | bad
     body: str = ""                   # article HTML (inside the CMS's content container)
     write_page: bool = True
+    link_path: str = ""              # the list links here instead (an old, redirecting URL)
+    corrected_body: str = ""         # state 2: the page replaced by a corrected version
 
 
 @dataclass
@@ -130,15 +166,19 @@ class Manifest:
     sources: list[dict]
     reports: list[dict]
     bad_documents: list[dict] = field(default_factory=list)
+    hazards: list[dict] = field(default_factory=list)       # crawler-level bad input
+    corrections: list[dict] = field(default_factory=list)   # reports replaced in state 2
 
     def to_dict(self) -> dict:
         return {"seed": self.seed, "sources": self.sources, "reports": self.reports,
-                "bad_documents": self.bad_documents}
+                "bad_documents": self.bad_documents, "hazards": self.hazards,
+                "corrections": self.corrections}
 
     @classmethod
     def load(cls, root: str | os.PathLike) -> "Manifest":
         d = json.loads((Path(root) / "truth.json").read_text("utf-8"))
-        return cls(Path(root), d["seed"], d["sources"], d["reports"], d.get("bad_documents", []))
+        return cls(Path(root), d["seed"], d["sources"], d["reports"], d.get("bad_documents", []),
+                   d.get("hazards", []), d.get("corrections", []))
 
 
 # --- agencies and sites ---------------------------------------------------------------
@@ -154,7 +194,7 @@ def _sites(n_agencies: int, rng: random.Random) -> list[Site]:
             pinyin += str(i // len(cities) + 1)
             name += "新区" if i // len(cities) == 1 else f"{i // len(cities)}区"
         kind = "市" if i % 2 == 0 else "县"
-        cms = TRS if i % 2 == 0 else HANWEB
+        cms = FAMILIES[i % len(FAMILIES)]
         region = f"示范省{name}{kind}"
         specs.append((f"{pinyin}-gov", f"{name}{kind}人民政府", f"{kind}政府", region, "government",
                       rng.choice(("large", "medium")), cms, "utf-8"))
@@ -173,7 +213,8 @@ def _sites(n_agencies: int, rng: random.Random) -> list[Site]:
             hanweb = {"columnid": rng.randint(1000, 99999), "unitid": rng.randint(1000, 999999),
                       "webid": rng.randint(1, 300), "perpage": PER_PAGE, "webname": name}
         sites.append(Site(sid, Agency(name, short, region, level, size), cms, enc, hanweb,
-                          site_code=str(rng.randint(10**9, 10**10 - 1))))
+                          site_code=str(rng.randint(10**9, 10**10 - 1)),
+                          catid=rng.randint(10000, 99999) if cms == JSP else 0))
     return sites
 
 
@@ -192,6 +233,10 @@ def _publication(rng: random.Random, agency: Agency, year: int) -> datetime:
 def _detail_path(site: Site, item_date: date, ident: int) -> str:
     if site.cms == TRS:
         return f"{TRS_FOLDER}{item_date:%Y%m}/t{item_date:%Y%m%d}_{ident}.html"
+    if site.cms == JSP:
+        return f"/info/{site.catid}/{ident}.htm"
+    if site.cms == GENERIC:
+        return f"{GENERIC_FOLDER}content/post_{ident}.html"
     return (f"/art/{item_date.year}/{item_date.month}/{item_date.day}/"
             f"art_{site.hanweb['columnid']}_{ident}.html")
 
@@ -202,6 +247,10 @@ def _attachment_path(site: Site, page_path: str, item_date: date, rng: random.Ra
         folder = page_path.rsplit("/", 1)[0]
         return f"{folder}/P0{item_date:%Y%m%d}{rng.randint(10**11, 10**12 - 1)}.{ext}"
     token = hashlib.sha1(f"{page_path}{rng.random()}".encode()).hexdigest()[:24]
+    if site.cms == JSP:
+        return f"/uploadfiles/{item_date:%Y%m}/{token}.{ext}"
+    if site.cms == GENERIC:
+        return f"/attachment/{item_date:%Y%m}/{token}.{ext}"
     return f"/picture/0/{token}.{ext}"
 
 
@@ -227,24 +276,24 @@ def _head(site: Site, title: str, metas: dict[str, str]) -> str:
 def _chrome_top(site: Site) -> str:
     return (f'<body>\n<div class="header"><div class="logo">{escape(site.agency.name)}</div>\n'
             f'<ul class="nav"><li><a href="/index.html">首页</a></li>'
-            f'<li><a href="{site.start_path}">{COLUMN_NAME}</a></li>'
+            f'<li><a href="{escape(site.list_path)}">{COLUMN_NAME}</a></li>'
             '<li><a href="/search/index.html">站内搜索</a></li></ul></div>\n')
 
 
 def _chrome_bottom(site: Site) -> str:
     return (f'<div class="footer"><p><a href="/index.html">网站首页</a> | '
-            f'<a href="{site.start_path}">{COLUMN_NAME}</a></p>'
+            f'<a href="{escape(site.list_path)}">{COLUMN_NAME}</a></p>'
             f'<p>主办：{escape(site.agency.name)}办公室　网站标识码：{site.site_code}</p></div>\n'
             "</body>\n</html>\n")
 
 
 def _position(site: Site) -> str:
     return (f'<div class="position">当前位置：<a href="/index.html">首页</a> &gt; 政务公开 &gt; '
-            f'<a href="{site.start_path}">{COLUMN_NAME}</a></div>\n')
+            f'<a href="{escape(site.list_path)}">{COLUMN_NAME}</a></div>\n')
 
 
 def _li(site: Site, item: Item) -> str:
-    href = item.page_path
+    href = item.link_path or item.page_path
     if site.cms == TRS:
         href = "./" + item.page_path[len(TRS_FOLDER):]
     shown = item.title if len(item.title) <= 24 else item.title[:23] + "…"
@@ -265,6 +314,17 @@ def _detail_page(site: Site, item: Item) -> str:
                    f"<span>来源：{escape(site.agency.name)}</span></div>\n"
                    f'<div class="article_content"><div class="TRS_Editor">\n{item.body}\n'
                    "</div></div>\n</div>\n")
+    elif site.cms == JSP:
+        out.append(f'<form name="_newscontent_fromname"><div class="main_title">'
+                   f"<h1>{escape(item.title)}</h1></div>\n"
+                   f'<div class="main_info">发布日期：{item.published:%Y-%m-%d}　'
+                   f"来源：{escape(site.agency.name)}</div>\n"
+                   f'<div id="vsb_content"><div class="v_news_content">\n{item.body}\n'
+                   "</div></div></form>\n")
+    elif site.cms == GENERIC:
+        out.append(f'<div class="content-box"><h1 class="content-title">{escape(item.title)}</h1>\n'
+                   f'<div class="content-info">发布时间：{pub}</div>\n'
+                   f'<div id="ivs_content" class="article-content">\n{item.body}\n</div></div>\n')
     else:
         serial = int(hashlib.sha1(item.page_path.encode()).hexdigest()[:8], 16) % 100000
         index_no = f"{site.site_code[:6]}/{item.published:%Y}-{serial:05d}"
@@ -293,6 +353,59 @@ def _trs_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
             f'<div class="page"><script>var countPage = {n};var currentPage = {cur};'
             f'createPageHTML({n}, {cur}, "index", "html");</script></div>\n</div>\n'
             + _chrome_bottom(site))
+    return pages
+
+
+def _jsp_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
+    """``_pages/ilist/K.html``: what ``iList.jsp?cat_id=…&cur_page=K`` answers."""
+    pages = {}
+    n = max(1, -(-len(items) // PER_PAGE))
+    for cur in range(1, n + 1):
+        chunk = items[(cur - 1) * PER_PAGE:cur * PER_PAGE]
+        lis = "\n".join(_li(site, it) for it in chunk)
+        link = f"{JSP_LIST}?cat_id={site.catid}&amp;cur_page="
+        pager = [f'<a href="{link}1">首页</a>']
+        if cur > 1:
+            pager.append(f'<a href="{link}{cur - 1}">上一页</a>')
+        if cur < n:
+            pager.append(f'<a href="{link}{cur + 1}">下一页</a>')
+        pager.append(f'<a href="{link}{n}">尾页</a>')
+        pages[f"/_pages/ilist/{cur}.html"] = (
+            _head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
+            + _chrome_top(site) + _position(site)
+            + f'<div class="list_box">\n<ul class="list">\n{lis}\n</ul>\n'
+            f'<div class="pager">共{n}页 第{cur}页 {" ".join(pager)}'
+            f"<script>var totalPage = {n}; var currentPage = {cur};</script></div>\n</div>\n"
+            + _chrome_bottom(site))
+    return pages
+
+
+def _generic_pages(site: Site, items: list[Item]) -> dict[str, str]:
+    """Home → 政务公开 → the reports list (``list.html``, ``list_2.html``… by 下一页)."""
+    pages = {
+        "/index.html": _head(site, site.agency.name, {}) + _chrome_top(site)
+        + '<div class="main"><h2>通知公告</h2><ul><li><a href="/news/1.html">关于开展政务公开'
+        '业务培训的通知</a></li></ul>\n<h2>专题专栏</h2><ul><li><a href="/zwgk/index.html">'
+        "政务公开</a></li></ul></div>\n" + _chrome_bottom(site),
+        "/zwgk/index.html": _head(site, f"政务公开_{site.agency.name}", {}) + _chrome_top(site)
+        + f'<div class="main"><ul class="column-list"><li><a href="/zwgk/zcwj/index.html">政策文件</a>'
+        f'</li><li><a href="{GENERIC_FOLDER}list.html">{COLUMN_NAME}</a></li></ul></div>\n'
+        + _chrome_bottom(site),
+    }
+    n = max(1, -(-len(items) // PER_PAGE))
+    for cur in range(1, n + 1):
+        chunk = items[(cur - 1) * PER_PAGE:cur * PER_PAGE]
+        lis = [_li(site, it) for it in chunk]
+        if cur == 1 and items:
+            # An SEO-spam copy of the newest report on another host: must never be fetched.
+            lis.append(f'<li><a href="{MIRROR_HOST}{items[0].page_path}">{escape(items[0].title)}'
+                       f"（转载）</a><span>{items[0].published:%Y-%m-%d}</span></li>")
+        nxt = (f'<a href="list_{cur + 1}.html">下一页</a>' if cur < n else "")
+        name = "list.html" if cur == 1 else f"list_{cur}.html"
+        pages[GENERIC_FOLDER + name] = (
+            _head(site, f"{COLUMN_NAME}_{site.agency.name}", {}) + _chrome_top(site)
+            + _position(site) + '<div class="news-list"><ul>\n' + "\n".join(lis)
+            + f'\n</ul><div class="pages">{nxt}</div></div>\n' + _chrome_bottom(site))
     return pages
 
 
@@ -353,10 +466,41 @@ def _render_all(jobs: list[tuple[str, TruthReport]], workers: int) -> list[bytes
         return [_render(j) for j in jobs]
 
 
-def _attachment_body(truth: TruthReport, link: str, ext: str) -> str:
+def _attachment_body(truth: TruthReport, link: str, ext: str, cms: str = TRS,
+                     extra: list[tuple[str, str]] = ()) -> str:
+    """The page of a report published as a file: a download link, or (JSP, generic) the PDF
+    shown in ``<embed>`` / a pdf.js ``viewer.html?file=`` iframe; ``extra`` = further
+    formats of the same report, (link, ext)."""
     rep = truth.report
-    return (f"<p>根据《中华人民共和国政府信息公开条例》规定，现将{escape(rep.title)}予以公布。</p>\n"
-            f'<p>附件：<a href="{escape(link)}">{escape(rep.title)}.{ext}</a></p>')
+    out = [f"<p>根据《中华人民共和国政府信息公开条例》规定，现将{escape(rep.title)}予以公布。</p>"]
+    if ext == PDF and cms == JSP:
+        out.append(f'<embed src="{escape(link)}" type="application/pdf" width="100%" height="800">')
+    elif ext == PDF and cms == GENERIC:
+        out.append(f'<iframe src="/generic2/web/viewer.html?file={escape(link)}" class="isofd" '
+                   'width="100%" height="800"></iframe>')
+    else:
+        out.append(f'<p>附件：<a href="{escape(link)}">{escape(rep.title)}.{ext}</a></p>')
+    for other, oext in extra:
+        out.append(f'<p>附件：<a href="{escape(other)}">{escape(rep.title)}（{oext.upper()}版）.{oext}</a></p>')
+    return "\n".join(out)
+
+
+def _standin(ext: str, title: str) -> bytes:
+    """Stand-in bytes for formats the demo cannot render: a legacy Word/WPS file starts with
+    the OLE2 signature, an OFD is a zip with ``OFD.xml``. The crawler archives them; the
+    parsers report them as unsupported."""
+    if ext in ("doc", "wps"):
+        return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+                + title.encode("utf-16-le") + b"\x00" * 64)
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("OFD.xml", (2024, 1, 1, 0, 0, 0)), '<?xml version="1.0" encoding="UTF-8"?><ofd:OFD '
+                   'xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0"><ofd:DocBody>'
+                   f"<ofd:DocInfo><ofd:Title>{escape(title)}</ofd:Title></ofd:DocInfo>"
+                   "</ofd:DocBody></ofd:OFD>")
+    return buf.getvalue()
 
 
 _ERROR_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>错误</title></head>"
@@ -370,13 +514,16 @@ def _news_body(title: str, agency: Agency) -> str:
 
 # --- the build ------------------------------------------------------------------------
 
-def build_demo(root: Path, n_agencies: int = 4, years=(2022, 2023, 2024), seed: int = 0,
+def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023, 2024), seed: int = 0,
                workers: int | None = None) -> Manifest:
     """Write the demo sites under ``root/sites/`` and the truth to ``root/truth.json``.
 
-    One site per agency; the first four are the default demo (清河市人民政府 TRS,
-    清河市应急管理局 TRS+GBK, 云溪县人民政府 Hanweb, 云溪县发展和改革局 Hanweb), further
-    agencies come from invented cities of the same two families. Each agency has one report
+    One site per agency; the first six are the default demo (清河市人民政府 TRS,
+    清河市应急管理局 TRS+GBK, 云溪县人民政府 Hanweb, 云溪县发展和改革局 Hanweb, 白石县人民政府
+    JSP+GBK, 松林市审计局 generic), further agencies come from invented cities of all four
+    families. The default sites also carry the bad input (``bad_documents``: checked after
+    the whole pipeline; ``hazards``: crawler-level) and one report replaced by a corrected
+    version in state 2 (``corrections``). Each agency has one report
     per year in ``years``, published in January–March of the following year as inline HTML,
     a PDF attachment or a DOCX attachment. ``root/sites`` is replaced; same seed, same bytes.
     PDF/DOCX rendering uses ``workers`` processes for large builds (default: CPU count, max 4).
@@ -390,6 +537,8 @@ def build_demo(root: Path, n_agencies: int = 4, years=(2022, 2023, 2024), seed: 
     mtimes: dict[tuple[str, str], datetime] = {}
     items: dict[str, list[Item]] = {s.id: [] for s in sites}
     jobs: list[tuple[str, TruthReport]] = []
+    redirects: dict[str, dict[str, list]] = {s.id: {} for s in sites}
+    corrections: list[dict] = []
     job_targets: list[tuple[str, str, datetime]] = []
     ident_rng = random.Random(seed + 1)
     used: set[tuple[str, int]] = set()
@@ -397,7 +546,7 @@ def build_demo(root: Path, n_agencies: int = 4, years=(2022, 2023, 2024), seed: 
     def new_ident(site: Site) -> int:
         """A document id unique within the site (TRS 5-6 digits, Hanweb 7)."""
         while True:
-            ident = (ident_rng.randint(10000, 999999) if site.cms == TRS
+            ident = (ident_rng.randint(10000, 999999) if site.cms in (TRS, JSP)
                      else ident_rng.randint(10**6, 10**7 - 1))
             if (site.id, ident) not in used:
                 used.add((site.id, ident))
@@ -424,14 +573,33 @@ def build_demo(root: Path, n_agencies: int = 4, years=(2022, 2023, 2024), seed: 
             url_date = (published - timedelta(days=rng.randint(0, 4))).date()
             page = _detail_path(site, url_date, new_ident(site))
             item = Item(truth.title, published, page, url_date)
+            extra = []
+            if si < len(DEFAULT_SITES) and site.cms in (JSP, GENERIC) and fmt != HTML:
+                # The same report in further formats (DOC, WPS, OFD): archived, not parsed.
+                for oext in (("doc", "wps") if fmt == DOCX else ("ofd",)):
+                    opath = _attachment_path(site, page, url_date, rng, oext)
+                    files[site.id][opath] = _standin(oext, truth.title)
+                    mtimes[site.id, opath] = published
+                    extra.append((_link(site, page, opath), oext))
             if fmt == HTML:
                 item.body = article_html(truth, style)
                 doc_path = page
             else:
                 doc_path = _attachment_path(site, page, url_date, rng, fmt)
-                item.body = _attachment_body(truth, _link(site, page, doc_path), fmt)
+                item.body = _attachment_body(truth, _link(site, page, doc_path), fmt, site.cms, extra)
                 jobs.append((fmt, truth))
                 job_targets.append((site.id, doc_path, published))
+            if si < len(DEFAULT_SITES) and site.cms == GENERIC and yi == 1:
+                # Linked from the list under its old address, which redirects (301) here.
+                item.link_path = page.replace("/content/", "/old/")
+                redirects[site.id][item.link_path] = [301, page]
+            if si < len(DEFAULT_SITES) and (si, yi) == CORRECTED and fmt == HTML:
+                note = (f'<p class="correction">更正说明：本报告于{published.year}年'
+                        f"{min(12, published.month + 2)}月更正了第一部分的文字表述，"
+                        "表格数据未作改动。</p>\n")
+                item.corrected_body = note + item.body
+                corrections.append({"source_id": site.id, "page_path": page, "year": year,
+                                    "document_path": page, "note": "prose corrected, same tables"})
             items[site.id].append(item)
             reports.append({
                 "source_id": site.id, "agency": site.agency.name, "year": year,
@@ -448,7 +616,8 @@ def build_demo(root: Path, n_agencies: int = 4, years=(2022, 2023, 2024), seed: 
                                                                        site.agency)))
 
     # Bad input sits on the default sites, dated the year before the first report year.
-    bad = _bad_documents(sites[:len(DEFAULT_SITES)], items, files, years[0] - 1, rng, new_ident)
+    bad, hazards = _bad_documents(sites[:len(DEFAULT_SITES)], items, files, years[0] - 1, rng,
+                                  new_ident, redirects)
 
     blobs = _render_all(jobs, workers if workers is not None else min(4, os.cpu_count() or 1))
     for (sid, path, when), blob in zip(job_targets, blobs):
@@ -459,6 +628,9 @@ def build_demo(root: Path, n_agencies: int = 4, years=(2022, 2023, 2024), seed: 
     root.mkdir(parents=True, exist_ok=True)
     if sites_dir.exists():
         shutil.rmtree(sites_dir)
+    state2_dir = root / "state2"
+    if state2_dir.exists():
+        shutil.rmtree(state2_dir)
     for site in sites:
         site_items = sorted(items[site.id], key=lambda it: it.published, reverse=True)
         out = files[site.id]
@@ -466,16 +638,45 @@ def build_demo(root: Path, n_agencies: int = 4, years=(2022, 2023, 2024), seed: 
             if it.write_page:
                 out[it.page_path] = _detail_page(site, it)
                 mtimes[site.id, it.page_path] = it.published
+            if it.corrected_body:
+                fixed = Item(it.title, it.published, it.page_path, it.url_date, it.kind,
+                             it.corrected_body)
+                when = it.published + timedelta(days=60)
+                _write_site(state2_dir / site.id, site, {it.page_path: _detail_page(site, fixed)},
+                            {(site.id, it.page_path): when}, when)
+        out["/index.html"] = _home_page(site)
         if site.cms == TRS:
             out.update(_trs_list_pages(site, site_items))
+        elif site.cms == JSP:
+            out.update(_jsp_list_pages(site, site_items))
+        elif site.cms == GENERIC:
+            out.update(_generic_pages(site, site_items))
         else:
             out[site.start_path] = _hanweb_column_page(site, site_items)
-        out["/index.html"] = _home_page(site)
-        out["/robots.txt"] = "User-agent: *\nDisallow: /search/\n"
+        out["/robots.txt"] = ROBOTS_TXT
         out["/css/style.css"] = "body{font-family:SimSun,serif}.footer{color:#666}\n"
+        out["/generic2/web/viewer.html"] = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                                            "<title>PDF</title></head><body><div id=\"viewer\">"
+                                            "</div></body></html>")
+        hz = [h for h in hazards if h["source_id"] == site.id]
         config = {"id": site.id, "cms": site.cms, "encoding": site.encoding,
                   "faults": {b["path"]: b["expected_http_status"] for b in bad
-                             if b["source_id"] == site.id and b["expected_http_status"] >= 500}}
+                             if b["source_id"] == site.id
+                             and (b.get("expected_http_status") or 0) >= 500},
+                  "redirects": redirects[site.id],
+                  "slow": {h["path"]: h["seconds"] for h in hz if h["kind"] == "timeout"},
+                  "truncated": [h["path"] for h in hz if h["kind"] == "truncated"],
+                  "redirect_loops": [h["path"].split("?")[0] for h in hz
+                                     if h["kind"] == "redirect_loop"],
+                  "content_types": {h["path"]: h["served_as"] for h in hz
+                                    if h["kind"] == "wrong_content_type"}}
+        if site.cms == JSP:
+            config["query_pages"] = {JSP_LIST: {"param": "cur_page", "dir": "_pages/ilist"}}
+            # The list pages' header claims UTF-8 over GBK bytes (their <meta> is right).
+            config["header_charset"] = {JSP_LIST: "utf-8"} if site.encoding != "utf-8" else {}
+        if site.cms == GENERIC and any(h["kind"] == "oversize" for h in hz):
+            config["max_bytes"] = OVERSIZE_CAP
+            config["timeout"] = SLOW_TIMEOUT
         if site.hanweb:
             config["hanweb"] = dict(site.hanweb, records=[
                 _li(site, it) for it in site_items])
@@ -483,7 +684,13 @@ def build_demo(root: Path, n_agencies: int = 4, years=(2022, 2023, 2024), seed: 
         newest = site_items[0].published if site_items else datetime(2000, 1, 1, tzinfo=CST)
         _write_site(sites_dir / site.id, site, out, mtimes, newest)
 
-    manifest = Manifest(root, seed, [s.source() for s in sites], reports, bad)
+    sources = [s.source() for s in sites]
+    for src in sources:
+        cfg = json.loads(files[src["id"]]["/_site.json"])
+        for key in ("max_bytes", "timeout"):
+            if key in cfg:
+                src[key] = cfg[key]
+    manifest = Manifest(root, seed, sources, reports, bad, hazards, corrections)
     _write_truth(root / "truth.json", manifest.to_dict())
     return manifest
 
@@ -511,7 +718,7 @@ def _write_site(folder: Path, site: Site, out: dict, mtimes: dict, newest: datet
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, str):
             # A GBK site stores its pages GBK-encoded (strict: a character GBK lacks is a bug).
-            enc = site.encoding if path.endswith(".html") else "utf-8"
+            enc = site.encoding if path.endswith((".html", ".htm")) else "utf-8"
             content = content.encode(enc)
         target.write_bytes(content)
         # Last-Modified is the publication time, so it is stable across rebuilds.
@@ -519,46 +726,100 @@ def _write_site(folder: Path, site: Site, out: dict, mtimes: dict, newest: datet
         os.utime(target, (ts, ts))
 
 
+OVERSIZE_CAP = 1_000_000        # the generic demo site's registry max_bytes
+SLOW_TIMEOUT = 1.0              # … and its per-request timeout (s)
+SLOW_SECONDS = 2.5              # how long its slow page takes
+
+
 def _bad_documents(sites: list[Site], items: dict, files: dict, year: int,
-                   rng: random.Random, new_ident) -> list[dict]:
-    """One kind of bad input per default site: HTTP 500, a 404 link, no tables, a fake PDF."""
-    kinds = ("http_500", "no_tables", "http_404", "fake_pdf")
-    bad = []
-    for site, kind in zip(sites, kinds):
-        published = _publication(rng, site.agency, year)
-        title = corpus.report_title(site.agency, year)
-        page = _detail_path(site, published.date(), new_ident(site))
-        item = Item(title, published, page, published.date(), "bad")
-        entry = {"source_id": site.id, "kind": kind, "title": title, "year": year,
-                 "page_path": page, "path": page}
-        if kind == "http_500":
-            item.write_page = False          # the server answers 500 for this path
-            entry.update(expected_http_status=500, expected_status=FETCH_ERROR)
-        elif kind == "http_404":
-            item.write_page = False          # linked from the list, never written
-            entry.update(expected_http_status=404, expected_status=FETCH_ERROR)
-        elif kind == "no_tables":
-            # A report page with the prose only (the tables were images that got lost).
-            truth = corpus.make_truth(rng, site.agency, year, f"{published:%Y-%m-%d}", HTML)
-            paras = [p for s in truth.sections if not s.table for p in [s.heading, *s.paragraphs]]
-            item.body = "\n".join(f"<p>{escape(p)}</p>" for p in truth.intro + paras)
-            entry.update(expected_http_status=200, expected_status=NO_TABLES)
-        else:
-            pdf = _attachment_path(site, page, published.date(), rng, "pdf")
-            item.body = (f"<p>现将{escape(title)}予以公布。</p>"
-                         f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>')
-            files[site.id][pdf] = _ERROR_PAGE.encode("utf-8")
-            entry.update(path=pdf, expected_http_status=200, expected_status=ERROR)
-        items[site.id].append(item)
-        bad.append(entry)
-    return bad
+                   rng: random.Random, new_ident, redirects: dict) -> tuple[list[dict], list[dict]]:
+    """Bad input on the default sites, dated the year before the first report year.
+
+    ``bad`` (checked after the whole pipeline by demo.verify): HTTP 500, a 404 link, no
+    tables, a fake PDF, a robots.txt-disallowed page, a truncated body, an endless redirect
+    chain, a timeout, an oversize file. ``hazards`` (crawler-level, what the parse of them
+    gives is not asserted): the same plus a PDF served as text/html.
+    """
+    kinds_by_site = (("http_500",), ("no_tables",), ("http_404",), ("fake_pdf",),
+                     ("robots", "truncated"), ("redirect_loop", "timeout", "oversize",
+                                               "wrong_content_type"))
+    bad, hazards = [], []
+    for site, kinds in zip(sites, kinds_by_site):
+        for kind in kinds:
+            published = _publication(rng, site.agency, year)
+            title = corpus.report_title(site.agency, year)
+            page = _detail_path(site, published.date(), new_ident(site))
+            item = Item(title, published, page, published.date(), "bad")
+            entry = {"source_id": site.id, "kind": kind, "title": title, "year": year,
+                     "page_path": page, "path": page}
+            if kind == "http_500":
+                item.write_page = False          # the server answers 500 for this path
+                entry.update(expected_http_status=500, expected_status=FETCH_ERROR)
+            elif kind == "http_404":
+                item.write_page = False          # linked from the list, never written
+                entry.update(expected_http_status=404, expected_status=FETCH_ERROR)
+            elif kind == "no_tables":
+                # A report page with the prose only (the tables were images that got lost).
+                truth = corpus.make_truth(rng, site.agency, year, f"{published:%Y-%m-%d}", HTML)
+                paras = [p for s in truth.sections if not s.table for p in [s.heading, *s.paragraphs]]
+                item.body = "\n".join(f"<p>{escape(p)}</p>" for p in truth.intro + paras)
+                entry.update(expected_http_status=200, expected_status=NO_TABLES)
+            elif kind == "fake_pdf":
+                pdf = _attachment_path(site, page, published.date(), rng, "pdf")
+                item.body = (f"<p>现将{escape(title)}予以公布。</p>"
+                             f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>')
+                files[site.id][pdf] = _ERROR_PAGE.encode("utf-8")
+                entry.update(path=pdf, expected_http_status=200, expected_status=ERROR)
+            elif kind == "robots":
+                # Exists, but under /private/, which robots.txt disallows: never fetched.
+                page = item.page_path = f"/private/{new_ident(site)}.htm"
+                item.body = "<p>内部稿，不应被抓取。</p>"
+                entry.update(page_path=page, path=page, expected_http_status=None,
+                             expected_status="robots_disallowed")
+            elif kind == "truncated":
+                item.body = "<p>" + "本页内容在传输中被截断。" * 200 + "</p>"
+                entry.update(expected_http_status=None, expected_status=FETCH_ERROR)
+            elif kind == "redirect_loop":
+                item.write_page = False
+                page = item.page_path = "/loop/report.html?n=1"
+                entry.update(page_path=page, path=page, expected_http_status=None,
+                             expected_status=FETCH_ERROR)
+            elif kind == "timeout":
+                item.page_path = page = page.replace("/content/", "/slow/")
+                item.body = "<p>服务器响应很慢。</p>"
+                entry.update(page_path=page, path=page, expected_http_status=None,
+                             expected_status=FETCH_ERROR, seconds=SLOW_SECONDS)
+            elif kind == "oversize":
+                # The list links the file directly; it exceeds the source's max_bytes.
+                big = _attachment_path(site, page, published.date(), rng, "pdf")
+                files[site.id][big] = b"%PDF-1.4\n" + b"0" * (OVERSIZE_CAP + 500_000)
+                item.write_page = False
+                item.page_path = page = big
+                entry.update(page_path=big, path=big, expected_http_status=None,
+                             expected_status=FETCH_ERROR)
+            elif kind == "wrong_content_type":
+                pdf = _attachment_path(site, page, published.date(), rng, "pdf")
+                item.body = (f"<p>现将{escape(title)}予以公布。</p>"
+                             f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>')
+                files[site.id][pdf] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+                entry.update(path=pdf, served_as="text/html; charset=utf-8",
+                             expected_http_status=200)
+            items[site.id].append(item)
+            if kind == "wrong_content_type":
+                entry["path_kind"] = "attachment"
+                hazards.append(entry)
+                continue
+            bad.append(entry)
+            if kind in ("robots", "truncated", "redirect_loop", "timeout", "oversize"):
+                hazards.append(dict(entry))
+    return bad, hazards
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m demo.sites ROOT``: build the demo sites and print what was written."""
     ap = argparse.ArgumentParser(prog="python -m demo.sites", description=__doc__.splitlines()[0])
     ap.add_argument("root", type=Path)
-    ap.add_argument("--agencies", type=int, default=4)
+    ap.add_argument("--agencies", type=int, default=DEFAULT_AGENCIES)
     ap.add_argument("--years", default="2022-2024", help="e.g. 2022-2024 or 2021,2023")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)

@@ -51,7 +51,7 @@ def _print_summary(summary: dict) -> None:
 
 @main.command()
 @_data_option
-@click.option("--agencies", default=4, show_default=True, help="Number of demo agencies.")
+@click.option("--agencies", default=6, show_default=True, help="Number of demo agencies.")
 @click.option("--port", default=DEMO_BASE_PORT, show_default=True,
               help="First port of the demo sites (one port per site, 0 = any free port).")
 def demo(data, agencies, port):
@@ -238,6 +238,47 @@ def schedule(data, registry, cron):
     nightly.serve(name="nianbao-nightly", schedules=[nightly_schedule(cron or NIGHTLY_CRON)],
                   parameters={"registry": str(Path(registry).resolve()),
                               "data": str(paths.data)})
+
+
+
+@main.group()
+def sources() -> None:
+    """The sources registry."""
+
+
+@sources.command("check")
+@click.argument("registry", type=click.Path(dir_okay=False))
+def sources_check(registry):
+    """Validate a registry: every error, with its file and line."""
+    from crawler.registry import check_registry
+
+    ok, errors = check_registry(registry)
+    for e in errors:
+        click.echo(f"error: {e}", err=True)
+    by_cms: dict[str, int] = {}
+    for s in ok:
+        by_cms[s["cms"]] = by_cms.get(s["cms"], 0) + 1
+    click.echo(f"{registry}: {len(ok)} valid source(s)"
+               + (f" ({', '.join(f'{k} {v}' for k, v in sorted(by_cms.items()))})" if ok else "")
+               + (f", {len(errors)} error(s)" if errors else ""))
+    sys.exit(1 if errors else 0)
+
+
+@main.group()
+def archive() -> None:
+    """The archive of fetched bytes (blob store and WARC files)."""
+
+
+@archive.command("verify")
+@_data_option
+@click.option("--no-records", is_flag=True, help="Skip reading each capture's WARC record.")
+def archive_verify(data, no_records):
+    """Recompute every hash; report any blob or WARC file that is missing or altered."""
+    from archive.verify import verify_archive
+
+    result = verify_archive(data_paths(data).data, records=not no_records)
+    click.echo(result.text())
+    sys.exit(0 if result.ok else 1)
 
 
 if __name__ == "__main__":

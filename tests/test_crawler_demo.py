@@ -98,17 +98,54 @@ def test_archived_bytes_are_the_served_bytes(crawled):
 
 def test_bad_documents(crawled):
     c = crawled
+    errors = {"robots": "Forbidden by robots.txt", "truncated": "DataLoss",
+              "redirect_loop": "max redirections", "timeout": "took longer than",
+              "oversize": "larger than download max size"}
     for bad in c["truth"]["bad_documents"]:
         row = doc(c, url_of(c, bad["source_id"], bad["path"]))
         assert row is not None, bad
-        assert row["http_status"] == bad["expected_http_status"]
-        if bad["expected_status"] == "fetch_error":   # the 404 and the 500
+        assert row["http_status"] == bad["expected_http_status"], bad
+        if bad["kind"] in errors:                      # no usable response: a clear error
+            assert row["status"] == bad["expected_status"], bad
+            assert errors[bad["kind"]] in row["error"], (bad, row["error"])
+            assert row["sha256"] is None and row["title"] == bad["title"]
+        elif bad["expected_status"] == "fetch_error":   # the 404 and the 500
             assert row["status"] == "fetch_error"
             assert row["error"] == f"HTTP {bad['expected_http_status']}"
             assert row["title"] == bad["title"]        # from the list, as the page never came
             assert row["capture_id"] is not None
         else:                                          # served fine: the parser's problem
             assert row["status"] == "pending"
+    # Robots-disallowed: the decision is recorded, the page never requested.
+    robots = next(b for b in c["truth"]["bad_documents"] if b["kind"] == "robots")
+    url = url_of(c, robots["source_id"], robots["path"])
+    assert not c["db"].execute("select count(*) from captures where url = ?", [url]).fetchone()[0]
+
+
+def test_hazards_recorded_and_crawl_goes_on(crawled):
+    """Timeouts and truncated bodies are retried, every attempt archived as an error; a
+    PDF served as text/html is still archived as the attachment it is."""
+    c = crawled
+    db = c["db"]
+    for h in c["truth"]["hazards"]:
+        url = url_of(c, h["source_id"], h["path"])
+        caps = list(db.query("select * from captures where url = ? and run_id = 'run-1'", [url]))
+        if h["kind"] in ("timeout", "truncated"):
+            assert len(caps) == 3 and all(cap["error"] and cap["sha256"] is None for cap in caps)
+            assert all(cap["warc_file"] and cap["warc_offset"] is not None for cap in caps)
+        elif h["kind"] == "redirect_loop":
+            hops = list(db.query("select * from captures where url like ? and run_id = 'run-1'",
+                                 [url.split("?")[0] + "%"]))
+            assert 5 <= len(hops) <= 7 and all(cap["status"] == 302 for cap in hops)
+        elif h["kind"] == "oversize":
+            assert len(caps) == 1 and "max size" in caps[0]["error"]
+        elif h["kind"] == "wrong_content_type":
+            row = doc(c, url)
+            assert row["role"] == "attachment" and row["content_type"].startswith("text/html")
+            served = (c["root"] / "sites" / h["source_id"] / h["path"].lstrip("/")).read_bytes()
+            assert row["sha256"] == hashlib.sha256(served).hexdigest()
+    # All the reports of the sites with the hazards were still found (see the first test).
+    assert all(s["finish_reason"] == "finished" for s in c["stats1"]["sources"].values())
 
 
 def test_500_is_retried_and_every_attempt_archived(crawled):
@@ -129,8 +166,8 @@ def test_every_response_archived(crawled):
             n = db.execute("select count(*) from captures where run_id = ? and source_id = ? "
                            "and status is not null", [run, sid]).fetchone()[0]
             assert n >= s["responses"] > 0
-            assert n == s["captures"]
-    captures = list(db.query("select * from captures"))
+            assert n == s["captures"] - s["failed_fetches"]
+    captures = list(db.query("select * from captures where error is null"))
     for cap in captures:
         assert cap["sha256"], cap
         assert store.verify(cap["sha256"]) == "ok"
@@ -139,10 +176,21 @@ def test_every_response_archived(crawled):
     urls = {cap["url"] for cap in captures}
     for sid, base in c["urls"].items():
         assert base + "/robots.txt" in urls
-    # Every list page: TRS index.html + index_1.html, Hanweb column page + dataproxy POST.
+    # Every list page: TRS index.html + index_1.html, Hanweb column page + dataproxy POST,
+    # JSP cur_page=1…N, generic list.html, list_2.html….
     for src in c["truth"]["sources"]:
         base = c["urls"][src["id"]]
-        if src["cms"] == "trs":
+        site = c["root"] / "sites" / src["id"]
+        if src["cms"] == "jsp":
+            n = len(list((site / "_pages" / "ilist").glob("*.html")))
+            assert n >= 2
+            for k in range(1, n + 1):
+                assert any(u.startswith(base + "/info/iList.jsp?") and f"cur_page={k}" in u
+                           for u in urls), k
+        elif src["cms"] == "generic":
+            for f in (site / "zwgk" / "xxgknb").glob("list*.html"):
+                assert f"{base}/zwgk/xxgknb/{f.name}" in urls
+        elif src["cms"] == "trs":
             folder = c["root"] / "sites" / src["id"] / src["site_path_prefix"].strip("/")
             for f in folder.glob("index*.html"):
                 assert f"{base}{src['site_path_prefix']}{f.name}" in urls
@@ -151,28 +199,35 @@ def test_every_response_archived(crawled):
                      and cap["url"].startswith(base + "/module/web/jpage/dataproxy.jsp")]
             assert posts and all(cap["status"] == 200 for cap in posts)
     # Each document points at the capture that produced it.
-    for row in db.query("select * from documents"):
+    for row in db.query("select * from documents where status != 'robots_disallowed'"):
         cap = db["captures"].get(row["capture_id"])
-        assert cap["url"] == row["url"] and cap["run_id"] == "run-2"
+        assert cap["run_id"] == "run-2"
+        # The URL as linked, or for a redirected page the final URL of its last hop.
+        # (An endless redirect chain points at its last hop, ?n=6 for ?n=1.)
+        assert row["url"] in (cap["url"], cap["final_url"]) or \
+            cap["url"].split("?")[0] == row["url"].split("?")[0]
 
 
 def test_non_report_items_not_followed(crawled):
     c = crawled
     wanted = {url_of(c, t["source_id"], t["page_path"]) for t in c["truth"]["reports"]}
-    wanted |= {url_of(c, b["source_id"], b["page_path"]) for b in c["truth"]["bad_documents"]}
+    wanted |= {url_of(c, b["source_id"], b["page_path"])
+               for b in c["truth"]["bad_documents"] + c["truth"]["hazards"]}
     captured = {r["url"] for r in c["db"].query("select url from captures")}
     news = []
     for src in c["truth"]["sources"]:
         site = c["root"] / "sites" / src["id"]
-        for f in site.rglob("*.html"):
+        for f in site.rglob("*.htm*"):
             path = "/" + f.relative_to(site).as_posix()
-            if re.search(r"/(t\d{8}_\d+|art_\d+_\d+)\.html$", path):
+            if re.search(r"/(t\d{8}_\d+|art_\d+_\d+)\.html$|/info/\d+/\d+\.htm$|/post_\d+\.html$",
+                         path):
                 url = url_of(c, src["id"], path)
                 if url not in wanted:
                     news.append(url)
-    assert len(news) >= 8        # 2 notices per site
+    assert len(news) >= 12       # 2 notices per site
     assert not set(news) & captured
-    assert not any("/search/" in u for u in captured)   # robots.txt: Disallow: /search/
+    assert not any("/search/" in u or "/private/" in u for u in captured)   # robots.txt
+    assert not any("haose21" in u for u in captured)    # the off-domain mirror
 
 
 def test_stats_json(crawled):
@@ -189,7 +244,9 @@ def test_stats_json(crawled):
         assert s["documents"] == len(rows)
         assert s["errors"] == sum(r["status"] == "fetch_error" for r in rows)
         assert s["bytes"] > 0
-    assert sum(s["errors"] for s in stats.values()) == 2
+    # 500, 404, truncated, redirect loop, timeout, oversize (robots-disallowed is no error)
+    assert sum(s["errors"] for s in stats.values()) == 6
+    assert sum(s["robots_denied"] for s in stats.values()) == 1
     run = db["crawl_runs"].get("run-1")     # standalone crawl: it records its own run
     assert run["status"] == "ok" and json.loads(run["stats"]) == {"crawl": stats}
     assert set(json.loads(run["sources"])) == set(stats)
@@ -210,7 +267,7 @@ def test_rerun_adds_captures_not_documents(crawled):
         assert row["sha256"] == before[did]["sha256"]
     assert after[c["parsed_same"]]["status"] == "parsed"      # unchanged content: kept
     assert after[c["parsed_old"]]["status"] == "pending"      # content differs from parsed
-    assert db["sources"].count == 4
+    assert db["sources"].count == 6
 
 
 def test_crawl_is_quick(crawled):

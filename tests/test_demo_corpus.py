@@ -65,7 +65,7 @@ def test_every_report_is_complete_and_fails_exactly_where_recorded(truth):
 def test_default_demo_composition(truth):
     assert [s["id"] for s in truth["sources"]] == [s[0] for s in DEFAULT_SITES]
     reports = truth["reports"]
-    assert len(reports) == 12
+    assert len(reports) == 18
     assert {(r["source_id"], r["year"]) for r in reports} == {
         (s[0], y) for s in DEFAULT_SITES for y in (2022, 2023, 2024)}
     for fmt in ("html", "pdf", "docx"):
@@ -73,6 +73,7 @@ def test_default_demo_composition(truth):
     defects = [d for r in reports for d in r["defects"]]
     assert len(defects) >= 3 and len(set(defects)) == len(defects)
     assert sum(not r["defects"] for r in reports) >= 6
+    assert {s["cms"] for s in truth["sources"]} == {"trs", "hanweb", "jsp", "generic"}
     for r in reports:
         assert r["title"] == f"{r['agency']}{r['year']}年政府信息公开工作年度报告"
         pub = r["published"]
@@ -80,9 +81,12 @@ def test_default_demo_composition(truth):
         assert r["report"]["format_version"] == form.FORMAT_2021
         assert r["report"]["doc_format"] == r["doc_format"]
     bad = truth["bad_documents"]
-    assert {b["kind"] for b in bad} == {"http_500", "http_404", "no_tables", "fake_pdf"}
-    assert len({b["source_id"] for b in bad}) == 4
-    assert {b["expected_status"] for b in bad} == {"fetch_error", "no_tables", "error"}
+    assert {b["kind"] for b in bad} == {"http_500", "http_404", "no_tables", "fake_pdf", "robots",
+                                        "truncated", "redirect_loop", "timeout", "oversize"}
+    assert len({b["source_id"] for b in bad}) == 6
+    assert {b["expected_status"] for b in bad} == {"fetch_error", "no_tables", "error",
+                                                   "robots_disallowed"}
+    assert len(truth["corrections"]) == 1
 
 
 def test_text_quotes_the_tables(truth):
@@ -150,7 +154,7 @@ def test_same_seed_same_bytes_and_larger_corpora(tmp_path):
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     ids = [s["id"] for s in m.sources]
     assert len(ids) == len(set(ids)) == 12 and len(m.reports) == 24
-    assert {s["cms"] for s in m.sources} == {"trs", "hanweb"}
+    assert {s["cms"] for s in m.sources} == {"trs", "hanweb", "jsp", "generic"}
     assert {s["level"] for s in m.sources[4:]} == {"government", "department"}
     for r in m.reports:
         assert failures(cell_map(r["report"])) == {

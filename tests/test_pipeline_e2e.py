@@ -30,8 +30,8 @@ def nianbao(*args, timeout=600) -> subprocess.CompletedProcess:
 def test_demo_command_runs_everything_and_matches_the_truth(tmp_path):
     out = nianbao("demo", "--data", str(tmp_path), "--port", "0").stdout
     assert "MATCHES the demo truth" in out
-    assert "reports found and parsed: 12/12" in out
-    assert "bad documents recorded as expected: 4/4" in out
+    assert "reports found and parsed: 18/18" in out
+    assert "bad documents recorded as expected: 9/9" in out
     assert "### flagged reports (5)" in out
     assert (tmp_path / "nianbao.db").is_file() and any((tmp_path / "blobs").iterdir())
     assert "nianbao serve" in out

@@ -261,14 +261,15 @@ class ReportSpider(scrapy.Spider):
         title = self.extract_title(response)
         published = self.extract_date(response)
         yield self.item(response, "page", title=title, published=published)
+        page_url = self.document_url(response)
         for url, link_title in self.extract_attachments(response):
-            if url == meta["nb_url"] or url == response.url:
+            if url in (meta["nb_url"], response.url, page_url):
                 continue
             yield scrapy.Request(
                 url, callback=self.parse_attachment, errback=self.on_document_error,
                 meta={"nb_kind": "attachment", "nb_url": url,
                       "nb_title": link_title or title, "nb_date": published,
-                      "nb_linked_from": meta["nb_url"]})
+                      "nb_linked_from": page_url})
 
     def parse_attachment(self, response: Response):
         error = None if 200 <= response.status < 300 else f"HTTP {response.status}"
@@ -291,13 +292,21 @@ class ReportSpider(scrapy.Spider):
             sha256=None, content_type=None, size=None, capture_id=meta.get("capture_id"),
             http_status=None, error=describe_exception(exc))
 
+    @staticmethod
+    def document_url(response: Response) -> str:
+        """The document's URL: as linked, or where a redirect finally led (the canonical
+        address; the linked one stays in captures.url of the redirect hops)."""
+        if response.meta.get("redirect_urls"):
+            return response.url
+        return response.meta.get("nb_url", response.url)
+
     def item(self, response: Response, role: str, title: str | None = None,
              published: str | None = None, error: str | None = None) -> DocumentItem:
         meta = response.meta
         ctype = response.headers.get("Content-Type")
         return DocumentItem(
             is_report=bool(meta.get("nb_report")), not_modified=bool(meta.get("nb_not_modified")),
-            source_id=self.source_id, url=meta.get("nb_url", response.url), role=role,
+            source_id=self.source_id, url=self.document_url(response), role=role,
             title=title or meta.get("nb_title"), linked_from=meta.get("nb_linked_from"),
             published=published or meta.get("nb_date") or url_date(response.url),
             sha256=meta.get("capture_sha256"),

@@ -1,0 +1,115 @@
+"""``nianbao archive verify``: recompute every hash of the archive and report what is wrong.
+
+Checked:
+
+- every ``blobs`` row: the file exists under ``blobs/`` and its SHA-256 is its name;
+- every ``warc_files`` row: the file exists; once closed, its size and SHA-256 are the
+  recorded ones (a file of a crawl that was killed was never closed: its records are still
+  checked one by one);
+- every capture with a WARC record (unless ``records=False``): the record is where the
+  capture says, of the right type (``response``, ``revisit`` for a 304, ``request`` when no
+  response came), and a response's payload hashes to the capture's ``sha256``.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.db import open_db
+from archive.store import BlobStore
+from archive.warc import file_sha256
+
+
+@dataclass
+class ArchiveCheck:
+    blobs: int = 0
+    warc_files: int = 0
+    records: int = 0
+    missing: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.altered
+
+    def text(self) -> str:
+        lines = [f"blobs checked: {self.blobs}", f"WARC files checked: {self.warc_files}",
+                 f"WARC records checked: {self.records}",
+                 f"missing: {len(self.missing)}", f"altered: {len(self.altered)}"]
+        lines += [f"  MISSING {m}" for m in self.missing[:200]]
+        lines += [f"  ALTERED {a}" for a in self.altered[:200]]
+        lines += [f"  note: {n}" for n in self.notes[:50]]
+        lines.append("result: " + ("OK, the archive is intact" if self.ok else "PROBLEMS FOUND"))
+        return "\n".join(lines)
+
+
+def verify_archive(data_dir: str | os.PathLike, records: bool = True) -> ArchiveCheck:
+    data = Path(data_dir)
+    db = open_db(data / "nianbao.db")
+    store = BlobStore(data / "blobs")
+    out = ArchiveCheck()
+    for sha, size in db.execute("select sha256, size from blobs"):
+        out.blobs += 1
+        state = store.verify(sha)
+        if state == "missing":
+            out.missing.append(f"blob {store.relpath(sha)}")
+        elif state == "altered":
+            out.altered.append(f"blob {store.relpath(sha)} (content no longer hashes to its name)")
+        elif size is not None and store.path(sha).stat().st_size != size:
+            out.altered.append(f"blob {store.relpath(sha)} (size {size} recorded)")
+
+    files = {row[0]: row for row in db.execute(
+        "select path, sha256, size, closed_at from warc_files")}
+    for path, sha, size, closed in files.values():
+        out.warc_files += 1
+        full = data / path
+        if not full.is_file():
+            out.missing.append(f"WARC file {path}")
+            continue
+        if closed and sha:
+            if full.stat().st_size != size or file_sha256(full) != sha:
+                out.altered.append(f"WARC file {path} (size or SHA-256 differs from when it was closed)")
+        else:
+            out.notes.append(f"WARC file {path} was never closed (crawl interrupted?); "
+                             "its records are checked one by one")
+
+    if records:
+        by_file: dict[str, list] = defaultdict(list)
+        for row in db.execute("select id, warc_file, warc_offset, status, sha256 from captures "
+                              "where warc_file is not null order by warc_file, warc_offset"):
+            by_file[row[1]].append(row)
+        for path, caps in by_file.items():
+            full = data / path
+            if not full.is_file():
+                if path not in files:
+                    out.missing.append(f"WARC file {path} (referenced by captures)")
+                continue
+            with open(full, "rb") as f:
+                for cid, _path, offset, status, sha in caps:
+                    out.records += 1
+                    problem = _check_record(f, offset, status, sha)
+                    if problem:
+                        out.altered.append(f"WARC record {path}@{offset} (capture {cid}): {problem}")
+    return out
+
+
+def _check_record(f, offset: int, status: int | None, sha: str | None) -> str | None:
+    want = "request" if status is None else ("revisit" if status == 304 else "response")
+    try:
+        f.seek(offset)
+        record = next(iter(ArchiveIterator(f)))
+        rtype = record.rec_type
+        payload = record.content_stream().read()
+    except Exception as e:  # a corrupt gzip member or header
+        return f"unreadable ({type(e).__name__}: {e})"
+    if rtype != want:
+        return f"a {rtype} record, expected {want}"
+    if want == "response" and sha and hashlib.sha256(payload).hexdigest() != sha:
+        return "payload does not hash to the capture's sha256"
+    return None
