@@ -162,28 +162,16 @@ left join captures c on c.url = d.url and c.sha256 = r.sha256
 group by r.id
 order by d.url, first_captured
 """,
-        # Agency × year: is the report there, parsed, flagged? Years run from the first to
-        # the last report year seen anywhere; a source with no report for a year is missing.
-        "completeness": """
-with recursive bounds(lo, hi) as (
-  select min(year), max(year) from reports where year is not null
-), years(year) as (
-  select lo from bounds where lo is not null
-  union all select year + 1 from years, bounds where year < hi
-), cur as (
-  select source_id, year, max(flag_status = 'flagged') as flagged,
-    max(status = 'parsed') as parsed, count(*) as versions
-  from reports where is_current = 1 and year is not null group by source_id, year
-)
-select s.id as source_id, s.agency, s.region, y.year,
-  case when cur.source_id is null then 'missing'
-       when cur.flagged then 'flagged'
-       when cur.parsed then 'found'
-       else 'unparsed' end as state,
-  coalesce(cur.versions, 0) as documents
-from sources s cross join years y
-left join cur on cur.source_id = s.id and cur.year = y.year
-order by s.agency, y.year
+        # Crawl-level warnings per source and run (source_runs.flags, one row each):
+        # no_reports = had report pages before, none this run; disappeared = a report page
+        # no longer linked from its list. (Agency × year completeness: the researcher view
+        # ``completeness``.)
+        "crawl_flags": """
+select sr.run_id, sr.source_id, s.agency, sr.finished_at,
+  json_extract(f.value, '$.flag') as flag, json_extract(f.value, '$.url') as url,
+  json_extract(f.value, '$.message') as message
+from source_runs sr join json_each(sr.flags) f left join sources s on s.id = sr.source_id
+order by sr.run_id, sr.source_id
 """,
         "flagged_reports": """
 select r.id as report_id, r.agency, r.year, r.url, r.doc_format, f.rule, f.scope,

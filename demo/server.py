@@ -267,6 +267,14 @@ class DemoServer:
         write_sources_yaml(self.root / "sources.yaml", sources, self.urls, self.host)
         return dict(self.urls)
 
+    def set_state(self, state: int) -> None:
+        """Switch the running sites to another state (same ports): 2 = after the correction."""
+        self.state = state
+        for sid, server, _ in self._servers:
+            overlay = self.root / f"state{state}" / sid
+            server.RequestHandlerClass.overlay_dir = overlay if state != 1 else None
+            server.RequestHandlerClass._etags = {}
+
     def stop(self) -> None:
         """Stop every site (in parallel: each shutdown waits up to one poll interval)."""
         stoppers = [threading.Thread(target=s.shutdown) for _, s, t in self._servers if t.is_alive()]
