@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from . import labels as L
@@ -40,33 +39,42 @@ _CONTAINER_TAGS = {"body", "td", "th", "tbody", "thead", "tfoot", "main", "ucapc
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
+_HSPACE = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
+
+
+_PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True)
+
+
+def _all_text(e) -> str:
+    return "".join(e.itertext())
+
+
+_BLOCK_OPEN = re.compile(r"<(?=(?:" + "|".join(sorted(BLOCK_TAGS, key=len, reverse=True)) + r")[\s>/])", re.I)
+
+
+def mark_blocks(s: str) -> str:
+    """Put a line break before every block element and after its end tag, in the markup, so
+    that :func:`_text` is a C-level ``itertext`` (a Python walk over Word-paste markup was the
+    bottleneck of HTML parsing)."""
+    s = _BLOCK_OPEN.sub("\n<", s)
+    for tag in BLOCK_TAGS:               # str.replace: no per-match Python call
+        for t in (tag, tag.upper()):
+            s = s.replace(f"</{t}>", f"</{t}>\n")
+    return s
+
+
 def _text(el) -> str:
-    """Text of an element with line breaks at block elements (cells: "商业<p>企业" → "商业\n企业")."""
-    parts: list[str] = []
-
-    def walk(e) -> None:
-        tag = e.tag if isinstance(e.tag, str) else ""
-        tag = tag.split("}")[-1].lower()
-        if tag in BLOCK_TAGS:
-            parts.append("\n")
-        if e.text and isinstance(e.tag, str):
-            parts.append(e.text)
-        for ch in e:
-            walk(ch)
-            if ch.tail:
-                parts.append(ch.tail)
-        if tag in BLOCK_TAGS:
-            parts.append("\n")
-
-    walk(el)
-    s = "".join(parts).replace("\xa0", " ").replace("\u3000", " ")
-    lines = [re.sub(r"[ \t\r\f\v]+", " ", x).strip() for x in s.split("\n")]
-    return "\n".join(x for x in lines if x)
+    """Text of an element with line breaks at block elements (cells: "商业<p>企业" → "商业\n企业").
+    Needs :func:`mark_blocks` on the tree first."""
+    s = _HSPACE.sub(" ", "".join(el.itertext()))
+    return "\n".join(x for x in (y.strip() for y in s.split("\n")) if x)
 
 
-def _doc_text(el) -> str:
-    """Plain text of the container: paragraphs as lines, table rows as tab-separated cells."""
+def _doc_text(el, cell_text: dict | None = None) -> str:
+    """Plain text of the container: paragraphs as lines, table rows as tab-separated cells.
+    ``cell_text``: texts of table rows already read (tr element → cell texts)."""
     out: list[str] = []
+    cell_text = cell_text or {}
 
     def walk(e) -> None:
         if not isinstance(e.tag, str):
@@ -74,7 +82,10 @@ def _doc_text(el) -> str:
         tag = e.tag.split("}")[-1].lower()
         if tag == "table" and not e.xpath(".//table"):
             for tr in _rows(e):
-                out.append("\t".join(_text(td).replace("\n", "") for td in _cells(tr)))
+                texts = cell_text.get(tr)
+                if texts is None:
+                    texts = [_text(td) for td in _cells(tr)]
+                out.append("\t".join(t.replace("\n", "") for t in texts))
             out.append("")
             if e.tail and e.tail.strip():
                 out.append(e.tail.strip())
@@ -109,18 +120,21 @@ def _cells(tr) -> list:
 
 
 def _span(el, attr: str) -> int:
-    m = re.match(r"\s*(\d+)", el.get(attr) or "")
+    v = el.get(attr)
+    if not v:
+        return 1
+    m = re.match(r"\s*(\d+)", v)
     return int(m.group(1)) if m and int(m.group(1)) > 0 else 1
 
 
 def find_container(root):
     for xp, min_len in CONTAINERS:
-        found = [e for e in root.xpath(xp) if len(_text(e)) >= min_len]
+        found = [(n, e) for e in root.xpath(xp) if (n := len(_text(e))) >= min_len]
         if found:
-            return max(found, key=lambda e: len(_text(e)))
+            return max(found, key=lambda x: x[0])[1]
     best, best_key = None, None
     for e in root.iter("div", "td", "section", "article", "main", "body"):
-        t = L.norm(e.text_content())
+        t = L.norm(_all_text(e))
         hits = sum(1 for w in REPORT_MARKERS if w in t)
         if hits == 0:
             continue
@@ -146,13 +160,13 @@ def _published(root, container) -> str | None:
         for m in root.xpath(f"//meta[@name='{name}' or @property='{name}']/@content"):
             if d := _DATE.search(m):
                 return "%04d-%02d-%02d" % tuple(map(int, d.groups()))
-    el, base = container, len(container.text_content())
+    el, base = container, len(_all_text(container))
     for _ in range(3):
         parent = el.getparent()
-        if parent is None or len(parent.text_content()) > 3 * base + 3000:
+        if parent is None or len(_all_text(parent)) > 3 * base + 3000:
             break
         el = parent
-    if d := _LABELLED_DATE.search(re.sub(r"\s+", " ", el.text_content())):
+    if d := _LABELLED_DATE.search(re.sub(r"\s+", " ", _all_text(el))):
         return "%04d-%02d-%02d" % tuple(map(int, d.groups()))
     return None
 
@@ -170,23 +184,30 @@ def attachments(container) -> list[str]:
 def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[str], int]:
     """(article text, grids, <title>, publication date, attachment links, images in the article)."""
     s = _XML_DECL.sub("", s)
-    root = lxml.html.document_fromstring(s or "<html></html>")
+    # plain lxml.etree elements: lxml.html's element class lookup per node cost more than
+    # the parse itself on 100 kB Word pastes
+    root = etree.fromstring(mark_blocks(s), _PARSER) if s.strip() else None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", _PARSER)
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
-    for c in root.xpath("//comment()"):   # conditional comments of Word exports
-        c.drop_tree()                      # (keeps the comment's tail text)
+    etree.strip_tags(root, etree.Comment)   # conditional comments of Word exports (tails kept)
     title_el = root.find(".//title")
     title = _text(title_el) if title_el is not None else None
     container = find_container(root)
     grids: list[Grid] = []
+    cell_text: dict = {}
     for table in container.iter("table"):
         if table.xpath(".//table"):
             continue   # a layout table around other tables: read the inner ones
         rows = []
-        for r, tr in enumerate(_rows(table)):
-            rows.append([(_text(td), _span(td, "rowspan"), _span(td, "colspan"), None) for td in _cells(tr)])
+        for tr in _rows(table):
+            tds = _cells(tr)
+            texts = [_text(td) for td in tds]
+            cell_text[tr] = texts
+            rows.append([(t, _span(td, "rowspan"), _span(td, "colspan"), None) for t, td in zip(texts, tds)])
         if not rows:
             continue
         grids.append(place_html_like(rows, index=len(grids)))
-    text = _doc_text(container)
+    text = _doc_text(container, cell_text)
     notes = attachments(container)
     return text, grids, title, _published(root, container), notes, len(container.xpath(".//img"))
