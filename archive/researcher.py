@@ -293,6 +293,19 @@ select year, region, count(*) as reports,
 from key_figures where is_primary = 1 and status = 'parsed' and processed > 0
 group by year, region order by year, region""",
     },
+    "reports_failing_rule": {
+        "title": "未通过某条规则的报告 · Reports failing a rule",
+        "description": "输入规则编号（如 T3-BALANCE、T4-SUM、TEXT-TABLE、DUPLICATE，见 docs/checks.md），"
+                       "列出未通过该规则的报告及涉及的单元格、应为值与填报值。 — Reports failing the "
+                       "given rule (e.g. T3-BALANCE, T4-SUM, TEXT-TABLE, DUPLICATE; see "
+                       "docs/checks.md), with the cells involved, expected and actual values.",
+        "sql": """
+select r.agency, r.region, r.year, f.scope, f.expected, f.actual, f.difference, f.cells,
+  f.message_zh, f.message, r.id as report_id, r.url as source_url
+from findings f join reports r on r.id = f.report_id
+where f.rule = :rule and f.status = 'fail' and r.is_current = 1
+order by r.year desc, r.agency, f.scope""",
+    },
     "flagged_two_years_running": {
         "title": "连续两年报告有勾稽错误的机关 · Agencies flagged two years running",
         "description": "同一机关相邻两个年度的报告都有硬性规则（勾稽关系）错误，列出两年的错误规则。 — "
@@ -388,6 +401,22 @@ TABLE_DOCS: dict[str, tuple[str, str, str]] = {
                   "The rows of the standard form: key, position, block, printed label."),
     "form_columns": ("表格列（格式） · Form columns", "各表的列：键、位置、印刷列名。",
                      "The columns of the standard form: key, position, printed label."),
+    "crawl_state": ("条件请求状态 · Crawl state", "每个网址一行：上次成功抓取的 ETag、Last-Modified 与内容哈希，"
+                    "供下次抓取发条件请求（未变化则 304，不再存储）。",
+                    "One row per URL: the ETag, Last-Modified and content hash of its last good "
+                    "fetch, for conditional requests (304 when unchanged, nothing stored again)."),
+    "warc_files": ("WARC 文件 · WARC files", "每个抓取进程一个 WARC 文件（请求、响应、重访记录），关闭时记录哈希。",
+                   "One WARC file per crawl process (request, response and revisit records); "
+                   "hash and size recorded when closed."),
+    "source_runs": ("来源抓取统计 · Source runs", "每个来源、每次抓取一行：抓取页数、304、字节、发现报告数、新增、变化、"
+                    "错误，以及异常提示（原有报告消失、来源不再有报告）。",
+                    "One row per source and crawl run: pages, 304s, bytes, reports found, new, "
+                    "changed, errors, and warnings (a report disappeared, a source yields none)."),
+    "crawl_flags": ("抓取异常 · Crawl warnings", "source_runs 中的异常提示，每条一行。",
+                    "The warnings of source_runs, one row each."),
+    "document_versions": ("文档版本 · Document versions", "每个文档的每个版本（内容哈希不同即新版本），附首末抓取时间。",
+                          "Every version of every document (a new content hash is a new "
+                          "version), with its first and last capture time."),
     FTS_TABLE: ("全文索引 · Full-text index", "reports 表标题、机关、正文的 FTS5 三元组索引。",
                 "FTS5 trigram index over reports.title, agency and text."),
 }
@@ -537,6 +566,41 @@ for _c in form.T3_COLUMNS:
     COLUMN_DOCS.setdefault(_c.key, (_c.label, _c.key.replace("_", " ")))
 for _c in form.T4_COLUMNS:
     COLUMN_DOCS.setdefault(_c.key, (_c.label, _c.key))
+COLUMN_DOCS.update({
+    "warc_file": ("所在 WARC 文件（相对数据目录）", "WARC file holding the record (relative to the data folder)"),
+    "warc_offset": ("WARC 记录起始字节", "byte offset of the WARC record"),
+    "warc_length": ("WARC 记录长度（字节）", "length of the WARC record in bytes"),
+    "bytes_received": ("实际收到的字节数（304 为 0）", "bytes received over the network (0 for a 304)"),
+    "etag": ("上次响应的 ETag", "ETag of the last good response"),
+    "last_modified": ("上次响应的 Last-Modified", "Last-Modified of the last good response"),
+    "first_fetched": ("首次抓取时间", "first fetched at"),
+    "last_fetched": ("最近抓取时间", "last fetched at"),
+    "last_changed": ("内容最近变化时间", "content last changed at"),
+    "not_modified_count": ("累计 304 次数", "number of 304 answers so far"),
+    "created_at": ("创建时间", "created at"),
+    "closed_at": ("关闭时间", "closed at"),
+    "records": ("记录数", "number of records"),
+    "pages_fetched": ("抓取页数", "pages fetched"),
+    "not_modified": ("未变化（304）页数", "pages answered 304 (unchanged)"),
+    "bytes": ("收到字节数", "bytes received"),
+    "reports_found": ("发现的报告页面与附件数", "report pages and attachments found"),
+    "new": ("新发现数", "newly found"),
+    "changed": ("内容变化数", "changed content"),
+    "unchanged": ("未变化数", "unchanged"),
+    "errors": ("错误数", "errors"),
+    "robots_denied": ("被 robots.txt 禁止的网址数", "URLs refused by robots.txt"),
+    "disappeared": ("列表中消失的报告数", "reports no longer linked from their list"),
+    "flags": ("异常提示（JSON）", "warnings (JSON)"),
+    "finish_reason": ("抓取结束原因", "why the crawl finished"),
+    "flag": ("异常类型", "warning kind"),
+    "parsed_by": ("解析所用解析器版本（版本变化即重新解析）", "parser version that parsed it (a new version re-parses)"),
+    "region_code": ("行政区划代码", "administrative division code"),
+    "sections": ("各部分正文（一…六，JSON）", "section texts 一 … 六 (JSON)"),
+    "ocr": ("数值是否来自 OCR（1 是）", "1 when the numbers come from OCR"),
+    "document_id": ("文档编号", "document id"),
+    "first_captured": ("该版本首次抓取时间", "first capture of this version"),
+    "last_captured": ("该版本最近抓取时间", "last capture of this version"),
+})
 COLUMN_DOCS[FTS_TABLE] = ("全文索引（隐藏列）", "FTS index (hidden column)")
 COLUMN_DOCS["rank"] = ("检索相关度", "search rank")
 

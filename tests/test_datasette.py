@@ -194,6 +194,16 @@ def test_canned_query_flagged_two_years_running(server, demo):
     assert [rows[0]["first_report_id"], rows[0]["second_report_id"]] == built["flagged"]
 
 
+def test_canned_query_reports_failing_a_rule(server, demo):
+    _, built = demo
+    rows = get_json(server, "/nianbao/reports_failing_rule.json", rule="T3-BALANCE",
+                    _shape="array")
+    assert {r["report_id"] for r in rows} == set(built["flagged"])
+    assert all(r["difference"] != 0 and "t3." in r["cells"] for r in rows)
+    assert get_json(server, "/nianbao/reports_failing_rule.json", rule="T4-SUM",
+                    _shape="array") == []
+
+
 def test_canned_query_missing_reports(server):
     rows = get_json(server, "/nianbao/missing_reports.json", _shape="array")
     assert {(r["agency"], r["year"]) for r in rows} == {
@@ -213,7 +223,7 @@ def test_canned_query_report_cells(server, demo):
 
 def test_every_canned_query_is_tested():
     tested = {"applications_by_year_region", "grant_rates", "flagged_two_years_running",
-              "missing_reports", "search", "report_cells"}
+              "missing_reports", "search", "report_cells", "reports_failing_rule"}
     assert set(researcher.QUERIES) == tested
 
 
