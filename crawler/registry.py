@@ -40,6 +40,9 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 DOMAIN_RE = re.compile(r"^[a-z0-9.-]+$")
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when available
+
+
 class RegistryError(ValueError):
     """A registry file that cannot be used; the message says where and why."""
 
@@ -186,7 +189,7 @@ def validate_source(raw: Any, index: int, path: str, lines: dict | None = None) 
 def source_lines(text: str) -> list[dict]:
     """For each entry of ``sources``: {field: line, None: line of the entry} (1-based)."""
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -209,6 +212,12 @@ def parse_registry(data: Any, path: str = "<registry>", text: str | None = None,
     """Validate already-loaded registry data (the YAML document). With ``text`` (the YAML
     source) errors carry line numbers; with ``collect`` (a list) every bad source's error
     is appended there instead of raising at the first."""
+    if text and collect is None:
+        # Line numbers cost a second YAML pass: only when there is an error to place.
+        try:
+            return parse_registry(data, path)
+        except RegistryError:
+            pass
     lines = source_lines(text) if text else []
     if not isinstance(data, dict) or "sources" not in data:
         raise RegistryError(path, "top level must be a mapping with a 'sources' list")
@@ -240,7 +249,7 @@ def check_registry(path: str | os.PathLike) -> tuple[list[dict], list[RegistryEr
     errors: list[RegistryError] = []
     try:
         text = open(path, encoding="utf-8").read()
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except FileNotFoundError:
         return [], [RegistryError(path, "file not found")]
     except yaml.YAMLError as e:
@@ -260,7 +269,7 @@ def load_registry(path: str | os.PathLike) -> list[dict]:
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except FileNotFoundError:
         raise RegistryError(path, "file not found") from None
     except yaml.YAMLError as e:

@@ -143,10 +143,14 @@ def run(registry: str, source_ids: Sequence[str], data_dir: str | os.PathLike, r
 
     process = CrawlerProcess(settings)
     crawlers: list[tuple[dict, Crawler]] = []
+    per_source: dict[tuple, Any] = {}    # Settings copies are slow (deep copies): share them
     for i, source in enumerate(sources):
+        hosts = frozenset(urlsplit(u).hostname for u in source["start_urls"])
+        key = (hosts <= set(LOOPBACK), source.get("timeout"), source.get("max_bytes"))
+        if key not in per_source:
+            per_source[key] = source_settings(settings, source)
         # The first crawler installs the reactor (what CrawlerProcess.crawl(cls) would do).
-        crawler = Crawler(SPIDERS[source["cms"]], source_settings(settings, source),
-                          init_reactor=(i == 0))
+        crawler = Crawler(SPIDERS[source["cms"]], per_source[key], init_reactor=(i == 0))
         crawlers.append((source, crawler))
         process.crawl(crawler, source=source)
     try:

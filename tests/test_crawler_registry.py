@@ -115,3 +115,78 @@ def test_dates():
     assert url_date("http://h/zwgk/index.html") is None
     assert viewer_target("http://h/generic2/web/viewer.html?file=%2Fup%2Fa.pdf") == "/up/a.pdf"
     assert viewer_target("http://h/a.pdf") is None
+
+
+REGISTRY_WITH_ERRORS = """\
+sources:
+  - id: ok-one
+    agency: 甲
+    region: 示范省
+    level: government
+    cms: trs
+    start_urls: ["http://www.a.gov.cn/zwgk/nb/index.html"]
+  - id: wrong-cms
+    agency: 乙
+    region: 示范省
+    level: government
+    cms: drupal
+    start_urls: ["http://www.b.gov.cn/"]
+  - id: bad-url
+    agency: 丙
+    region: 示范省
+    level: department
+    cms: jsp
+    start_urls: ["www.c.gov.cn/info/iList.jsp"]
+  - id: no-agency
+    region: 示范省
+    level: department
+    cms: generic
+    start_urls: ["http://www.d.gov.cn/"]
+  - id: jsp-conf
+    agency: 戊
+    region: 示范省
+    level: department
+    cms: jsp
+    start_urls: ["http://www.e.gov.cn/info/iList.jsp?cur_page=1"]
+    jsp: {page_param: "cur page"}
+"""
+
+
+def test_errors_name_file_and_line(tmp_path):
+    from crawler.registry import check_registry
+    path = tmp_path / "sources.yaml"
+    path.write_text(REGISTRY_WITH_ERRORS, "utf-8")
+    ok, errors = check_registry(path)
+    assert [s["id"] for s in ok] == ["ok-one"]
+    got = [(e.line, e.field) for e in errors]
+    assert got == [(12, "cms"), (19, "start_urls"), (20, "agency"), (31, "jsp.page_param")]
+    assert str(errors[0]).startswith(f"{path}:12: sources[1] (id='wrong-cms'): field 'cms': "
+                                     "unknown CMS 'drupal'")
+    with pytest.raises(RegistryError) as info:      # load_registry: the first error, placed
+        load_registry(path)
+    assert info.value.line == 12
+
+
+def test_family_overrides_validated(tmp_path):
+    jsp = dict(GOOD, id="j", cms="jsp", jsp={"page_param": "pageNo", "first_page": 0},
+               timeout=10, max_bytes=5_000_000)
+    gen = dict(GOOD, id="g", cms="generic", generic={"max_depth": 2})
+    sources = load_registry(write(tmp_path, [jsp, gen]))
+    assert sources[0]["jsp"] == {"page_param": "pageNo", "first_page": 0}
+    assert sources[0]["timeout"] == 10.0 and sources[0]["max_bytes"] == 5_000_000
+    assert sources[1]["generic"] == {"max_depth": 2}
+    assert error_for(tmp_path, [dict(GOOD, generic={"max_depth": 2})]).field == "generic"
+    assert error_for(tmp_path, [dict(gen, generic={"depth": 2})]).field == "generic.depth"
+    assert error_for(tmp_path, [dict(GOOD, timeout=-1)]).field == "timeout"
+
+
+def test_sources_check_command(tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "sources.yaml"
+    path.write_text(REGISTRY_WITH_ERRORS, "utf-8")
+    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "sources", "check", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert f"{path}:12:" in proc.stderr and "unknown CMS 'drupal'" in proc.stderr
+    assert "1 valid source(s) (trs 1), 4 error(s)" in proc.stdout
