@@ -83,7 +83,15 @@ def _table(lay: Layout, rows: range, keep_text: dict[tuple[int, int], bool] | No
     # 表三 gets roomy rows: taller than a page, so it always breaks across pages.
     pad = 7 if lay.table == form.T3 else 4
     grid = [[""] * lay.ncols for _ in range(r1 - r0)]
-    cmds = [("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+    if _RULED[0]:
+        lines = [("GRID", (0, 0), (-1, -1), 0.5, colors.black)]
+    else:   # 三线表: a rule above, one under the header, one at the end; no vertical rules
+        lines = [("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
+                 ("LINEBELOW", (0, -1), (-1, -1), 1.0, colors.black)]
+        if r0 <= lay.header_rows - 1 < r1:
+            lines.append(("LINEBELOW", (0, lay.header_rows - 1 - r0), (-1, lay.header_rows - 1 - r0),
+                          0.5, colors.black))
+    cmds = lines + [
             ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 8),
             ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 0), (-1, -1), pad), ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
@@ -137,8 +145,20 @@ class BreakingTable(Flowable):
         return [first, BreakingTable(self.lay, cut, rest)]
 
 
-def render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None) -> bytes:
-    """The report as PDF bytes (deterministic: same report, same bytes)."""
+_RULED = [True]
+
+
+def render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None, ruled: bool = True) -> bytes:
+    """The report as PDF bytes (deterministic: same report, same bytes). ``ruled=False`` draws
+    the tables as 三线表 (no vertical rules, no row rules): only word positions tell the cells."""
+    _RULED[0] = ruled
+    try:
+        return _render_pdf(truth, layouts)
+    finally:
+        _RULED[0] = True
+
+
+def _render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None) -> bytes:
     st = _styles()
     rep = truth.report
     story = [Paragraph(rep.agency or "", st["title"]),

@@ -18,6 +18,8 @@ html_2019           html    the 2019–2020 trial format: its own 表二 columns
                             （六）其他处理 row
 pdf_ruled           pdf     reportlab/WPS-like ruled PDF, 表三 broken across pages at any row
                             (merged labels split by the break)
+pdf_unruled         pdf     the same as a 三线表: no vertical rules, no row rules; cells only
+                            from word positions (labels wrapped over lines, centred headers)
 docx_merged         docx    python-docx with gridSpan/vMerge merged cells
 text_tsv            text    a "文字版": tab-separated rows, merged cells as empty cells
 pre2019             html    a 2008–2018 free-form report with a provincial 统计表: stored as
@@ -54,11 +56,11 @@ CITIES: tuple[tuple[str, str, str], ...] = (
 DEPARTMENTS = ("财政局", "教育局", "生态环境局", "应急管理局", "市场监督管理局", "自然资源和规划局",
                "住房和城乡建设局", "人力资源和社会保障局", "交通运输局", "卫生健康委员会")
 
-VARIANTS = ("html_word", "html_layout_table", "html_hazards", "html_2019", "pdf_ruled",
+VARIANTS = ("html_word", "html_layout_table", "html_hazards", "html_2019", "pdf_ruled", "pdf_unruled",
             "docx_merged", "text_tsv", "pre2019", "doc_libreoffice")
 # Share of the corpus per variant (doc_libreoffice is a fixed handful).
 WEIGHTS = {"html_word": 16, "html_layout_table": 12, "html_hazards": 16, "html_2019": 11,
-           "pdf_ruled": 13, "docx_merged": 11, "text_tsv": 11, "pre2019": 6}
+           "pdf_ruled": 13, "pdf_unruled": 8, "docx_merged": 11, "text_tsv": 11, "pre2019": 6}
 DOC_CASES = 4
 EXT = {"html": "html", "pdf": "pdf", "docx": "docx", "text": "txt", "doc": "doc"}
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -305,7 +307,7 @@ def build(n: int = 320, seed: int = 2024, with_doc: bool | None = None,
     cases: list[Case] = []
     for i, variant in enumerate(plan):
         agency, region, code = _agency(rng)
-        fmt = {"pdf_ruled": "pdf", "docx_merged": "docx", "text_tsv": "text",
+        fmt = {"pdf_ruled": "pdf", "pdf_unruled": "pdf", "docx_merged": "docx", "text_tsv": "text",
                "doc_libreoffice": "doc"}.get(variant, "html")
         if variant == "pre2019":
             year = rng.randint(2009, 2018)
@@ -344,7 +346,7 @@ def build(n: int = 320, seed: int = 2024, with_doc: bool | None = None,
             page = page_layout_table if variant == "html_layout_table" else page_trs
             data = page(title, published, article, agency.name, year).encode()
         elif fmt == "pdf":
-            data = render_pdf(truth, layouts)
+            data = render_pdf(truth, layouts, ruled=variant != "pdf_unruled")
         elif fmt == "docx":
             data = render_docx(truth, layouts)
         elif fmt == "text":

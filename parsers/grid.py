@@ -35,6 +35,7 @@ class Grid:
     last_page: int | None = None
     last_bbox: tuple[float, float, float, float] | None = None  # PDF: box of the part on last_page
     continued: bool = False       # PDF: rows from a following page were appended
+    centred: bool = False         # PDF without ruling: a header spanning columns sits over the middle one
 
     @property
     def width(self) -> int:
@@ -121,5 +122,5 @@ def append_rows(top: Grid, bottom: Grid) -> Grid:
             for r in top.rows + bottom.rows]
     g = Grid(rows, index=top.index, page=top.page, spans_known=top.spans_known and bottom.spans_known,
              bbox=top.bbox, last_page=bottom.last_page or bottom.page,
-             last_bbox=bottom.last_bbox or bottom.bbox, continued=True)
+             last_bbox=bottom.last_bbox or bottom.bbox, continued=True, centred=top.centred or bottom.centred)
     return g

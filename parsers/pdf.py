@@ -399,6 +399,7 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
         heights: dict[int, float] = {}
         want_next = False
         table_text_pages: list[int] = []
+        unruled: list[int] = []
         for i, (page, tp) in enumerate(tps):
             norm = L.norm(texts[i])
             hits = sum(1 for w in _TABLE_WORDS if w in norm)
@@ -410,6 +411,10 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
             width, height = _page_box(page)
             heights[i + 1] = height
             found = _page_grids(page, tp, i + 1, len(grids), raw_texts[i])
+            if not found and (hits >= 4 or want_next):
+                found = _unruled_grids(page, tp, i + 1, len(grids), raw_texts[i])
+                if found:
+                    unruled.append(i + 1)
             page_lines[i + 1] = _Lines(tp, width, height)
             grids.extend(found)
             # a table that reaches the page's last text line may continue on the next page
@@ -417,6 +422,9 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
         if not grids and table_text_pages:
             warns.append("no ruled table found on pages with table text ("
                          + ", ".join(map(str, table_text_pages)) + "): tables without ruling lines are not read")
+        if unruled:
+            warns.append("tables without ruling lines read from word positions on page(s) "
+                          + ", ".join(map(str, unruled)) + ": check merged cells by hand")
         grids = stitch(grids, page_lines, heights)
         text = "\n".join(texts)
         return text, grids, warns
@@ -425,3 +433,188 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
             tp.close()
             page.close()
         doc.close()
+
+
+# --- tables without ruling: rows and columns from word positions -----------------------------
+class _Seg:
+    """A run of characters on one text line with no wide gap: one cell's line of text."""
+    __slots__ = ("text", "x0", "x1", "y", "size", "numeric", "row")
+
+    def __init__(self, chars: list[tuple[float, float, float, str]]):
+        self.text = "".join(c[3] for c in chars)
+        self.x0, self.x1 = chars[0][0], max(c[1] for c in chars)
+        self.y = sum(c[2] for c in chars) / len(chars)
+        self.size = max(c[1] - c[0] for c in chars)
+        self.numeric = bool(re.search(r"\d", self.text)) and looks_numeric(self.text)
+        self.row: int | None = None
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def _segments(chars: list[tuple[float, float, float, str]]) -> list[_Seg]:
+    out: list[_Seg] = []
+    run: list[tuple[float, float, float, str]] = []
+    for ch in chars + [(0.0, 0.0, 0.0, "\n")]:
+        if ch[3] == "\n":
+            if run:
+                out.append(_Seg(run))
+            run = []
+            continue
+        if run:
+            p = run[-1]
+            w = max(p[1] - p[0], ch[1] - ch[0], 1.0)
+            if ch[0] - p[1] > 0.9 * w or abs(ch[2] - p[2]) > 0.6 * max(w, 6.0) or ch[0] < p[0] - 0.5:
+                out.append(_Seg(run))
+                run = []
+        run.append(ch)
+    return [s for s in out if s.text.strip()]
+
+
+def _cluster_pos(values: list[float], tol: float) -> list[float]:
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def _is_prose(s: _Seg, width: float) -> bool:
+    t = L.norm(s.text)
+    return (s.x1 - s.x0 > 0.6 * width or t.endswith("。")
+            or bool(re.match(r"^[一二三四五六七八九十]、.*(情况|事项)$", t)))
+
+
+def _unruled_grids(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int, first_index: int,
+                   text: str | None = None) -> list[Grid]:
+    """Tables drawn without (full) ruling, e.g. 三线表: data rows are the lines holding numbers,
+    value columns the clusters of the numbers' centres; label lines are attached to the data
+    row they are centred on (multi-line labels by chaining lines of the same column), the
+    other lines between a table's rows are header rows. Grids come out with spans unknown
+    (like text), so the readers align values by header and say so when they cannot."""
+    width, height = _page_box(page)
+    segs = [s for s in _segments(_chars(tp, height, text))     # page numbers in the margins
+            if not (_PAGE_NO.match(s.text) and (s.y < 60 or s.y > height - 60))]
+    if not segs:
+        return []
+    sizes = sorted(s.size for s in segs if not s.numeric)
+    leading = 1.25 * (sizes[len(sizes) // 2] if sizes else 8.0)
+    text_w = max(s.x1 for s in segs) - min(s.x0 for s in segs)
+    anchors = _cluster_pos([s.y for s in segs if s.numeric], 0.3 * leading)
+    if not anchors:
+        return []
+    # regions: runs of data rows with no prose line between them
+    prose = sorted(s.y for s in segs if not s.numeric and _is_prose(s, text_w))
+    regions: list[list[float]] = []
+    for a in anchors:
+        if regions and not any(regions[-1][-1] < p < a for p in prose):
+            regions[-1].append(a)
+        else:
+            regions.append([a])
+    grids: list[Grid] = []
+    for rows_y in regions:
+        top = max([p for p in prose if p < rows_y[0]], default=-1.0)
+        bottom = min([p for p in prose if p > rows_y[-1]], default=height + 1)
+        inside = [s for s in segs if top < s.y < bottom and not (not s.numeric and _is_prose(s, text_w))]
+        nums = [s for s in inside if s.numeric and any(abs(s.y - a) <= 0.3 * leading for a in rows_y)]
+        if len(rows_y) < 2 and len({round(s.xc) for s in nums}) < 4:
+            continue
+        # value columns: positions where numbers line up on several rows; a lone number
+        # elsewhere (a digit of a label, a figure in a note) is text
+        tol = max(6.0, leading * 0.8)
+        cols = [c for c in _cluster_pos([s.xc for s in nums], tol)
+                if sum(1 for s in nums if abs(s.xc - c) <= tol) >= max(1 if len(rows_y) == 1 else 2,
+                                                                    0.25 * len(rows_y))]
+        if not cols:
+            continue
+        for s in inside:
+            if s.numeric and not any(abs(s.xc - c) <= tol for c in cols):
+                s.numeric = False
+        nums = [s for s in nums if s.numeric]
+        rows_y = [a for a in rows_y if any(abs(s.y - a) <= 0.3 * leading for s in nums)]
+        if not rows_y:
+            continue
+        pitch = min((b - a for a, b in zip(cols, cols[1:])), default=40.0)
+        value_left = cols[0] - pitch / 2
+        for s in nums:
+            s.row = min(range(len(rows_y)), key=lambda i: abs(rows_y[i] - s.y))
+        labels = [s for s in inside if not s.numeric and s.xc < value_left]
+        # attach label lines: centred on a data row, or chained to a line that is
+        attached: set[int] = set()
+        for s in labels:
+            i = min(range(len(rows_y)), key=lambda k: abs(rows_y[k] - s.y))
+            if abs(rows_y[i] - s.y) <= 0.75 * leading:
+                s.row = i
+                attached.add(id(s))
+        changed = True
+        while changed:
+            changed = False
+            for s in labels:
+                if id(s) in attached:
+                    continue
+                for t in labels:
+                    if id(t) in attached and abs(t.y - s.y) <= 1.3 * leading and \
+                            min(s.x1, t.x1) - max(s.x0, t.x0) > 0:
+                        s.row = t.row
+                        attached.add(id(s))
+                        changed = True
+                        break
+        loose = [s for s in inside if s.row is None and id(s) not in attached]
+        header_y = _cluster_pos([s.y for s in loose], 0.3 * leading)
+        # grid rows in page order: header rows and data rows
+        order = sorted([(y, "h", k) for k, y in enumerate(header_y)] + [(y, "d", k) for k, y in enumerate(rows_y)])
+        label_groups: dict[tuple[str, int], list[list[_Seg]]] = {}
+        values: dict[tuple[str, int], dict[int, list[_Seg]]] = {}
+        for s in inside:
+            if s.row is not None:
+                key = ("d", s.row)
+            else:
+                key = ("h", min(range(len(header_y)), key=lambda k: abs(header_y[k] - s.y)))
+            if s.xc < value_left:
+                groups = label_groups.setdefault(key, [])
+                for grp in groups:
+                    if any(min(s.x1, t.x1) - max(s.x0, t.x0) > 0 for t in grp):
+                        grp.append(s)
+                        break
+                else:
+                    groups.append([s])
+            else:
+                for j, cx in enumerate(cols):
+                    covers = s.x0 - 2 <= cx <= s.x1 + 2 if not s.numeric else \
+                        abs(s.xc - cx) == min(abs(s.xc - c) for c in cols)
+                    if covers:
+                        values.setdefault(key, {}).setdefault(j, []).append(s)
+        nlab = max((len(v) for v in label_groups.values()), default=0)
+        ti = first_index + len(grids)
+        rows: list[list[GCell]] = []
+        for r, (y, kind, k) in enumerate(order):
+            key = (kind, k)
+            groups = sorted(label_groups.get(key, []), key=lambda g: min(x.x0 for x in g))
+            cells: list[GCell] = [GCell("", Source(page=page_no, table=ti, row=r, col=j))
+                                  for j in range(nlab - len(groups))]
+            for g in groups:
+                g.sort(key=lambda x: (round(x.y, 1), x.x0))
+                cells.append(GCell("".join(x.text for x in g), Source(
+                    page=page_no, table=ti, row=r, col=len(cells),
+                    bbox=(round(min(x.x0 for x in g), 2), round(min(x.y for x in g) - leading / 2, 2),
+                          round(max(x.x1 for x in g), 2), round(max(x.y for x in g) + leading / 2, 2)))))
+            for j in range(len(cols)):
+                segs_j = sorted(values.get(key, {}).get(j, []), key=lambda x: (round(x.y, 1), x.x0))
+                src = Source(page=page_no, table=ti, row=r, col=nlab + j)
+                if segs_j:
+                    src.bbox = (round(min(x.x0 for x in segs_j), 2), round(min(x.y for x in segs_j) - leading / 2, 2),
+                                round(max(x.x1 for x in segs_j), 2), round(max(x.y for x in segs_j) + leading / 2, 2))
+                c = GCell(" ".join(x.text for x in segs_j) if kind == "d" else "".join(x.text for x in segs_j), src)
+                if kind == "d" and len(segs_j) > 1:
+                    c.flag = "two numbers under one column"
+                cells.append(c)
+            rows.append(cells)
+        g = Grid(rows, index=ti, page=page_no, spans_known=False, centred=True)
+        ys = [s.y for s in inside]
+        g.bbox = (min(s.x0 for s in inside), min(ys) - leading, max(s.x1 for s in inside), max(ys) + leading)
+        g.last_page = page_no
+        grids.append(g)
+    return grids

@@ -274,7 +274,7 @@ def read_t3(grids: list[Grid], out: Tables) -> None:
                     block = None   # the block's label is not printed on this part of the table
             label_text = " / ".join(labs)
             if not spec:
-                if block == "（六）其他处理" and row_blocks:
+                if block == "（六）其他处理" and row_blocks and _has_values(g, r):
                     key = form.T3_OTHER_SINGLE.key
                     score = 100.0
                 else:
@@ -410,6 +410,11 @@ def read_t4(grids: list[Grid], out: Tables) -> None:
             sub = next((x for k in range(1, len(leaf) + 1) if (x := _t4_sub("".join(leaf[-k:])))), None)
             if group and sub:
                 colmap.setdefault(f"{group}|{sub}", j)
+        if g.centred:
+            colmap = {}          # filling right from a centred group label would misplace it
+            _t4_runs(g, data, raw, colmap)
+        elif not g.spans_known:
+            _t4_runs(g, data, raw, colmap)
         groups = [x.key for x in form.T4_GROUPS
                   if x.key not in done and all(f"{x.key}|{c.key}" in colmap for c in form.T4_COLUMNS)]
         if groups:
@@ -436,6 +441,31 @@ def read_t4(grids: list[Grid], out: Tables) -> None:
             done.add(gk)
         if len(done) == len(form.T4_GROUPS):
             return
+
+
+def _t4_runs(g: Grid, data: int, raw: list[list[str]], colmap: dict[str, int]) -> None:
+    """Text grids (merges lost, e.g. a PDF without ruling): a group label printed over its five
+    columns sits above one of them only. A group is given the run of five consecutive columns
+    whose sub-headers read 结果维持 … 总计 in order and that holds its label's column."""
+    subs = [c.key for c in form.T4_COLUMNS]
+    leaf_sub = []
+    for j in range(g.width):
+        leaf = _stack(raw, j)
+        leaf_sub.append(next((x for k in range(1, len(leaf) + 1) if (x := _t4_sub("".join(leaf[-k:])))), None))
+    used = {j for k, j in colmap.items() if all(f"{k.split('|')[0]}|{s}" in colmap for s in subs)}
+    for gk, words in T4_GROUP_RULES:
+        if all(f"{gk}|{s}" in colmap for s in subs):
+            continue
+        label_cols = [j for j in range(g.width) for r in range(data)
+                      if j < len(raw[r]) and any(w in L.norm(raw[r][j]) for w in words)
+                      and not (gk == "review" and "诉讼" in L.norm(raw[r][j]))]
+        for start in range(0, g.width - 4):
+            run = range(start, start + 5)
+            if [leaf_sub[j] for j in run] == subs and not used & set(run) and                     any(j in run for j in label_cols):
+                for s_, j in zip(subs, run):
+                    colmap[f"{gk}|{s_}"] = j
+                used |= set(run)
+                break
 
 
 READERS = {T2: read_t2, T3: read_t3, T4: read_t4}

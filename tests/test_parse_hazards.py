@@ -585,8 +585,13 @@ def test_header_words_split_over_cells_and_unruled_pdf():
     c.showPage()
     c.save()
     r = parse_bytes(buf.getvalue())
-    assert r.status == "no_tables" and r.cells == []
-    assert any("ruling lines" in w for w in r.warnings)
+    # no ruling: rows and columns come from word positions; what is read is right, labels cut
+    # short and the missing header are said in warnings
+    assert r.status == "parsed" and len(r.cells) >= 140
+    cols = [c.key for c in form.T3_COLUMNS]
+    assert [c.address for c in r.cells if c.value != vals[c.row][cols.index(c.col)]] == []
+    assert any("without ruling lines read from word positions" in w for w in r.warnings)
+    assert any("standard column order assumed" in w for w in r.warnings)
 
 
 def test_t2_with_block_column_on_the_left_and_odd_values():
