@@ -4,6 +4,7 @@
     nianbao run -r sources.yaml  the nightly flow (crawl → parse → check → publish) on a registry
     nianbao crawl / parse / check  one stage at a time
     nianbao parse FILE --json    parse local files and print the canonical model
+    nianbao eval                 parser accuracy, cell by cell, on the variant corpus and samples
     nianbao serve                browse the archive in Datasette
     nianbao export               write the main views as CSV / Parquet
     nianbao schedule             serve the nightly flow on a cron schedule (needs a Prefect server)
@@ -146,6 +147,24 @@ def parse(data, files, as_json):
             click.echo(f"  {i}/{n} parsed", err=True)
 
     click.echo(json.dumps(parse_pending(data_paths(data), progress=progress), ensure_ascii=False))
+
+
+@main.command("eval", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--n", default=320, show_default=True, help="Variant corpus size.")
+@click.option("--seed", default=2024, show_default=True)
+@click.option("--corpus", type=click.Path(file_okay=False), default=None,
+              help="Read a corpus written by demo.variants.write instead of building one.")
+@click.option("--no-doc", is_flag=True, help="Skip the LibreOffice .doc cases.")
+@click.option("--quiet", is_flag=True, help="List at most 40 wrong cells.")
+def eval_(n, seed, corpus, no_doc, quiet):
+    """Parser accuracy on the variant corpus and the real samples (bench/parse_eval.py)."""
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "bench"))
+    import parse_eval
+
+    argv = ["--n", str(n), "--seed", str(seed)] + (["--corpus", corpus] if corpus else []) \
+        + (["--no-doc"] if no_doc else []) + (["--quiet"] if quiet else [])
+    sys.exit(parse_eval.main(argv))
 
 
 @main.command()

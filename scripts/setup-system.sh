@@ -6,7 +6,9 @@
 # warns (the pipeline still runs; the tests that need a package skip and say why).
 set -euo pipefail
 # Demo PDFs use reportlab's built-in CID font STSong-Light: nothing needed for them.
-runtime=()
+# LibreOffice converts legacy .doc/.wps reports to DOCX for the parser (parsers/convert.py);
+# without it such documents get status error "LibreOffice (soffice) is not installed".
+runtime=(libreoffice-writer-nogui)
 # Headless browser tests of the Datasette pages, and a CJK font so screenshots show Chinese.
 test=(chromium fonts-wqy-zenhei)
 
