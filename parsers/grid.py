@@ -86,23 +86,35 @@ def from_spans(spans: list[Span], *, index: int = 0, page: int | None = None) ->
 
 def place_html_like(rows: list[list[tuple[str, int, int, Source | None]]], *, index: int = 0) -> Grid:
     """HTML/DOCX placement: cells given row by row (text, rowspan, colspan), positions taken
-    by earlier rowspans are skipped (the HTML table model)."""
-    taken: set[tuple[int, int]] = set()
-    spans: list[Span] = []
+    by earlier rowspans are skipped (the HTML table model). Spans past the table's end are
+    clipped; the first cell placed at a position keeps it."""
+    nrows = len(rows)
+    grid: list[list[GCell | None]] = [[] for _ in range(nrows)]
     for r, cells in enumerate(rows):
+        row = grid[r]
         c = 0
         for text, rowspan, colspan, src in cells:
-            while (r, c) in taken:
+            while c < len(row) and row[c] is not None:
                 c += 1
-            rowspan, colspan = max(1, min(rowspan, 200)), max(1, min(colspan, 100))
-            rowspan = min(rowspan, len(rows) - r)   # a rowspan past the table's end is clipped
-            spans.append(Span(r, c, text, rowspan, colspan,
-                              src or Source(table=index, row=r, col=c)))
+            rowspan = min(max(1, min(rowspan, 200)), nrows - r)
+            colspan = max(1, min(colspan, 100))
+            cell = GCell(text, src or Source(table=index, row=r, col=c))
+            end = c + colspan
             for rr in range(r, r + rowspan):
-                for cc in range(c, c + colspan):
-                    taken.add((rr, cc))
-            c += colspan
-    return from_spans(spans, index=index)
+                target = grid[rr]
+                if len(target) < end:
+                    target.extend([None] * (end - len(target)))
+                for cc in range(c, end):
+                    if target[cc] is None:
+                        target[cc] = cell
+            c = end
+    width = max((len(r) for r in grid), default=0)
+    out = []
+    for i, row in enumerate(grid):
+        row.extend([None] * (width - len(row)))
+        out.append([x if x is not None else GCell("", Source(table=index, row=i, col=j))
+                    for j, x in enumerate(row)])
+    return Grid(out, index=index)
 
 
 def from_rows(rows: list[list[str]], *, index: int = 0, spans_known: bool = False) -> Grid:

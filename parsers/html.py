@@ -45,28 +45,23 @@ _HSPACE = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
 _PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True)
 
 
+def mark_blocks(root) -> None:
+    """Put a line break at the start and after the end of every block element, in the tree,
+    so that :func:`_text` is one C-level text serialisation (a Python walk over Word-paste
+    markup was the bottleneck of HTML parsing)."""
+    for e in root.iter(*BLOCK_TAGS):
+        e.text = "\n" + (e.text or "")
+        e.tail = "\n" + (e.tail or "")
+
+
 def _all_text(e) -> str:
-    return "".join(e.itertext())
-
-
-_BLOCK_OPEN = re.compile(r"<(?=(?:" + "|".join(sorted(BLOCK_TAGS, key=len, reverse=True)) + r")[\s>/])", re.I)
-
-
-def mark_blocks(s: str) -> str:
-    """Put a line break before every block element and after its end tag, in the markup, so
-    that :func:`_text` is a C-level ``itertext`` (a Python walk over Word-paste markup was the
-    bottleneck of HTML parsing)."""
-    s = _BLOCK_OPEN.sub("\n<", s)
-    for tag in BLOCK_TAGS:               # str.replace: no per-match Python call
-        for t in (tag, tag.upper()):
-            s = s.replace(f"</{t}>", f"</{t}>\n")
-    return s
+    return etree.tostring(e, method="text", encoding=str, with_tail=False)
 
 
 def _text(el) -> str:
     """Text of an element with line breaks at block elements (cells: "商业<p>企业" → "商业\n企业").
     Needs :func:`mark_blocks` on the tree first."""
-    s = _HSPACE.sub(" ", "".join(el.itertext()))
+    s = _HSPACE.sub(" ", _all_text(el))
     return "\n".join(x for x in (y.strip() for y in s.split("\n")) if x)
 
 
@@ -134,7 +129,7 @@ def find_container(root):
             return max(found, key=lambda x: x[0])[1]
     best, best_key = None, None
     for e in root.iter("div", "td", "section", "article", "main", "body"):
-        t = L.norm(_all_text(e))
+        t = _all_text(e)          # (no normalisation: it cost O(page) per element)
         hits = sum(1 for w in REPORT_MARKERS if w in t)
         if hits == 0:
             continue
@@ -186,11 +181,12 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
     s = _XML_DECL.sub("", s)
     # plain lxml.etree elements: lxml.html's element class lookup per node cost more than
     # the parse itself on 100 kB Word pastes
-    root = etree.fromstring(mark_blocks(s), _PARSER) if s.strip() else None
+    root = etree.fromstring(s, _PARSER) if s.strip() else None
     if root is None:
         root = etree.fromstring("<html><body></body></html>", _PARSER)
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
     etree.strip_tags(root, etree.Comment)   # conditional comments of Word exports (tails kept)
+    mark_blocks(root)
     title_el = root.find(".//title")
     title = _text(title_el) if title_el is not None else None
     container = find_container(root)
