@@ -155,7 +155,10 @@ def region_of(name: str | None) -> tuple[str | None, str | None]:
     except ImportError:
         return None, None
     try:
-        rec = cpca.transform([name]).to_dict("records")[0]
+        # cpca's one-address matcher, without the pandas DataFrame its public transform()
+        # builds (that cost ~3 ms a call); the public call is the fallback
+        one = getattr(cpca, "_get_one_addr", None)
+        rec = one(name, False, {}) if one else cpca.transform([name]).to_dict("records")[0]
     except Exception:
         return None, None
     prov, city, dist, code = (rec.get(k) for k in ("省", "市", "区", "adcode"))
