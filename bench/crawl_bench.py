@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive.db import open_db  # noqa: E402
 from crawler.registry import load_registry  # noqa: E402
 from crawler.run import crawl_in_subprocess  # noqa: E402
 from demo.server import DemoServer  # noqa: E402
@@ -57,6 +58,7 @@ def main(argv=None) -> int:
     t0 = time.monotonic()
     m = build_demo(root, n_agencies=args.agencies, years=range(lo, hi + 1))
     print(f"built {len(m.sources)} sites, {len(m.reports)} reports in {time.monotonic() - t0:.1f} s")
+    open_db(data / "nianbao.db")   # as the nightly flow does: the schema before the crawlers
     with DemoServer(root) as _server:
         registry = root / "sources.yaml"
         ids = [s["id"] for s in load_registry(registry)]

@@ -1,8 +1,12 @@
 """Downloader middlewares other than the archive."""
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware as _ScrapyOffsite
 from scrapy.utils.httpobj import urlparse_cached
@@ -43,3 +47,28 @@ class OffsiteMiddleware(_ScrapyOffsite):
         if host not in hosts:
             return True  # an IP listed only in allowed_domains: no port constraint known
         return (host, _port(parts)) in allowed
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, waiting before each retry: ``NIANBAO_RETRY_BACKOFF`` ×
+    2^(attempt−1) seconds, at most ``NIANBAO_RETRY_BACKOFF_MAX`` (a site answering 5xx or
+    timing out is overloaded; hammering it again at once helps nobody). The wait holds one
+    of the site's two download slots, which slows the site's other requests too."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff = settings.getfloat("NIANBAO_RETRY_BACKOFF", 0.0)
+        self.backoff_max = settings.getfloat("NIANBAO_RETRY_BACKOFF_MAX", 30.0)
+
+    async def _wait(self, result, request):
+        if isinstance(result, Request) and self.backoff > 0:
+            attempt = result.meta.get("retry_times", 1)
+            delay = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
+            await asyncio.sleep(delay)
+        return result
+
+    async def process_response(self, request, response):
+        return await self._wait(super().process_response(request, response), request)
+
+    async def process_exception(self, request, exception):
+        return await self._wait(super().process_exception(request, exception), request)

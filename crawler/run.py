@@ -40,6 +40,7 @@ def crawl_settings(data_dir: str | os.PathLike, run_id: str, fast: bool = False,
         settings.set("NIANBAO_FAST", True, priority="cmdline")
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
         settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+        settings.set("NIANBAO_RETRY_BACKOFF", 0, priority="cmdline")
     return settings
 
 
@@ -51,6 +52,7 @@ def source_settings(settings, source: dict):
         s.set("DOWNLOAD_DELAY", 0, priority="cmdline")
         s.set("AUTOTHROTTLE_START_DELAY", s.getfloat("NIANBAO_LOCAL_START_DELAY"),
               priority="cmdline")
+        s.set("NIANBAO_RETRY_BACKOFF", 0.1, priority="cmdline")
     # Per-source overrides from the registry (slow servers, huge attachments).
     if source.get("timeout"):
         s.set("DOWNLOAD_TIMEOUT", float(source["timeout"]), priority="cmdline")
