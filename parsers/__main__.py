@@ -13,12 +13,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("parse", help="parse files")
     p.add_argument("files", nargs="+")
+    p.add_argument("--ocr", action="store_true",
+                   help="read image-only PDF pages with tesseract (chi_sim); values noted 'OCR'")
     p.add_argument("--json", action="store_true",
                    help="print Report.to_dict() as JSON (JSON Lines for several files)")
     args = ap.parse_args(argv)
     rc = 0
     for f in args.files:
-        r = parse_file(f)
+        r = parse_file(f, ocr=True) if args.ocr else parse_file(f)
         if r.status == "error":
             rc = 1
         if args.json:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -163,13 +164,59 @@ def assemble(report: Report, text: str, grids: list[Grid], title_hint: str | Non
     return report
 
 
-def _dispatch(fmt: str, data: bytes, report: Report, encoding: str | None, content_type: str | None) -> Report:
+def ocr_enabled(ocr: bool | None) -> bool:
+    """OCR is opt-in (``ocr=True`` or NIANBAO_OCR=1) and needs tesseract with chi_sim."""
+    if ocr is None:
+        ocr = os.environ.get("NIANBAO_OCR", "") not in ("", "0", "false", "no")
+    if not ocr:
+        return False
+    from .ocr import available
+    return available()
+
+
+def _ocr_route(data: bytes, report: Report, pages: list[int] | None, reason: str) -> Report:
+    """Image pages read by OCR: every value noted "OCR", the report flagged ``ocr``."""
+    from .ocr import ocr_pdf
+    text, grids, warns = ocr_pdf(data, pages)
+    report.warnings.extend(warns)
+    report = assemble(report, (report.text + "\n" + text) if report.text else text, grids)
+    if report.status != STATUS_PARSED:
+        report.status = STATUS_NEEDS_OCR
+        report.warnings.append(f"{reason}; OCR found no standard table: numbers are not guessed")
+        report.cells = []
+        return report
+    report.ocr = True
+    # an empty cell in OCR output is more often a missed number than a blank: leave it out
+    blank = [c for c in report.cells if not c.raw.strip()]
+    if blank:
+        report.cells = [c for c in report.cells if c.raw.strip()]
+        report.warnings.append(f"OCR: {len(blank)} empty cell(s) left out as unread: "
+                               + ", ".join(c.address for c in blank[:10]) + (" …" if len(blank) > 10 else ""))
+    for c in report.cells:
+        c.note = "OCR" if not c.note else f"OCR; {c.note}"
+    report.warnings.append(f"{reason}: numbers read by OCR (tesseract chi_sim) from page images; "
+                           "verify them against the document")
+    return report
+
+
+def _dispatch(fmt: str, data: bytes, report: Report, encoding: str | None, content_type: str | None,
+              ocr: bool | None = None) -> Report:
     if fmt == "pdf":
         from .pdf import parse_pdf
-        text, grids, warns = parse_pdf(data)
+        try:
+            text, grids, warns = parse_pdf(data)
+        except NeedsOCR as e:
+            if not ocr_enabled(ocr):
+                raise
+            return _ocr_route(data, report, None, str(e))
         report.warnings.extend(warns)
         report = assemble(report, text, grids)
-        if report.status == STATUS_NO_TABLES and any(w.startswith("pages without a text layer") for w in warns):
+        image_pages = next((w for w in warns if w.startswith("pages without a text layer")), None)
+        if report.status == STATUS_NO_TABLES and image_pages:
+            if ocr_enabled(ocr):
+                pages = [int(x) for x in re.findall(r"\d+", image_pages.split(":", 1)[1])]
+                report.warnings.remove(image_pages)
+                return _ocr_route(data, report, pages, image_pages)
             report.status = STATUS_NEEDS_OCR   # the tables are probably scanned images
             report.warnings.append("tables on pages without a text layer; numbers are not guessed")
         return report
@@ -211,7 +258,7 @@ def _parse_legacy(data: bytes, report: Report, hint: str | None) -> Report:
 
 
 def parse_bytes(data: bytes, *, url: str | None = None, content_type: str | None = None,
-                filename: str | None = None, encoding: str | None = None) -> Report:
+                filename: str | None = None, encoding: str | None = None, ocr: bool | None = None) -> Report:
     report = Report(url=url, parser=PARSER_ID)
     try:
         real = sniff(data)
@@ -240,7 +287,7 @@ def parse_bytes(data: bytes, *, url: str | None = None, content_type: str | None
                              + (f" (page title: {m.group(1).strip()[:80]!r})" if m else ""))
         if hint and hint != real and not (hint == "text" and real == "html"):
             report.warnings.append(f"content type/extension says {hint}, content is {real}")
-        return _dispatch(real, data, report, encoding, content_type)
+        return _dispatch(real, data, report, encoding, content_type, ocr)
     except NeedsOCR as e:
         report.status = STATUS_NEEDS_OCR
         report.warnings.append(str(e) or "no text layer")

@@ -496,7 +496,14 @@ def _unruled_grids(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int, f
     other lines between a table's rows are header rows. Grids come out with spans unknown
     (like text), so the readers align values by header and say so when they cannot."""
     width, height = _page_box(page)
-    segs = [s for s in _segments(_chars(tp, height, text))     # page numbers in the margins
+    return grids_from_chars(_chars(tp, height, text), height, page_no, first_index)
+
+
+def grids_from_chars(chars: list[tuple[float, float, float, str]], height: float, page_no: int,
+                     first_index: int) -> list[Grid]:
+    """The word-position table reader on characters (x0, x1, y centre, char; "\n" between
+    lines) from any source: a PDF text layer, or OCR."""
+    segs = [s for s in _segments(chars)     # page numbers in the margins
             if not (_PAGE_NO.match(s.text) and (s.y < 60 or s.y > height - 60))]
     if not segs:
         return []

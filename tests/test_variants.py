@@ -180,3 +180,36 @@ def test_corrupt_pdf_in_a_batch_does_not_stop_the_run(cases):
     batch = [good[: len(good) // 2], good, b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF", good]
     statuses = [parse_bytes(d, filename="x.pdf").status for d in batch]
     assert statuses == ["error", "parsed", "error", "parsed"]
+
+
+def _image_pdf(pdf: bytes, pages: list[int], dpi: int = 150) -> bytes:
+    import pypdfium2 as pdfium
+    doc = pdfium.PdfDocument(pdf)
+    imgs = [doc[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in pages]
+    buf = io.BytesIO()
+    imgs[0].save(buf, format="PDF", save_all=True, append_images=imgs[1:], resolution=dpi)
+    return buf.getvalue()
+
+
+def test_image_only_pdf_is_needs_ocr_by_default(cases):
+    data = _image_pdf(cases["pdf_ruled"][0].data, [0])
+    r = parse_bytes(data, filename="scan.pdf")
+    assert r.status == "needs_ocr" and r.cells == [] and not r.ocr
+
+
+def _has_tesseract() -> bool:
+    from parsers.ocr import available
+    return available()
+
+
+@pytest.mark.skipif(not _has_tesseract(), reason="tesseract with chi_sim not installed")
+def test_ocr_route_marks_every_value(cases):
+    case = cases["pdf_ruled"][0]
+    data = _image_pdf(case.data, [0])                 # page 1: 表二
+    r = parse_bytes(data, filename="scan.pdf", ocr=True)
+    assert r.ocr and r.status == "parsed"
+    assert any("OCR" in w and "verify" in w for w in r.warnings)
+    assert r.cells and all(c.note.startswith("OCR") for c in r.cells)
+    assert all(c.raw.strip() for c in r.cells)        # unread cells are missing, not blank
+    right = sum(1 for c in r.cells if case.truth.value(c.table, c.row, c.col) == c.value)
+    assert right >= 0.5 * len(r.cells)
