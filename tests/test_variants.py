@@ -213,3 +213,17 @@ def test_ocr_route_marks_every_value(cases):
     assert all(c.raw.strip() for c in r.cells)        # unread cells are missing, not blank
     right = sum(1 for c in r.cells if case.truth.value(c.table, c.row, c.col) == c.value)
     assert right >= 0.5 * len(r.cells)
+
+
+def test_text_only_pdf_without_tables_is_no_tables():
+    import dataclasses
+    import random
+    from demo.corpus import make_truth
+    from demo.render_pdf import render_pdf
+    agency, _, _ = variants._agency(random.Random(4))
+    truth = make_truth(random.Random(4), agency, 2023, "2024-01-20", "pdf")
+    truth.sections = [dataclasses.replace(s, table=None) for s in truth.sections]   # prose only
+    r = parse_bytes(render_pdf(truth), filename="text-only.pdf")
+    assert r.status == "no_tables" and r.cells == []
+    assert r.agency == agency.name and r.year == 2023 and r.sections
+    assert "standard tables not found" in r.warnings
