@@ -69,6 +69,19 @@ def main(argv: list[str] | None = None) -> int:
         met = "" if target is None else (f"≥ {target}: " + ("met" if rate >= target else "NOT MET"))
         ok &= target is None or rate >= target
         print(f"{fmt:6} {len(cs):7} {pages:>12} {rate:19.1f} {1000 * dt / n:9.2f}  {met}")
+    print("by variant:")
+    for fmt, cs in cases.items():
+        by: dict[str, list] = defaultdict(list)
+        for c in cs:
+            by[c.variant].append(c)
+        for var, vs in by.items():
+            t = time.process_time()
+            for _ in range(args.rounds):
+                for c in vs:
+                    parse_bytes(c.data, filename=c.filename, url=c.url)
+            dt = time.process_time() - t
+            kb = sum(len(c.data) for c in vs) / len(vs) / 1024
+            print(f"  {fmt:6} {var:18} {args.rounds * len(vs) / dt:7.1f} reports/s  ({kb:.0f} kB a file)")
     for name in ("huaian-city-2024.pdf", "shizuishan-emergency-2023.txt"):
         p = SAMPLES / name
         if p.exists():

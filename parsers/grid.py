@@ -45,13 +45,21 @@ class Grid:
         return [[c.text for c in r] for r in self.rows]
 
     def distinct(self, r: int) -> list[tuple[int, GCell]]:
-        """(first column, cell) for each distinct cell of row r, left to right."""
+        """(first column, cell) for each distinct cell of row r, left to right. Memoised per
+        row list (the readers ask for the same rows many times); a new ``rows`` list or a
+        replaced row starts afresh."""
+        row = self.rows[r]
+        memo = self.__dict__.setdefault("_distinct", {})
+        hit = memo.get(r)
+        if hit is not None and hit[0] is row and hit[1] == len(row):
+            return hit[2]
         seen: set[int] = set()
         out = []
-        for j, c in enumerate(self.rows[r]):
+        for j, c in enumerate(row):
             if c.uid not in seen:
                 seen.add(c.uid)
                 out.append((j, c))
+        memo[r] = (row, len(row), out)
         return out
 
 
