@@ -576,7 +576,11 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
             extra = []
             if si < len(DEFAULT_SITES) and site.cms in (JSP, GENERIC) and fmt != HTML:
                 # The same report in further formats (DOC, WPS, OFD): archived, not parsed.
-                for oext in (("doc", "wps") if fmt == DOCX else ("ofd",)):
+                # One legacy format per DOCX report (DOC on the JSP site, WPS on the generic
+                # one), OFD next to the JSP site's PDF.
+                others = ((("doc",) if site.cms == JSP else ("wps",)) if fmt == DOCX
+                          else (("ofd",) if site.cms == JSP else ()))
+                for oext in others:
                     opath = _attachment_path(site, page, url_date, rng, oext)
                     files[site.id][opath] = _standin(oext, truth.title)
                     mtimes[site.id, opath] = published
