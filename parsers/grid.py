@@ -14,12 +14,20 @@ from nianbao.model import Source
 _ids = itertools.count()
 
 
-@dataclass(eq=False)
 class GCell:
-    text: str
-    source: Source = field(default_factory=Source)
-    uid: int = field(default_factory=lambda: next(_ids))
-    flag: str | None = None       # why the text cannot be trusted (e.g. digits cross the border)
+    """One physical cell: its text, provenance, a unique id (merged cells are one GCell at
+    several grid positions), and ``flag``: why the text cannot be trusted (e.g. digits cross
+    the border). A plain slotted class: grids hold thousands and a dataclass with factories
+    was a visible share of HTML parse time."""
+
+    __slots__ = ("text", "source", "uid", "flag")
+
+    def __init__(self, text: str, source: Source | None = None, uid: int | None = None,
+                 flag: str | None = None):
+        self.text = text
+        self.source = source if source is not None else Source()
+        self.uid = next(_ids) if uid is None else uid
+        self.flag = flag
 
     def __repr__(self) -> str:  # compact, for debugging
         return f"GCell({self.text!r})"

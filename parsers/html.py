@@ -129,6 +129,8 @@ def find_container(root):
             return max(found, key=lambda x: x[0])[1]
     best, best_key = None, None
     for e in root.iter("div", "td", "section", "article", "main", "body"):
+        if e.tag == "td" and len(e) < 3:
+            continue              # a data cell (or a layout cell with one wrapper: its child counts)
         t = _all_text(e)          # (no normalisation: it cost O(page) per element)
         hits = sum(1 for w in REPORT_MARKERS if w in t)
         if hits == 0:
