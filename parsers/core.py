@@ -245,6 +245,10 @@ def _dispatch(fmt: str, data: bytes, report: Report, encoding: str | None, conte
 def _parse_legacy(data: bytes, report: Report, hint: str | None) -> Report:
     """.doc/.wps (OLE): converted to DOCX by LibreOffice, then read as DOCX."""
     from .convert import convert_with_libreoffice
+    # a compound file header: byte order FFFE, sector size 2^9 or 2^12 (no LibreOffice start
+    # for garbage that merely begins with the magic bytes)
+    if len(data) < 1536 or data[28:30] != b"\xfe\xff" or data[30:32] not in (b"\x09\x00", b"\x0c\x00"):
+        raise ParseError("corrupt or truncated legacy Word/WPS document (bad compound file header)")
     try:
         docx_bytes = convert_with_libreoffice(data, "doc", "docx")
     except RuntimeError as e:
