@@ -98,7 +98,8 @@ def main(argv=None) -> int:
 
     db = open_db(data / "nianbao.db")
     runs = [r["id"] for r in db.query("select id from crawl_runs order by started_at")]
-    fetched = [db.execute("select count(*), coalesce(sum(size), 0) from captures where run_id = ?",
+    fetched = [db.execute("select count(*), coalesce(sum(bytes_received), 0) from captures "
+                          "where run_id = ?",
                           [r]).fetchone() for r in runs]
     (n1, b1), (n2, b2) = fetched[-2], fetched[-1]
     print(f"first run:  {first:6.1f} s, {n1} fetches, {b1:,} bytes "

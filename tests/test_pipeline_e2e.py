@@ -3,7 +3,9 @@ in a subprocess (Prefect's temporary server, Scrapy subprocesses), a real SQLite
 Compared with the truth the demo generator wrote."""
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +37,16 @@ def test_demo_command_runs_everything_and_matches_the_truth(tmp_path):
     assert "### flagged reports (5)" in out
     assert (tmp_path / "nianbao.db").is_file() and any((tmp_path / "blobs").iterdir())
     assert "nianbao serve" in out
+
+    # The flow published the run summary, with the newly flagged reports and their source
+    # URLs, as a Prefect markdown artifact (read from Prefect's own database).
+    prefect_db = Path(os.environ["PREFECT_HOME"]) / "prefect.db"
+    con = sqlite3.connect(prefect_db)
+    kind, data = con.execute("select type, data from artifact where key = 'nianbao-run-summary' "
+                             "order by created desc limit 1").fetchone()
+    markdown = json.loads(data)
+    assert kind == "markdown" and "### newly flagged in this run (5)" in markdown
+    assert markdown.count("](http://127.0.0.1:") == 5
 
 
 @pytest.fixture(scope="module")
