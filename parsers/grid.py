@@ -18,16 +18,34 @@ class GCell:
     """One physical cell: its text, provenance, a unique id (merged cells are one GCell at
     several grid positions), and ``flag``: why the text cannot be trusted (e.g. digits cross
     the border). A plain slotted class: grids hold thousands and a dataclass with factories
-    was a visible share of HTML parse time."""
+    was a visible share of HTML parse time.
 
-    __slots__ = ("text", "source", "uid", "flag")
+    Provenance is given either as a ``Source`` or, cheaper, as ``at`` = (table, row, col):
+    most cells are labels or never read, so their ``Source`` (a dataclass, ~1 µs to build) is
+    only made when ``source`` is first asked for, and is then the cell's own object as before."""
+
+    __slots__ = ("text", "_source", "_at", "uid", "flag")
 
     def __init__(self, text: str, source: Source | None = None, uid: int | None = None,
-                 flag: str | None = None):
+                 flag: str | None = None, at: tuple[int, int, int] | None = None):
         self.text = text
-        self.source = source if source is not None else Source()
+        self._source = source
+        self._at = at
         self.uid = next(_ids) if uid is None else uid
         self.flag = flag
+
+    @property
+    def source(self) -> Source:
+        src = self._source
+        if src is None:
+            at = self._at
+            src = Source() if at is None else Source(table=at[0], row=at[1], col=at[2])
+            self._source = src
+        return src
+
+    @source.setter
+    def source(self, src: Source) -> None:
+        self._source = src
 
     def __repr__(self) -> str:  # compact, for debugging
         return f"GCell({self.text!r})"
@@ -110,11 +128,16 @@ def place_html_like(rows: list[list[tuple[str, int, int, Source | None]]], *, in
         row = grid[r]
         c = 0
         for text, rowspan, colspan, src in cells:
-            while c < len(row) and row[c] is not None:
+            n = len(row)
+            while c < n and row[c] is not None:
                 c += 1
+            cell = GCell(text, src, at=(index, r, c))
+            if rowspan == 1 and colspan == 1 and c >= n:
+                row.append(cell)          # the common case: a plain cell at the row's end
+                c += 1
+                continue
             rowspan = min(max(1, min(rowspan, 200)), nrows - r)
             colspan = max(1, min(colspan, 100))
-            cell = GCell(text, src or Source(table=index, row=r, col=c))
             end = c + colspan
             for rr in range(r, r + rowspan):
                 target = grid[rr]
@@ -125,12 +148,12 @@ def place_html_like(rows: list[list[tuple[str, int, int, Source | None]]], *, in
                         target[cc] = cell
             c = end
     width = max((len(r) for r in grid), default=0)
-    out = []
     for i, row in enumerate(grid):
-        row.extend([None] * (width - len(row)))
-        out.append([x if x is not None else GCell("", Source(table=index, row=i, col=j))
-                    for j, x in enumerate(row)])
-    return Grid(out, index=index)
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+        if None in row:
+            row[:] = [x if x is not None else GCell("", at=(index, i, j)) for j, x in enumerate(row)]
+    return Grid(grid, index=index)
 
 
 def from_rows(rows: list[list[str]], *, index: int = 0, spans_known: bool = False) -> Grid:

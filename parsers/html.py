@@ -27,6 +27,7 @@ CONTAINERS: tuple[tuple[str, int], ...] = (   # (XPath, minimum text length to a
     ("//*[@id='content']", 200),
     ("//article", 200),
 )
+_CONTAINER_XPATHS = tuple((etree.XPath(xp), n) for xp, n in CONTAINERS)   # compiled once
 ATTACHMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".ofd")
 # Section words that show where the report text is (used when no known container matches).
 REPORT_MARKERS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
@@ -62,7 +63,7 @@ def _text(el) -> str:
     """Text of an element with line breaks at block elements (cells: "商业<p>企业" → "商业\n企业").
     Needs :func:`mark_blocks` on the tree first."""
     s = _HSPACE.sub(" ", _all_text(el))
-    return "\n".join(x for x in (y.strip() for y in s.split("\n")) if x)
+    return "\n".join(filter(None, map(str.strip, s.split("\n"))))
 
 
 def _doc_text(el, cell_text: dict | None = None) -> str:
@@ -75,7 +76,7 @@ def _doc_text(el, cell_text: dict | None = None) -> str:
         if not isinstance(e.tag, str):
             return
         tag = e.tag.split("}")[-1].lower()
-        if tag == "table" and not e.xpath(".//table"):
+        if tag == "table" and not _has_table_inside(e):
             for tr in _rows(e):
                 texts = cell_text.get(tr)
                 if texts is None:
@@ -107,24 +108,40 @@ def _doc_text(el, cell_text: dict | None = None) -> str:
 
 
 def _rows(table) -> list:
-    return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    """The table's own rows (./tr, ./thead/tr, ./tbody/tr, ./tfoot/tr in document order),
+    from lxml's C-level child iteration: an XPath call per table and per row cost more than
+    reading the cells."""
+    out = []
+    for ch in table.iterchildren("tr", "thead", "tbody", "tfoot"):
+        if ch.tag == "tr":
+            out.append(ch)
+        else:
+            out.extend(ch.iterchildren("tr"))
+    return out
 
 
 def _cells(tr) -> list:
-    return tr.xpath("./td | ./th")
+    return list(tr.iterchildren("td", "th"))
+
+
+def _has_table_inside(el) -> bool:
+    return next(el.iterdescendants("table"), None) is not None
 
 
 def _span(el, attr: str) -> int:
     v = el.get(attr)
     if not v:
         return 1
+    if v.isdecimal():             # the common case: a bare number
+        n = int(v)
+        return n if n > 0 else 1
     m = re.match(r"\s*(\d+)", v)
     return int(m.group(1)) if m and int(m.group(1)) > 0 else 1
 
 
 def find_container(root):
-    for xp, min_len in CONTAINERS:
-        found = [(n, e) for e in root.xpath(xp) if (n := len(_text(e))) >= min_len]
+    for xp, min_len in _CONTAINER_XPATHS:
+        found = [(n, e) for e in xp(root) if (n := len(_text(e))) >= min_len]
         if found:
             return max(found, key=lambda x: x[0])[1]
     best, best_key = None, None
@@ -195,7 +212,7 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
     grids: list[Grid] = []
     cell_text: dict = {}
     for table in container.iter("table"):
-        if table.xpath(".//table"):
+        if _has_table_inside(table):
             continue   # a layout table around other tables: read the inner ones
         rows = []
         for tr in _rows(table):
