@@ -80,7 +80,7 @@ class Archive:
 
     def state(self, url: str) -> dict | None:
         """The crawl state (validators, hash of the last good body) of a URL."""
-        cur = self.db.execute("select * from crawl_state where url = ?", [url])
+        cur = self.db.conn.execute("select * from crawl_state where url = ?", [url])
         row = cur.fetchone()
         if row is None:
             return None
@@ -103,8 +103,8 @@ class Archive:
                        fetched_at=ts)
         if isinstance(capture.get("headers"), dict):
             capture["headers"] = json.dumps(capture["headers"], ensure_ascii=False)
-        db = self.db
-        with db.conn:
+        db = self.db.conn      # raw sqlite3: sqlite-utils' wrapper adds nothing here
+        with db:
             if new_file:
                 db.execute("insert or ignore into warc_files (path, run_id, created_at) "
                            "values (?, ?, ?)", [log.relpath, run_id, ts])

@@ -42,10 +42,11 @@ class DocumentPipeline:
         return item
 
     def upsert(self, item) -> dict:
-        db = self.archive.db
+        conn = self.archive.db.conn
         did = doc_id(item["url"])
-        rows = list(db.query("select * from documents where id = ?", [did]))
-        existing = rows[0] if rows else None
+        found = conn.execute("select status, sha256, parsed_sha256 from documents where id = ?",
+                             [did]).fetchone()
+        existing = dict(zip(("status", "sha256", "parsed_sha256"), found)) if found else None
         ts = now()
         row = {
             "id": did, "source_id": item.get("source_id"), "url": item["url"],
@@ -87,6 +88,18 @@ class DocumentPipeline:
                 row["status"] = PENDING
             else:
                 row["status"] = old_status
-        with db.conn:
-            db["documents"].upsert(row, pk="id")
+        # Raw SQL: sqlite-utils' upsert introspects the table on every call (~10 queries).
+        # Columns not in ``row`` (parsed_sha256, parsed_by, first_seen…) keep their value.
+        cols = list(row)
+        sql = _UPSERT_SQL.get(tuple(cols))
+        if sql is None:
+            sql = _UPSERT_SQL[tuple(cols)] = (
+                f"insert into documents ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
+                f"on conflict(id) do update set "
+                + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"))
+        with conn:
+            conn.execute(sql, [row[c] for c in cols])
         return row
+
+
+_UPSERT_SQL: dict[tuple, str] = {}
