@@ -14,20 +14,27 @@ from lxml import etree
 from . import labels as L
 from .grid import Grid, place_html_like
 
-# Article containers seen on government CMSs, most specific first (XPath).
-CONTAINERS: tuple[tuple[str, int], ...] = (   # (XPath, minimum text length to accept it)
-    ("//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]", 10),
-    ("//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]", 10),
-    ("//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]", 10),
-    ("//*[@id='zoom']", 10),
-    ("//*[@id='ivs_content']", 10),
-    ("//ucapcontent", 10),
-    ("//*[@id='UCAP-CONTENT']", 10),
-    ("//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]", 50),
-    ("//*[@id='content']", 200),
-    ("//article", 200),
+# Article containers seen on government CMSs, most specific first: (XPath, minimum text length
+# to accept it, a pattern the page source must hold for the XPath to match: the class or id
+# value as written, or the start tag, whose name is case-insensitive).
+CONTAINERS: tuple[tuple[str, int, str], ...] = (
+    ("//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]", 10, "TRS_Editor"),
+    ("//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]", 10, "TRS_UEDITOR"),
+    ("//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]", 10, "article_content"),
+    ("//*[@id='zoom']", 10, "zoom"),
+    ("//*[@id='ivs_content']", 10, "ivs_content"),
+    ("//ucapcontent", 10, "(?i:<ucapcontent)"),
+    ("//*[@id='UCAP-CONTENT']", 10, "UCAP-CONTENT"),
+    ("//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]", 50, "article-content"),
+    ("//*[@id='content']", 200, "content"),
+    ("//article", 200, "(?i:<article)"),
 )
-_CONTAINER_XPATHS = tuple((etree.XPath(xp), n) for xp, n in CONTAINERS)   # compiled once
+# Each XPath walks the whole tree: on a page without a known container all ten cost more than
+# the rest of the parse, so a rule runs only when its pattern is in the source. A numeric
+# character reference ("TRS&#95;Editor") could spell a value: then every rule runs.
+_CONTAINER_XPATHS = tuple((etree.XPath(xp), n, re.compile(hint)) for xp, n, hint in CONTAINERS)
+
+
 ATTACHMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".ofd")
 # Section words that show where the report text is (used when no known container matches).
 REPORT_MARKERS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
@@ -70,41 +77,43 @@ def _doc_text(el, cell_text: dict | None = None) -> str:
     """Plain text of the container: paragraphs as lines, table rows as tab-separated cells.
     ``cell_text``: texts of table rows already read (tr element → cell texts)."""
     out: list[str] = []
-    cell_text = cell_text or {}
-
-    def walk(e) -> None:
-        if not isinstance(e.tag, str):
-            return
-        tag = e.tag.split("}")[-1].lower()
-        if tag == "table" and not _has_table_inside(e):
-            for tr in _rows(e):
-                texts = cell_text.get(tr)
-                if texts is None:
-                    texts = [_text(td) for td in _cells(tr)]
-                out.append("\t".join(t.replace("\n", "") for t in texts))
-            out.append("")
-            if e.tail and e.tail.strip():
-                out.append(e.tail.strip())
-            return
-        if tag in BLOCK_TAGS or tag in _CONTAINER_TAGS:
-            if e.text and e.text.strip():
-                out.append(e.text.strip())
-            for ch in e:
-                walk(ch)
-                if ch.tail and ch.tail.strip():
-                    out.append(ch.tail.strip())
-        else:
-            t = _text(e)
-            if t:
-                out.append(t.replace("\n", ""))
-
-    walk(el)
+    _walk(el, out, cell_text or {})
     joined = []
     for line in out:
         line = line.replace("\xa0", " ").strip()
         if line or (joined and joined[-1]):
             joined.append(line)
     return "\n".join(joined).strip()
+
+
+def _walk(e, out: list[str], cell_text: dict) -> None:
+    """:func:`_doc_text`'s recursion. A module function, not a closure: a closure that calls
+    itself is a reference cycle, which kept the whole lxml document alive until the cyclic
+    garbage collector ran (and its collections then cost milliseconds)."""
+    if not isinstance(e.tag, str):
+        return
+    tag = e.tag.split("}")[-1].lower()
+    if tag == "table" and not _has_table_inside(e):
+        for tr in _rows(e):
+            texts = cell_text.get(tr)
+            if texts is None:
+                texts = [_text(td) for td in _cells(tr)]
+            out.append("\t".join(t.replace("\n", "") for t in texts))
+        out.append("")
+        if e.tail and e.tail.strip():
+            out.append(e.tail.strip())
+        return
+    if tag in BLOCK_TAGS or tag in _CONTAINER_TAGS:
+        if e.text and e.text.strip():
+            out.append(e.text.strip())
+        for ch in e:
+            _walk(ch, out, cell_text)
+            if ch.tail and ch.tail.strip():
+                out.append(ch.tail.strip())
+    else:
+        t = _text(e)
+        if t:
+            out.append(t.replace("\n", ""))
 
 
 def _rows(table) -> list:
@@ -139,8 +148,15 @@ def _span(el, attr: str) -> int:
     return int(m.group(1)) if m and int(m.group(1)) > 0 else 1
 
 
-def find_container(root):
-    for xp, min_len in _CONTAINER_XPATHS:
+def find_container(root, source: str | None = None):
+    """The article element. ``source``: the page's HTML, to skip rules that cannot match."""
+    char_refs = None            # "&#" in the source, looked up once when first needed
+    for xp, min_len, hint in _CONTAINER_XPATHS:
+        if source is not None and not hint.search(source):
+            if char_refs is None:
+                char_refs = "&#" in source
+            if not char_refs:
+                continue
         found = [(n, e) for e in xp(root) if (n := len(_text(e))) >= min_len]
         if found:
             return max(found, key=lambda x: x[0])[1]
@@ -170,17 +186,24 @@ _LABELLED_DATE = re.compile(r"(?:发布时间|发布日期|成文日期|公开�
 
 def _published(root, container) -> str | None:
     """<meta name=PubDate …> or a labelled date ("发布时间：…") near the article."""
+    metas = [(m.get("name"), m.get("property"), c) for m in root.iter("meta")
+             if (c := m.get("content")) is not None]     # one pass, not an XPath per name
     for name in PUBDATE_META:
-        for m in root.xpath(f"//meta[@name='{name}' or @property='{name}']/@content"):
-            if d := _DATE.search(m):
+        for n, prop, content in metas:
+            if (n == name or prop == name) and (d := _DATE.search(content)):
                 return "%04d-%02d-%02d" % tuple(map(int, d.groups()))
-    el, base = container, len(_all_text(container))
+    text = _all_text(container)
+    el, base = container, len(text)
     for _ in range(3):
         parent = el.getparent()
-        if parent is None or len(_all_text(parent)) > 3 * base + 3000:
+        if parent is None:
             break
-        el = parent
-    if d := _LABELLED_DATE.search(re.sub(r"\s+", " ", _all_text(el))):
+        parent_text = _all_text(parent)
+        if len(parent_text) > 3 * base + 3000:
+            break
+        el, text = parent, parent_text
+    # (every gap in the pattern is \s*, so whitespace need not be collapsed first)
+    if d := _LABELLED_DATE.search(text):
         return "%04d-%02d-%02d" % tuple(map(int, d.groups()))
     return None
 
@@ -208,7 +231,7 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
     mark_blocks(root)
     title_el = root.find(".//title")
     title = _text(title_el) if title_el is not None else None
-    container = find_container(root)
+    container = find_container(root, s)
     grids: list[Grid] = []
     cell_text: dict = {}
     for table in container.iter("table"):
@@ -225,4 +248,4 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
         grids.append(place_html_like(rows, index=len(grids)))
     text = _doc_text(container, cell_text)
     notes = attachments(container)
-    return text, grids, title, _published(root, container), notes, len(container.xpath(".//img"))
+    return text, grids, title, _published(root, container), notes, sum(1 for _ in container.iterdescendants("img"))

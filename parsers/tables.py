@@ -58,8 +58,18 @@ class Tables:
 
 
 # --- helpers --------------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
+def _is_label_text(text: str) -> bool:
+    return bool(text.strip()) and not looks_numeric(text)
+
+
+@lru_cache(maxsize=65536)
+def _is_value_text(text: str) -> bool:
+    return bool(text.strip()) and looks_numeric(text)
+
+
 def _is_label(c: GCell) -> bool:
-    return bool(c.text.strip()) and not looks_numeric(c.text)
+    return _is_label_text(c.text)
 
 
 def _grid_text(g: Grid) -> str:
@@ -71,14 +81,32 @@ def classify(g: Grid) -> dict[str, int]:
     return {tab: sum(1 for w in words if L.norm(w) in t) for tab, words in SIGNATURES.items()}
 
 
+def _row_kinds(g: Grid, r: int) -> tuple[list[tuple[int, GCell]], bool]:
+    """(label cells, whether any cell holds a number) of row r. The readers ask this of the
+    same rows many times; memoised on the row's distinct-cell list (see Grid.distinct), so a
+    replaced row starts afresh."""
+    dist = g.distinct(r)
+    memo = g.__dict__.setdefault("_kinds", {})
+    hit = memo.get(r)
+    if hit is not None and hit[0] is dist:
+        return hit[1], hit[2]
+    labels = [(j, c) for j, c in dist if _is_label_text(c.text)]
+    has_values = any(_is_value_text(c.text) for _, c in dist)
+    memo[r] = (dist, labels, has_values)
+    return labels, has_values
+
+
 def _row_labels(g: Grid, r: int, limit: int | None = None) -> list[tuple[int, GCell]]:
     """Label cells of row r; with `limit` (the first value column, where merges are known)
     only cells starting left of it, so unreadable text in a value cell is not a label."""
-    return [(j, c) for j, c in g.distinct(r) if _is_label(c) and (limit is None or j < limit)]
+    labels = _row_kinds(g, r)[0]
+    if limit is None:
+        return list(labels)
+    return [(j, c) for j, c in labels if j < limit]
 
 
 def _has_values(g: Grid, r: int) -> bool:
-    return any(c.text.strip() and looks_numeric(c.text) for _, c in g.distinct(r))
+    return _row_kinds(g, r)[1]
 
 
 def _header_rows_text(g: Grid, rows: list[int]) -> list[list[str]]:
@@ -395,7 +423,7 @@ def read_t4(grids: list[Grid], out: Tables) -> None:
     header is readable and the row has exactly 15 values."""
     done: set[str] = set()
     for g in grids:
-        counts = [sum(1 for _, c in g.distinct(r) if c.text.strip() and looks_numeric(c.text))
+        counts = [sum(1 for _, c in g.distinct(r) if _is_value_text(c.text))
                   for r in range(len(g.rows))]
         if not counts or max(counts) < 4:
             continue

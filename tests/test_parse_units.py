@@ -168,3 +168,39 @@ def test_t4_as_two_tables_and_2019_t2():
 def test_published_date(text, date):
     from parsers.metadata import find_published
     assert find_published(text) == date
+
+
+def test_html_container_found_when_its_class_is_a_character_reference():
+    # find_container skips XPath rules whose word is not in the page source; "&#95;" spells
+    # the "_" of TRS_Editor only in the parsed tree, so such pages must still try every rule
+    from lxml import etree
+
+    from parsers import html as H
+    body = "一、总体情况" * 5
+    for page, cls in ((f'<html><body><div>导航</div><div class="TRS&#95;Editor">{body}</div></body></html>', "TRS_Editor"),
+                      (f'<html><body><div>导航</div><DIV CLASS="x  TRS_Editor">{body}</DIV></body></html>', "x  TRS_Editor")):
+        root = etree.fromstring(page, H._PARSER)
+        H.mark_blocks(root)
+        assert H.find_container(root, page).get("class") == cls
+
+
+def test_grid_cell_source_is_built_once_and_settable():
+    from nianbao.model import Source
+    from parsers.grid import GCell, place_html_like
+    g = place_html_like([[("a", 1, 2, None), ("1", 2, 1, None)], [("b", 1, 1, None)]], index=3)
+    assert [[c.text for c in r] for r in g.rows] == [["a", "a", "1"], ["b", "", "1"]]
+    c = g.rows[0][2]
+    assert c.source is c.source and (c.source.table, c.source.row, c.source.col) == (3, 0, 2)
+    assert (g.rows[1][1].source.row, g.rows[1][1].source.col) == (1, 1)
+    c.source = Source(page=2)
+    assert c.source.page == 2 and GCell("x").source == Source()
+
+
+def test_html_container_tag_rule_is_case_insensitive():
+    from lxml import etree
+
+    from parsers import html as H
+    page = f'<html><body><div>导航</div><ARTICLE>{"一、总体情况" * 40}</ARTICLE></body></html>'
+    root = etree.fromstring(page, H._PARSER)
+    H.mark_blocks(root)
+    assert H.find_container(root, page).tag == "article"
