@@ -56,6 +56,19 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.archiving.ArchiveMiddleware": 950,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 960,
 }
+# With many crawlers per process (one per source), per-crawler components multiply:
+# - LogCount adds a log handler to the root logger per crawler, so every log line was
+#   counted 100 times (into every crawler's stats); nothing reads log_count/*.
+# - DepthMiddleware (no DEPTH_LIMIT; the generic spider tracks its own nb_depth) and
+#   MetaCopyDetectionMiddleware (a development warning) each wrap every callback's output
+#   in one more async generator.
+EXTENSIONS = {
+    "scrapy.extensions.logcount.LogCount": None,
+}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.DocumentPipeline": 300,
 }
