@@ -195,7 +195,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for table, cols in _INDEXES:
         db[table].create_index(cols, if_not_exists=True)
     for name, sql in _views().items():
-        db.create_view(name, sql, replace=True)
+        # rstrip: SQLite stores the statement without its trailing newline; with it the
+        # text never matched, so every open dropped and recreated every view (a race
+        # between crawl processes opening the database at once).
+        db.create_view(name, sql.rstrip(), replace=True)
     from archive.researcher import ensure_researcher_schema  # views, indexes, FTS
     ensure_researcher_schema(db)
 

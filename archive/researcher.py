@@ -239,7 +239,7 @@ def ensure_researcher_schema(db: sqlite_utils.Database) -> None:
     _sync(db, "form_columns", _form_columns(), ("tbl", "col_key"))
     _ensure_fts(db)
     for name, sql in VIEWS.items():  # in dependency order: report_list first
-        db.create_view(name, sql, replace=True)
+        db.create_view(name, sql.rstrip(), replace=True)
 
 
 # --- queries researchers ask for (canned queries in Datasette) ---------------------------
