@@ -17,25 +17,29 @@ from nianbao import form
 # Scores (0-100, rapidfuzz ratio on normalised text).
 SURE = 90        # at or above: a confident match
 MATCH = 72       # at or above: a match, with a warning below SURE
-_WS = re.compile(r"\s+")
 _QUOTES = re.compile(r"[\"'“”‘’「」『』〝〞]")
 _ENUM = re.compile(r"^(\d{1,2})[、.,．]")   # "1、" / "1．" / "1," → "1."
 _CN_ENUM = re.compile(r"^\(([一二三四五六七八九十])\)")
 _TRAIL_PUNCT = re.compile(r"[。;；:：]+$")
 
 
-@lru_cache(maxsize=8192)
-def norm(text: str | None) -> str:
-    """NFKC (full-width → half-width, （）→()), no whitespace, no quotes, "1、" → "1."."""
+def normalise(text: str | None) -> str:
+    """NFKC (full-width → half-width, （）→()), no whitespace, no quotes, "1、" → "1."
+    (uncached: for one-off long texts; labels go through :func:`norm`)."""
     if not text:
         return ""
     s = unicodedata.normalize("NFKC", text.replace("\xa0", " "))
-    s = _WS.sub("", s)
+    s = "".join(s.split())    # = re.sub(r"\s+", "", s): both use Unicode whitespace, split is C-level
     s = _QUOTES.sub("", s)
     s = s.replace("【", "(").replace("】", ")").replace("〔", "(").replace("〕", ")")
     s = _ENUM.sub(r"\1.", s)
     s = _TRAIL_PUNCT.sub("", s)
     return s
+
+
+# Labels repeat across cells and reports: cached. (A report's 20 000-character head is
+# normalised once, with normalise(): cached, such keys only filled memory.)
+norm = lru_cache(maxsize=8192)(normalise)
 
 
 @lru_cache(maxsize=65536)

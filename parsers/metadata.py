@@ -41,7 +41,7 @@ def _year(s: str) -> int | None:
 
 
 def _clean(s: str) -> str:
-    return re.sub(r"\s+", "", s.replace("\xa0", " "))
+    return "".join(s.split())    # no whitespace (\xa0 included), as re.sub(r"\s+", "", s)
 
 
 def find_title(text: str, hint: str | None = None) -> tuple[str | None, str | None, int | None]:
@@ -106,7 +106,13 @@ def level_of(agency: str | None) -> str | None:
 
 def extract(text: str, title_hint: str | None = None) -> Meta:
     title, agency, year = find_title(text, title_hint)
-    head = L.norm(text[:20000])
+    head = text[:20000]
+    if not all(w in head for w in REPORT_MARKERS + REPORT_WORDS):
+        # NFKC of 20 000 characters is the costly part: needed only when a word is not found
+        # as printed (the words are plain ideographs, which normalising never changes, so a
+        # word found as printed is found after it too). Not through the label cache: a
+        # report's head is never asked for twice, and 8192 of them filled memory.
+        head = L.normalise(head)
     markers = sum(1 for w in REPORT_MARKERS if w in head)
     looks = (title is not None) or (all(w in head for w in REPORT_WORDS)) or markers >= 2
     if looks and markers == 0 and is_listing(text):
