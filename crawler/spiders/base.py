@@ -194,6 +194,17 @@ class ReportSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback or self.parse, errback=self.on_list_error,
                               meta=meta, **kwargs)
 
+    def parse(self, response: Response):
+        """A list page: counted, skipped when its status says it is no list, its encoding
+        repaired, then read by the family's :meth:`parse_list`."""
+        if not self.list_ok(response):
+            return
+        yield from self.parse_list(fix_encoding(response))
+
+    def parse_list(self, response: TextResponse):
+        """Yield report and next-page requests from a list page (one per CMS family)."""
+        raise NotImplementedError
+
     def list_ok(self, response: Response) -> bool:
         """Count the list page; False (and an error) when its body must not be used."""
         stats = spider_stats(self)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from crawler.archiving import spider_stats
-from crawler.spiders.base import CHROME, NOT_REPORT_PATTERNS, ReportSpider, fix_encoding, \
+from crawler.spiders.base import CHROME, NOT_REPORT_PATTERNS, ReportSpider, \
     is_document_url, is_report_title, norm_space, parse_date
 
 NAV_RE = re.compile(r"年报|年度报告|信息公开|政务公开|政府公开|公开目录")
@@ -26,10 +26,7 @@ class GenericSpider(ReportSpider):
     name = "generic"
     cms = "generic"
 
-    def parse(self, response):
-        if not self.list_ok(response):
-            return
-        response = fix_encoding(response)
+    def parse_list(self, response):
         conf = self.source.get("generic") or {}
         max_depth = conf.get("max_depth", DEFAULT_DEPTH)
         max_pages = conf.get("max_pages", MAX_PAGES)

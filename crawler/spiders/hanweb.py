@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import scrapy
 from parsel import Selector
 
-from crawler.spiders.base import ReportSpider, fix_encoding
+from crawler.spiders.base import ReportSpider
 
 DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
 PAGES_PER_REQUEST = 3            # as Hanweb's own jpage script asks: 3 pages per call
@@ -38,10 +38,7 @@ class HanwebSpider(ReportSpider):
     name = "hanweb"
     cms = "hanweb"
 
-    def parse(self, response):
-        if not self.list_ok(response):
-            return
-        response = fix_encoding(response)
+    def parse_list(self, response):
         text = response.text
         embedded = records(text)
         yield from self.requests_from_records(response, embedded)

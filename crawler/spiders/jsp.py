@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from crawler.spiders.base import ReportSpider, fix_encoding
+from crawler.spiders.base import ReportSpider
 
 PAGE_PARAMS = ("cur_page", "currpage", "currPage", "pageNo", "pageno", "page", "pageIndex",
                "PageIndex", "pageNum")
@@ -56,10 +56,7 @@ class JspSpider(ReportSpider):
                     return p
         return None
 
-    def parse(self, response):
-        if not self.list_ok(response):
-            return
-        response = fix_encoding(response)
+    def parse_list(self, response):
         yield from self.requests_from_items(response, self.list_items(response))
         if response.meta.get("nb_page"):
             return                      # only the first page schedules the others

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.spiders.base import ReportSpider, fix_encoding
+from crawler.spiders.base import ReportSpider
 
 _CREATE_PAGE_RE = re.compile(
     r"""createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?\s*,\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]""")
@@ -30,10 +30,7 @@ class TrsSpider(ReportSpider):
     name = "trs"
     cms = "trs"
 
-    def parse(self, response):
-        if not self.list_ok(response):
-            return
-        response = fix_encoding(response)
+    def parse_list(self, response):
         yield from self.requests_from_items(response, self.list_items(response))
         paging = page_count(response.text)
         if paging:
