@@ -339,44 +339,46 @@ def _detail_page(site: Site, item: Item) -> str:
     return "".join(out)
 
 
-def _trs_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
-    pages = {}
+def _list_chunks(site: Site, items: list[Item]):
+    """(page count, page number from 0, the page's <li> items) for a paged report list."""
     n = max(1, -(-len(items) // PER_PAGE))
     for cur in range(n):
-        name = "index.html" if cur == 0 else f"index_{cur}.html"
-        chunk = items[cur * PER_PAGE:(cur + 1) * PER_PAGE]
-        lis = "\n".join(_li(site, it) for it in chunk)
-        pages[TRS_FOLDER + name] = (
-            _head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
+        yield n, cur, "\n".join(_li(site, it) for it in items[cur * PER_PAGE:(cur + 1) * PER_PAGE])
+
+
+def _list_page(site: Site, lis: str, pager: str) -> str:
+    """A CMS column page: chrome around the report list and its pager."""
+    return (_head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
             + _chrome_top(site) + _position(site)
-            + f'<div class="list_box">\n<ul class="list">\n{lis}\n</ul>\n'
-            f'<div class="page"><script>var countPage = {n};var currentPage = {cur};'
-            f'createPageHTML({n}, {cur}, "index", "html");</script></div>\n</div>\n'
+            + f'<div class="list_box">\n<ul class="list">\n{lis}\n</ul>\n{pager}</div>\n'
             + _chrome_bottom(site))
+
+
+def _trs_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
+    pages = {}
+    for n, cur, lis in _list_chunks(site, items):
+        name = "index.html" if cur == 0 else f"index_{cur}.html"
+        pages[TRS_FOLDER + name] = _list_page(site, lis, (
+            f'<div class="page"><script>var countPage = {n};var currentPage = {cur};'
+            f'createPageHTML({n}, {cur}, "index", "html");</script></div>\n'))
     return pages
 
 
 def _jsp_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
-    """``_pages/ilist/K.html``: what ``iList.jsp?cat_id=…&cur_page=K`` answers."""
+    """``_pages/ilist/K.html``: what ``iList.jsp?cat_id=…&cur_page=K`` answers (K from 1)."""
     pages = {}
-    n = max(1, -(-len(items) // PER_PAGE))
-    for cur in range(1, n + 1):
-        chunk = items[(cur - 1) * PER_PAGE:cur * PER_PAGE]
-        lis = "\n".join(_li(site, it) for it in chunk)
-        link = f"{JSP_LIST}?cat_id={site.catid}&amp;cur_page="
+    link = f"{JSP_LIST}?cat_id={site.catid}&amp;cur_page="
+    for n, i, lis in _list_chunks(site, items):
+        cur = i + 1
         pager = [f'<a href="{link}1">首页</a>']
         if cur > 1:
             pager.append(f'<a href="{link}{cur - 1}">上一页</a>')
         if cur < n:
             pager.append(f'<a href="{link}{cur + 1}">下一页</a>')
         pager.append(f'<a href="{link}{n}">尾页</a>')
-        pages[f"/_pages/ilist/{cur}.html"] = (
-            _head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
-            + _chrome_top(site) + _position(site)
-            + f'<div class="list_box">\n<ul class="list">\n{lis}\n</ul>\n'
+        pages[f"/_pages/ilist/{cur}.html"] = _list_page(site, lis, (
             f'<div class="pager">共{n}页 第{cur}页 {" ".join(pager)}'
-            f"<script>var totalPage = {n}; var currentPage = {cur};</script></div>\n</div>\n"
-            + _chrome_bottom(site))
+            f"<script>var totalPage = {n}; var currentPage = {cur};</script></div>\n"))
     return pages
 
 
