@@ -129,7 +129,7 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 _INDEXES = [
     ("captures", ["url"]), ("captures", ["run_id"]), ("captures", ["sha256"]),
     ("crawl_state", ["source_id"]), ("source_runs", ["source_id"]),
-    ("documents", ["source_id"]), ("documents", ["status"]),
+    ("documents", ["source_id"]), ("documents", ["linked_from"]), ("documents", ["status"]),
     ("reports", ["document_id"]), ("reports", ["year"]), ("reports", ["agency"]),
     ("reports", ["flag_status"]), ("findings", ["rule", "status"]),
 ]

@@ -20,7 +20,7 @@ from archive.store import BlobStore
 from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
 from nianbao.config import Paths
 from nianbao.model import Report, STATUS_NO_TABLES, STATUS_NOT_REPORT
-from parsers import PARSER_ID
+from parsers import PARSER_ID, parse_bytes
 
 log = logging.getLogger("nianbao.stages")
 
@@ -28,11 +28,9 @@ log = logging.getLogger("nianbao.stages")
 STATUS_SEE_ATTACHMENT = "see_attachment"
 
 
-def _parse_one(job: tuple[str, str, str | None, str]) -> dict:
+def _parse_one(job: tuple[str, str, str | None]) -> dict:
     """Worker: parse one stored blob (runs in a child process; returns a plain dict)."""
-    from parsers import parse_bytes  # imported in the worker, keeps the parent light
-
-    blob_path, url, content_type, _doc_id = job
+    blob_path, url, content_type = job
     with open(blob_path, "rb") as f:
         data = f.read()
     return parse_bytes(data, url=url, content_type=content_type).to_dict()
@@ -65,7 +63,7 @@ def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> di
           and (d.parsed_sha256 is null or d.parsed_sha256 != d.sha256
                or d.parsed_by is null or d.parsed_by != ?)
         order by d.id""", [PARSER_ID]))
-    jobs = [(str(store.path(d["sha256"])), d["url"], d["content_type"], d["id"]) for d in docs]
+    jobs = [(str(store.path(d["sha256"])), d["url"], d["content_type"]) for d in docs]
     counts: dict[str, int] = {}
     for i, (doc, result) in enumerate(zip(docs, _map(jobs, workers or _workers())), 1):
         report = Report.from_dict(result)
