@@ -12,7 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from archive.db import new_run_id, now, open_db, upsert_sources
-from crawler.registry import load_registry
+from crawler.registry import load_registry, select_sources
 from crawler.run import crawl_in_subprocess
 from flows import stages
 from nianbao.config import paths as data_paths
@@ -82,12 +82,7 @@ def nightly(registry: str, data: str | None = None, sources: list[str] | None = 
     """Crawl every source of ``registry`` (or only ``sources``), then parse, check, publish."""
     paths = data_paths(data)
     data = str(paths.data)
-    entries = load_registry(registry)
-    if sources:
-        unknown = sorted(set(sources) - {s["id"] for s in entries})
-        if unknown:
-            raise ValueError(f"unknown source id(s) {unknown} in {registry}")
-        entries = [s for s in entries if s["id"] in sources]
+    entries = select_sources(load_registry(registry), sources, str(registry))
     run_id = new_run_id()
     db = open_db(paths.db)
     upsert_sources(db, entries, registry=str(registry))

@@ -110,12 +110,12 @@ def run(data, registry, sources, fast):
 def crawl(data, registry, sources, fast):
     """Crawl sources into the archive (no parsing)."""
     from archive.db import open_db, upsert_sources
-    from crawler.registry import load_registry
+    from crawler.registry import load_registry, select_sources
     from archive.db import new_run_id
     from crawler.run import crawl_in_subprocess
 
     paths = data_paths(data)
-    entries = [s for s in load_registry(registry) if not sources or s["id"] in sources]
+    entries = select_sources(load_registry(registry), list(sources), registry)
     upsert_sources(open_db(paths.db), entries, registry=registry)
     stats = crawl_in_subprocess(registry, [s["id"] for s in entries], str(paths.data),
                                 new_run_id(), fast=fast)
