@@ -93,7 +93,7 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     # Per source and crawl run: what was fetched and found, and what looks wrong.
     "source_runs": ({
         "run_id": str, "source_id": str, "started_at": str, "finished_at": str,
-        "pages_fetched": int, "not_modified": int, "bytes": int, "reports_found": int,
+        "pages_fetched": int, "not_modified": int, "fresh": int, "bytes": int, "reports_found": int,
         "new": int, "changed": int, "unchanged": int, "errors": int, "robots_denied": int,
         "disappeared": int, "flags": str, "finish_reason": str,
     }, {"pk": ("run_id", "source_id")}),
@@ -101,7 +101,7 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         "id": str, "source_id": str, "url": str, "role": str, "title": str,
         "linked_from": str, "published": str, "first_seen": str, "last_seen": str,
         "sha256": str, "content_type": str, "capture_id": int, "http_status": int,
-        "status": str, "error": str, "parsed_sha256": str, "parsed_by": str,
+        "status": str, "error": str, "parsed_sha256": str, "parsed_by": str, "links": str,
     }, {"pk": "id"}),
     "reports": ({
         "id": str, "document_id": str, "sha256": str, "is_current": int, "status": str,

@@ -408,10 +408,10 @@ TABLE_DOCS: dict[str, tuple[str, str, str]] = {
     "warc_files": ("WARC 文件 · WARC files", "每个抓取进程一个 WARC 文件（请求、响应、重访记录），关闭时记录哈希。",
                    "One WARC file per crawl process (request, response and revisit records); "
                    "hash and size recorded when closed."),
-    "source_runs": ("来源抓取统计 · Source runs", "每个来源、每次抓取一行：抓取页数、304、字节、发现报告数、新增、变化、"
+    "source_runs": ("来源抓取统计 · Source runs", "每个来源、每次抓取一行：抓取页数、304、未重新请求数、字节、发现报告数、新增、变化、"
                     "错误，以及异常提示（原有报告消失、来源不再有报告）。",
-                    "One row per source and crawl run: pages, 304s, bytes, reports found, new, "
-                    "changed, errors, and warnings (a report disappeared, a source yields none)."),
+                    "One row per source and crawl run: pages, 304s, documents still fresh (not "
+                    "requested), bytes, reports found, new, changed, errors, and warnings (a report disappeared, a source yields none)."),
     "crawl_flags": ("抓取异常 · Crawl warnings", "source_runs 中的异常提示，每条一行。",
                     "The warnings of source_runs, one row each."),
     "document_versions": ("文档版本 · Document versions", "每个文档的每个版本（内容哈希不同即新版本），附首末抓取时间。",
@@ -527,6 +527,8 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "headers": ("响应头（JSON）", "response headers (JSON)"),
     "role": ("page 页面 / attachment 附件", "page or attachment"),
     "linked_from": ("链接所在页面", "page that linked it"),
+    "links": ("报告页面上的附件链接（JSON：[网址, 标题]）",
+              "a report page's attachment links (JSON: [url, title])"),
     "capture_id": ("最近一次抓取编号", "newest capture id"),
     "http_status": ("HTTP 状态码", "HTTP status"),
     "parsed_sha256": ("已解析的内容哈希", "content hash last parsed"),
@@ -582,6 +584,8 @@ COLUMN_DOCS.update({
     "records": ("记录数", "number of records"),
     "pages_fetched": ("抓取页数", "pages fetched"),
     "not_modified": ("未变化（304）页数", "pages answered 304 (unchanged)"),
+    "fresh": ("未重新请求的文档数（仍在新鲜期内，由存档作答）",
+              "documents not requested again: still fresh, answered from the archive"),
     "bytes": ("收到字节数", "bytes received"),
     "reports_found": ("发现的报告页面与附件数", "report pages and attachments found"),
     "new": ("新发现数", "newly found"),

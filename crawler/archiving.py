@@ -15,8 +15,9 @@ Incremental crawling: for a GET whose URL has a good earlier body (``crawl_state
 request carries ``If-None-Match`` / ``If-Modified-Since``. A 304 is archived as a capture
 with ``status = 304`` and the earlier hash (and a WARC revisit record), then handed on as
 the stored body with status 200 and ``meta["nb_not_modified"] = True``: the spider follows
-its links as before (so known report pages are revalidated too), and the document keeps
-its hash, so nothing is stored again or re-parsed.
+its links as before, and the document keeps its hash, so nothing is stored again or
+re-parsed. (Which report pages and attachments are asked about at all is the revalidation
+policy's call: crawler.freshness.)
 
 Every fetch is also written to the run's WARC file (archive.warc) and the capture row
 points at the record (``warc_file``, ``warc_offset``, ``warc_length``). The blob, WARC
@@ -85,6 +86,25 @@ class Archive:
         if row is None:
             return None
         return dict(zip([d[0] for d in cur.description], row))
+
+    def fresh_candidate(self, url: str, document_id: str) -> dict | None:
+        """What the archive knows of ``url`` (crawl state, document row, blob size) if it can
+        stand in for fetching it: the document's last fetch succeeded with the body the
+        store holds and, for a report page, its attachment links are recorded. The
+        revalidation policy (crawler.freshness) then decides whether it is still fresh."""
+        cur = self.db.conn.execute(
+            "select s.url, s.sha256, s.capture_id, s.last_modified, s.last_changed, "
+            "s.last_fetched, s.content_type, d.role, d.title, d.published, d.links, "
+            "d.http_status, b.size from crawl_state s join documents d on d.id = ? "
+            "join blobs b on b.sha256 = s.sha256 "
+            "where s.url = ? and s.status between 200 and 299 and d.sha256 = s.sha256 "
+            "and d.status not in ('fetch_error', 'robots_disallowed') "
+            "and (d.role = 'attachment' or d.links is not null)", [document_id, url])
+        row = cur.fetchone()
+        if row is None:
+            return None
+        state = dict(zip([d[0] for d in cur.description], row))
+        return state if self.store.exists(state["sha256"]) else None
 
     def record_fetch(self, *, run_id: str, capture: dict, body: bytes | None,
                      warc_args: dict, state: dict | None = None,

@@ -22,3 +22,5 @@ class DocumentItem(scrapy.Item):
     is_report = scrapy.Field()     # linked from a list as a report (not an attachment of one)
     robots = scrapy.Field()        # True: robots.txt forbids the URL (never fetched)
     not_modified = scrapy.Field()  # True: the server answered 304 (body from the archive)
+    fresh = scrapy.Field()         # True: not asked about at all (crawler.freshness)
+    links = scrapy.Field()         # a report page's attachment links: [(url, title), …]

@@ -10,6 +10,8 @@ the newest successfully fetched content hash. Statuses written here:
 """
 from __future__ import annotations
 
+import json
+
 from archive.db import doc_id, now
 from crawler.archiving import get_archive, spider_stats
 
@@ -75,6 +77,9 @@ class DocumentPipeline:
             row["sha256"] = item.get("sha256")
             row["content_type"] = item.get("content_type")
             row["error"] = None
+            if item.get("links") is not None:
+                # What crawler.freshness needs to answer this page from the archive later.
+                row["links"] = json.dumps(item["links"], ensure_ascii=False)
             parsed = existing.get("parsed_sha256") if existing else None
             old_status = existing.get("status") if existing else None
             old_sha = existing.get("sha256") if existing else None

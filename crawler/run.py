@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 STAT_KEYS = ("pages", "documents", "attachments", "errors", "bytes",
              "lists", "captures", "failed_fetches", "skipped_items", "spider_errors",
-             "not_modified", "reports_found", "new", "changed", "unchanged", "robots_denied")
+             "not_modified", "fresh", "reports_found", "new", "changed", "unchanged",
+             "robots_denied")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -66,12 +67,14 @@ def _fast_settings_class():
 
 
 def crawl_settings(data_dir: str | os.PathLike, run_id: str, fast: bool = False,
-                   registry: str | None = None):
+                   registry: str | None = None, revalidate_all: bool = False):
     settings = _fast_settings_class()()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("NIANBAO_DATA", str(Path(data_dir).resolve()), priority="cmdline")
     settings.set("NIANBAO_RUN_ID", run_id, priority="cmdline")
     settings.set("NIANBAO_REGISTRY", registry or "", priority="cmdline")
+    if revalidate_all:
+        settings.set("NIANBAO_REVALIDATE_ALL", True, priority="cmdline")
     if fast:
         settings.set("NIANBAO_FAST", True, priority="cmdline")
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
@@ -126,7 +129,8 @@ def record_source_runs(db, run_id: str, started: str, result: dict) -> None:
         rows.append({
             "run_id": run_id, "source_id": sid, "started_at": started, "finished_at": now(),
             "pages_fetched": st.get("captures", 0) - st.get("not_modified", 0),
-            "not_modified": st.get("not_modified", 0), "bytes": st.get("bytes", 0),
+            "not_modified": st.get("not_modified", 0), "fresh": st.get("fresh", 0),
+            "bytes": st.get("bytes", 0),
             "reports_found": st.get("reports_found", 0), "new": st.get("new", 0),
             "changed": st.get("changed", 0), "unchanged": st.get("unchanged", 0),
             "errors": st.get("errors", 0), "robots_denied": st.get("robots_denied", 0),
@@ -161,7 +165,7 @@ def _finish_run(db, run_id: str, stats: dict, failed: bool) -> None:
 
 
 def run(registry: str, source_ids: Sequence[str], data_dir: str | os.PathLike, run_id: str,
-        fast: bool = False) -> dict:
+        fast: bool = False, revalidate_all: bool = False) -> dict:
     """Crawl the given sources in this process (once per process!) and return the stats."""
     from scrapy.crawler import Crawler, CrawlerProcess
     # Imported here, not by the first downloader inside the reactor: they build deprecated
@@ -177,7 +181,8 @@ def run(registry: str, source_ids: Sequence[str], data_dir: str | os.PathLike, r
 
     started = now()
     sources = select_sources(load_registry(registry), list(source_ids), registry)
-    settings = crawl_settings(data_dir, run_id, fast=fast, registry=str(registry))
+    settings = crawl_settings(data_dir, run_id, fast=fast, registry=str(registry),
+                              revalidate_all=revalidate_all)
     archive = get_archive(settings)
     upsert_sources(archive.db, sources, registry=str(registry))
     ids = [s["id"] for s in sources]
@@ -230,13 +235,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--fast", action="store_true",
                         help="no throttling delays (for the local demo sites only)")
+    parser.add_argument("--revalidate-all", action="store_true",
+                        help="ask the sites about every known document, fresh or not")
     args = parser.parse_args(argv)
     # sqlite-utils imports pandas when it is installed (~0.8 s of CPU per crawl process);
     # nothing in a crawl uses it, and sqlite-utils treats it as optional.
     sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
     from crawler.registry import RegistryError
     try:
-        stats = run(args.registry, args.sources, args.data, args.run_id, fast=args.fast)
+        stats = run(args.registry, args.sources, args.data, args.run_id, fast=args.fast,
+                    revalidate_all=args.revalidate_all)
     except RegistryError as e:
         print(f"registry error: {e}", file=sys.stderr)
         return 2
@@ -247,8 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def crawl_in_subprocess(registry: str | os.PathLike, source_ids: Sequence[str],
                         data_dir: str | os.PathLike, run_id: str, fast: bool = False,
-                        timeout: float = 3600) -> dict:
+                        timeout: float = 3600, revalidate_all: bool = False) -> dict:
     """Run ``python -m crawler.run`` in a fresh interpreter; return its stats dict.
+    ``revalidate_all`` asks the sites about every known document (crawler.freshness).
 
     Raises ``CrawlError`` (with the stderr tail) on a non-zero exit, a timeout or output
     that does not end with the stats JSON.
@@ -261,6 +270,8 @@ def crawl_in_subprocess(registry: str | os.PathLike, source_ids: Sequence[str],
         cmd += ["--source", sid]
     if fast:
         cmd.append("--fast")
+    if revalidate_all:
+        cmd.append("--revalidate-all")
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")

@@ -68,7 +68,18 @@ EXTENSIONS = {
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+    # Closest to the spider: fresh documents are answered before any other middleware
+    # (or the scheduler) sees their requests.
+    "crawler.freshness.FreshDocumentsMiddleware": 950,
 }
+
+# Revalidation (crawler.freshness): list pages on every run; a stored report page or
+# attachment when 10 % of the time since it last changed has passed since its last check,
+# and at least every 7 days. NIANBAO_REVALIDATE_ALL (``--revalidate-all``) asks about
+# everything.
+NIANBAO_REVALIDATE_FRACTION = 0.1
+NIANBAO_REVALIDATE_MAX_DAYS = 7.0
+NIANBAO_REVALIDATE_ALL = False
 ITEM_PIPELINES = {
     "crawler.pipelines.DocumentPipeline": 300,
 }

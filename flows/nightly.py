@@ -40,10 +40,11 @@ def batches(ids: list[str], n: int = CRAWL_PROCESSES) -> list[list[str]]:
 
 @task(retries=2, retry_delay_seconds=[10, 60], task_run_name="crawl-{batch_name}")
 def crawl_batch(registry: str, source_ids: list[str], data: str, run_id: str, fast: bool,
-                batch_name: str = "") -> dict:
+                batch_name: str = "", revalidate_all: bool = False) -> dict:
     """Crawl some sources in one subprocess; retried as a whole (an incremental re-crawl
     fetches only what changed, so a retry costs little)."""
-    stats = crawl_in_subprocess(registry, source_ids, data, run_id, fast=fast)
+    stats = crawl_in_subprocess(registry, source_ids, data, run_id, fast=fast,
+                                revalidate_all=revalidate_all)
     log = get_run_logger()
     for sid, st in stats.get("sources", {}).items():
         log.info("crawled %s: %s", sid, st)
@@ -78,8 +79,9 @@ def publish(data: str, run_id: str, newly_flagged: list[dict]) -> dict:
 
 @flow(name="nightly", log_prints=True)
 def nightly(registry: str, data: str | None = None, sources: list[str] | None = None,
-            fast: bool = False) -> dict:
-    """Crawl every source of ``registry`` (or only ``sources``), then parse, check, publish."""
+            fast: bool = False, revalidate_all: bool = False) -> dict:
+    """Crawl every source of ``registry`` (or only ``sources``), then parse, check, publish.
+    ``revalidate_all`` asks the sites about every known document (crawler.freshness)."""
     paths = data_paths(data)
     data = str(paths.data)
     entries = select_sources(load_registry(registry), sources, str(registry))
@@ -90,7 +92,8 @@ def nightly(registry: str, data: str | None = None, sources: list[str] | None = 
                              "sources": json.dumps([s["id"] for s in entries])}, pk="id")
     groups = batches([s["id"] for s in entries])
     futures = [crawl_batch.submit(str(registry), ids, data, run_id, fast,
-                                  batch_name=f"{i + 1}of{len(groups)}")
+                                  batch_name=f"{i + 1}of{len(groups)}",
+                                  revalidate_all=revalidate_all)
                for i, ids in enumerate(groups)]
     crawl_stats, failed = {}, []
     for ids, fut in zip(groups, futures):

@@ -94,11 +94,14 @@ def demo(data, agencies, port):
               help="Sources registry (YAML).")
 @click.option("-s", "--source", "sources", multiple=True, help="Only these source ids.")
 @click.option("--fast", is_flag=True, help="No politeness delay (local sites only).")
-def run(data, registry, sources, fast):
+@click.option("--revalidate-all", is_flag=True,
+              help="Ask the sites about every known document, not only stale ones.")
+def run(data, registry, sources, fast, revalidate_all):
     """Run the nightly flow once: crawl, parse, check, publish."""
     paths = data_paths(data)
     summary = _nightly(paths)(registry=registry, data=str(paths.data),
-                              sources=list(sources) or None, fast=fast)
+                              sources=list(sources) or None, fast=fast,
+                              revalidate_all=revalidate_all)
     _print_summary(summary)
 
 
@@ -107,7 +110,9 @@ def run(data, registry, sources, fast):
 @click.option("-r", "--registry", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("-s", "--source", "sources", multiple=True, help="Only these source ids.")
 @click.option("--fast", is_flag=True, help="No politeness delay (local sites only).")
-def crawl(data, registry, sources, fast):
+@click.option("--revalidate-all", is_flag=True,
+              help="Ask the sites about every known document, not only stale ones.")
+def crawl(data, registry, sources, fast, revalidate_all):
     """Crawl sources into the archive (no parsing)."""
     from archive.db import open_db, upsert_sources
     from crawler.registry import load_registry, select_sources
@@ -118,7 +123,7 @@ def crawl(data, registry, sources, fast):
     entries = select_sources(load_registry(registry), list(sources), registry)
     upsert_sources(open_db(paths.db), entries, registry=registry)
     stats = crawl_in_subprocess(registry, [s["id"] for s in entries], str(paths.data),
-                                new_run_id(), fast=fast)
+                                new_run_id(), fast=fast, revalidate_all=revalidate_all)
     click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
 
 

@@ -1,9 +1,12 @@
 """Incremental crawling, versions and the WARC archive, against the local demo sites.
 
-One demo, one data folder: run-1 (everything new), run-2 (nothing changed: 304s), then the
-sites switch to state 2 (a report replaced by a corrected version at the same URL) and
-run-3 picks up exactly that change. ``archive verify`` runs on the result, then on a
-tampered copy. A separate test kills a crawl midway and starts it again.
+One demo, one data folder: run-1 (everything new); run-2 (nothing changed, the next night:
+list pages answer 304, the report pages and attachments are still fresh and not asked
+about); run-2b (nothing changed, ``revalidate_all``: every document answers 304). Then the
+sites switch to state 2 (a report replaced by a corrected version at the same URL), a week
+passes (the crawl state is aged), and run-3 revalidates every stale document and picks up
+exactly that change. ``archive verify`` runs on the result, then on a tampered copy. A
+separate test kills a crawl midway and starts it again.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from crawler.registry import load_registry
 from crawler.run import crawl_in_subprocess
 from demo.server import DemoServer
 from demo.sites import build_demo
+from demo.timewarp import pass_time
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +46,15 @@ def runs(tmp_path_factory):
         out["urls"] = dict(server.urls)
         registry = root / "sources.yaml"
         ids = [s["id"] for s in load_registry(registry)]
-        for run in ("run-1", "run-2"):
+        for run in ("run-1", "run-2", "run-2b"):
             t0 = time.monotonic()
             out["stats"][run] = crawl_in_subprocess(registry, ids, data, run, fast=True,
-                                                    timeout=120)["sources"]
+                                                    timeout=120,
+                                                    revalidate_all=run == "run-2b")["sources"]
             out["seconds"][run] = time.monotonic() - t0
+            with sqlite3.connect(data / "nianbao.db") as con:
+                out.setdefault("last_seen", {})[run] = dict(con.execute(
+                    "select url, last_seen from documents"))
         db = sqlite_utils.Database(data / "nianbao.db")
         out["docs2"] = {r["id"]: r for r in db.query("select * from documents")}
         # As if the parse stage had run: parse only the report that will be corrected.
@@ -61,6 +69,7 @@ def runs(tmp_path_factory):
         from nianbao.config import paths
         out["parse2"] = parse_pending(paths(data), workers=1)
         server.set_state(2)
+        pass_time(data / "nianbao.db", days=8)   # a week later: every document is stale
         out["stats"]["run-3"] = crawl_in_subprocess(registry, ids, data, "run-3", fast=True,
                                                     timeout=120)["sources"]
         out["parse3"] = parse_pending(paths(data), workers=1)
@@ -74,23 +83,25 @@ def captures(db, run, where="1"):
 
 def test_no_change_rerun_answers_304_and_stores_nothing(runs):
     db = runs["db"]
-    first, second = captures(db, "run-1"), captures(db, "run-2")
-    # Every GET that had a good body in run-1 was revalidated conditionally and got a 304.
+    first, forced = captures(db, "run-1"), captures(db, "run-2b")
+    # With revalidate_all, every GET that had a good body in run-1 was revalidated
+    # conditionally and got a 304.
     good = {c["url"] for c in first if c["method"] == "GET" and c["status"] == 200}
-    by_url = {c["url"]: c for c in second if c["method"] == "GET"}
+    by_url = {c["url"]: c for c in forced if c["method"] == "GET"}
     assert good and all(by_url[u]["status"] == 304 for u in good), \
         [u for u in good if by_url[u]["status"] != 304]
-    for c in second:
+    for c in forced + captures(db, "run-2"):
         if c["status"] == 304:
             assert c["bytes_received"] == 0 and c["sha256"]
             # ... and points at the body it confirmed: a blob stored in run-1.
             assert db["blobs"].get(c["sha256"])["size"] == c["size"]
     bytes1 = sum(c["bytes_received"] or 0 for c in first)
-    bytes2 = sum(c["bytes_received"] or 0 for c in second)
-    assert bytes2 < 0.01 * bytes1
-    s2 = runs["stats"]["run-2"]
-    assert sum(s["new"] + s["changed"] for s in s2.values()) == 0
-    assert sum(s["not_modified"] for s in s2.values()) == len(good)
+    for run in ("run-2", "run-2b"):
+        assert sum(c["bytes_received"] or 0 for c in captures(db, run)) < 0.01 * bytes1
+        s = runs["stats"][run]
+        assert sum(x["new"] + x["changed"] for x in s.values()) == 0
+    assert sum(s["not_modified"] for s in runs["stats"]["run-2b"].values()) == len(good)
+    assert sum(s["fresh"] for s in runs["stats"]["run-2b"].values()) == 0
     # No new blobs, no new documents, the same hashes: nothing to re-parse.
     blobs_after_run1 = {c["sha256"] for c in first if c["sha256"]}
     assert {r["sha256"] for r in db.query("select sha256 from blobs")} >= blobs_after_run1
@@ -103,12 +114,38 @@ def test_no_change_rerun_answers_304_and_stores_nothing(runs):
             row["url"] == runs["fixed_url"]
 
 
+def test_next_night_asks_only_about_lists(runs):
+    """run-2: list pages are revalidated (304); report pages and attachments fetched well
+    in run-1 are still fresh, so no request is made for them — yet every one is seen again."""
+    db = runs["db"]
+    first, second = captures(db, "run-1"), captures(db, "run-2")
+    docs = runs["docs2"]
+    good_docs = {d["url"] for d in docs.values() if d["http_status"] == 200}
+    fetched1 = {c["url"] for c in first}
+    fetched2 = {c["url"] for c in second}
+    skipped = fetched1 - fetched2
+    assert fetched2 <= fetched1 and skipped and skipped <= good_docs
+    assert sum(s["fresh"] for s in runs["stats"]["run-2"].values()) == len(skipped)
+    # Everything else (robots.txt, lists, failed documents and their retries) as before.
+    assert len(second) == len([c for c in first if c["url"] not in skipped])
+    # Every list's first page was asked about and answered 304.
+    status2 = {c["url"]: c["status"] for c in second}
+    starts = [u for src in load_registry(runs["root"] / "sources.yaml") for u in src["start_urls"]]
+    assert [status2.get(u) for u in starts] == [304] * len(starts)
+    # A fresh document is still seen: run-2 moved its last_seen on.
+    seen1, seen2 = runs["last_seen"]["run-1"], runs["last_seen"]["run-2"]
+    assert all(seen2[u] > seen1[u] for u in skipped)
+    # Failed documents are asked about again every night.
+    failed = {d["url"] for d in docs.values() if d["status"] == "fetch_error"}
+    assert failed and not failed & skipped
+
+
 def test_crawl_state_in_sqlite(runs):
     db = runs["db"]
     state = {r["url"]: r for r in db.query("select * from crawl_state")}
     fixed = state[runs["fixed_url"]]
     assert fixed["etag"] and fixed["last_modified"]
-    assert fixed["not_modified_count"] == 1           # run-2's 304, not run-3's 200
+    assert fixed["not_modified_count"] == 1           # run-2b's 304, not run-3's 200
     assert all(r["not_modified_count"] >= 1 for u, r in state.items() if u != runs["fixed_url"])
     assert not list(Path(runs["data"]).rglob("*.db.dir")) and \
         not list(Path(runs["data"]).rglob("*.dbm"))
@@ -142,14 +179,16 @@ def test_corrected_report_becomes_a_new_version(runs):
 def test_source_runs_and_completeness(runs):
     db = runs["db"]
     rows = list(db.query("select * from source_runs order by run_id, source_id"))
-    assert {r["run_id"] for r in rows} == {"run-1", "run-2", "run-3"}
-    assert len(rows) == 18
+    assert {r["run_id"] for r in rows} == {"run-1", "run-2", "run-2b", "run-3"}
+    assert len(rows) == 24
     for r in rows:
         assert r["reports_found"] >= 3 and json.loads(r["flags"]) == []
         if r["run_id"] == "run-1":
-            assert r["new"] > 0 and r["not_modified"] == 0
+            assert r["new"] > 0 and r["not_modified"] == r["fresh"] == 0
         if r["run_id"] == "run-2":
-            assert r["new"] == r["changed"] == 0 and r["not_modified"] > 0
+            assert r["new"] == r["changed"] == 0 and r["not_modified"] > 0 and r["fresh"] > 0
+        if r["run_id"] in ("run-2b", "run-3"):
+            assert r["fresh"] == 0
     errors = {r["source_id"]: r["errors"] for r in rows if r["run_id"] == "run-1"}
     assert errors["songlin-sjj"] == 3 and errors["qinghe-yjj"] == 0
     assert not list(db.query("select * from crawl_flags"))
@@ -159,7 +198,7 @@ def test_source_runs_and_completeness(runs):
 
 def test_warc_records_behind_every_capture(runs):
     db, data = runs["db"], runs["data"]
-    for run in ("run-1", "run-2"):
+    for run in ("run-1", "run-2", "run-2b"):
         for c in captures(db, run):
             assert c["warc_file"] and c["warc_offset"] is not None, c
             rtype, status, payload = read_record(data / c["warc_file"], c["warc_offset"])
@@ -171,7 +210,7 @@ def test_warc_records_behind_every_capture(runs):
                 assert rtype == "response" and int(status) == c["status"]
                 assert hashlib.sha256(payload).hexdigest() == c["sha256"]
     files = list(db.query("select * from warc_files"))
-    assert len(files) == 3 and all(f["closed_at"] and f["sha256"] for f in files)
+    assert len(files) == 4 and all(f["closed_at"] and f["sha256"] for f in files)
 
 
 def test_archive_verify_finds_missing_and_altered(runs, tmp_path):

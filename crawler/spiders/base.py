@@ -7,6 +7,7 @@ the spider copies the capture id / hash from ``response.meta`` into its items.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from datetime import date
@@ -271,16 +272,42 @@ class ReportSpider(scrapy.Spider):
         response = fix_encoding(response)
         title = self.extract_title(response)
         published = self.extract_date(response)
-        yield self.item(response, "page", title=title, published=published)
         page_url = self.document_url(response)
-        for url, link_title in self.extract_attachments(response):
-            if url in (meta["nb_url"], response.url, page_url):
-                continue
-            yield scrapy.Request(
-                url, callback=self.parse_attachment, errback=self.on_document_error,
-                meta={"nb_kind": "attachment", "nb_url": url,
-                      "nb_title": link_title or title, "nb_date": published,
-                      "nb_linked_from": page_url})
+        links = [(url, link_title) for url, link_title in self.extract_attachments(response)
+                 if url not in (meta["nb_url"], response.url, page_url)]
+        yield self.item(response, "page", title=title, published=published, links=links)
+        for url, link_title in links:
+            yield self.attachment_request(url, link_title or title, published, page_url)
+
+    def attachment_request(self, url: str, title: str | None, published: str | None,
+                           page_url: str) -> scrapy.Request:
+        """The request for an attachment ``url`` linked from the report page ``page_url``."""
+        return scrapy.Request(
+            url, callback=self.parse_attachment, errback=self.on_document_error,
+            meta={"nb_kind": "attachment", "nb_url": url, "nb_title": title,
+                  "nb_date": published, "nb_linked_from": page_url})
+
+    def answer_from_archive(self, request: scrapy.Request, known: dict):
+        """What :meth:`parse_detail` / :meth:`parse_attachment` would yield for ``request``,
+        from the archive's record of it (``Archive.fresh_candidate``) instead of a response:
+        the document's item and, for a report page, requests for the attachments it linked.
+        Used for documents the revalidation policy does not ask the site about
+        (crawler.freshness)."""
+        meta = request.meta
+        links = json.loads(known["links"]) if known.get("links") else []
+        yield DocumentItem(
+            is_report=bool(meta.get("nb_report")), not_modified=True, fresh=True,
+            source_id=self.source_id, url=meta.get("nb_url", request.url), role=known["role"],
+            title=known.get("title") or meta.get("nb_title"),
+            linked_from=meta.get("nb_linked_from"),
+            published=known.get("published") or meta.get("nb_date"),
+            sha256=known["sha256"], content_type=known.get("content_type"),
+            size=known.get("size"), capture_id=known.get("capture_id"),
+            http_status=known.get("http_status"), error=None,
+            links=links if known["role"] == "page" else None)
+        for url, title in links:
+            yield self.attachment_request(url, title or known.get("title"),
+                                          known.get("published"), meta.get("nb_url", request.url))
 
     def parse_attachment(self, response: Response):
         error = None if 200 <= response.status < 300 else f"HTTP {response.status}"
@@ -312,7 +339,8 @@ class ReportSpider(scrapy.Spider):
         return response.meta.get("nb_url", response.url)
 
     def item(self, response: Response, role: str, title: str | None = None,
-             published: str | None = None, error: str | None = None) -> DocumentItem:
+             published: str | None = None, error: str | None = None,
+             links: list | None = None) -> DocumentItem:
         meta = response.meta
         ctype = response.headers.get("Content-Type")
         return DocumentItem(
@@ -323,7 +351,7 @@ class ReportSpider(scrapy.Spider):
             sha256=meta.get("capture_sha256"),
             content_type=ctype.decode("latin-1") if ctype else None,
             size=meta.get("capture_size"), capture_id=meta.get("capture_id"),
-            http_status=response.status, error=error)
+            http_status=response.status, error=error, links=links)
 
     # --- extraction (shared by all CMS families) ---------------------------------------
     def extract_title(self, response: TextResponse) -> str | None:

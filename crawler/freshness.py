@@ -1,0 +1,145 @@
+"""Revalidation policy: which report pages and attachments a crawl asks the site about again.
+
+Conditional requests (crawler.archiving) make an unchanged document cost a 304 and no bytes,
+but still one request, one download slot and a politeness delay. A source with years of
+reports would otherwise send every one of those requests every night, for documents that
+almost never change. So:
+
+- **List pages are revalidated on every run** (and robots.txt): they announce new reports,
+  and a report that is no longer listed is flagged as disappeared.
+- **A report page or attachment is revalidated when its stored copy is stale.** Its
+  freshness lifetime is the HTTP heuristic of RFC 9111 §4.2.2 — a fraction
+  (``NIANBAO_REVALIDATE_FRACTION``, 10 %) of the time between its last change and its last
+  check — capped at ``NIANBAO_REVALIDATE_MAX_DAYS`` (7). "Last change" is the server's
+  ``Last-Modified`` if it sent one, else when nianbao first saw the current bytes. A report
+  published yesterday is checked again the next night; one unchanged for months, once a
+  week. A report silently replaced at the same URL is therefore found within a week (the
+  next night when it is new, when corrections happen); a run with ``--revalidate-all``
+  (``NIANBAO_REVALIDATE_ALL``) checks everything.
+- A fresh document is *answered from the archive*: the spider yields its item from the
+  ``documents`` row (``ReportSpider.answer_from_archive``) and, for a report page, requests
+  for the attachments recorded with it (``documents.links``, written whenever the page is
+  read) — which are fresh or not in their own right. The document's ``last_seen``
+  advances; no request, capture or WARC record is made, no body is read. Only documents
+  whose last fetch succeeded with the bytes the archive holds qualify; everything else (a
+  failed fetch, a redirect, a URL never fetched, a page from before links were recorded)
+  goes to the network.
+
+``FreshDocumentsMiddleware`` applies the policy to the spiders' output; it is a spider
+middleware so that a skipped document never enters the scheduler, the downloader or the
+engine's per-request work.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+from scrapy import Request
+
+from archive.db import doc_id
+from crawler.archiving import get_archive, spider_stats
+
+logger = logging.getLogger(__name__)
+
+# Request kinds (``meta["nb_kind"]``) the policy may answer from the archive.
+DOCUMENT_KINDS = ("page", "attachment")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    """An HTTP date or an ISO 8601 timestamp as an aware datetime; None if unreadable."""
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            t = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class RevalidationPolicy:
+    """When a stored report page or attachment must be asked about again (see module doc)."""
+
+    fraction: float = 0.1
+    max_age: timedelta = timedelta(days=7)
+    revalidate_all: bool = False
+
+    @classmethod
+    def from_settings(cls, settings) -> "RevalidationPolicy":
+        return cls(fraction=settings.getfloat("NIANBAO_REVALIDATE_FRACTION", 0.1),
+                   max_age=timedelta(days=settings.getfloat("NIANBAO_REVALIDATE_MAX_DAYS", 7)),
+                   revalidate_all=settings.getbool("NIANBAO_REVALIDATE_ALL", False))
+
+    def lifetime(self, state: dict) -> timedelta:
+        """How long after its last check a document stays fresh.
+
+        >>> p = RevalidationPolicy()
+        >>> p.lifetime({"last_fetched": "2025-03-11T00:00:00+00:00",
+        ...             "last_modified": "Sat, 01 Mar 2025 00:00:00 GMT"})
+        datetime.timedelta(days=1)
+        >>> p.lifetime({"last_fetched": "2025-12-01T00:00:00+00:00",
+        ...             "last_modified": "Sat, 01 Mar 2025 00:00:00 GMT"})
+        datetime.timedelta(days=7)
+        """
+        checked = _parse_time(state.get("last_fetched"))
+        changed = _parse_time(state.get("last_modified")) or _parse_time(state.get("last_changed"))
+        if checked is None or changed is None or changed >= checked:
+            return timedelta(0)   # unknown or future change time (a clock off): always stale
+        return min(self.max_age, (checked - changed) * self.fraction)
+
+    def is_fresh(self, state: dict, at: datetime | None = None) -> bool:
+        """True when ``state`` (a crawl_state row) needs no request at ``at`` (default: now)."""
+        if self.revalidate_all:
+            return False
+        checked = _parse_time(state.get("last_fetched"))
+        if checked is None:
+            return False
+        at = at or datetime.now(timezone.utc)
+        return at - checked < self.lifetime(state)
+
+
+class FreshDocumentsMiddleware:
+    """Spider middleware: answer fresh report pages and attachments from the archive.
+
+    Every request a spider yields for a document (``meta["nb_kind"]`` page or attachment)
+    is looked up; when the policy says the stored copy is fresh, the spider answers it
+    from the archive at once and that output is processed the same way (a fresh page's
+    attachments may be fresh too). Counted per source as ``fresh``.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.archive = get_archive(crawler.settings)
+        self.policy = RevalidationPolicy.from_settings(crawler.settings)
+        self.answered: set[str] = set()   # URLs answered from the archive in this crawl
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_spider_output(self, response, result):
+        async for obj in result:
+            for out in self._answer(obj):
+                yield out
+
+    def _answer(self, obj):
+        if (not isinstance(obj, Request) or self.policy.revalidate_all or obj.method != "GET"
+                or obj.meta.get("nb_kind") not in DOCUMENT_KINDS):
+            yield obj
+            return
+        if obj.url in self.answered:
+            return                          # linked twice: answered once
+        known = self.archive.fresh_candidate(obj.url, doc_id(obj.meta.get("nb_url", obj.url)))
+        if known is None or not self.policy.is_fresh(known):
+            yield obj
+            return
+        self.answered.add(obj.url)
+        spider = self.crawler.spider
+        spider_stats(spider)["fresh"] += 1
+        for out in spider.answer_from_archive(obj, known):
+            yield from self._answer(out)
