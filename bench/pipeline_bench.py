@@ -2,7 +2,8 @@
 
 Builds the demo with 200 agencies × 5 years (1,000 reports), serves it on 127.0.0.1,
 starts a real Prefect server (as a scheduled nightly deployment would have), then runs
-`nianbao run` twice: the first run on an empty archive, the second with nothing changed.
+`nianbao run` twice: the first run on an empty archive, the second with nothing changed,
+as the next night's (the crawl state is moved one day back in between: see demo.timewarp).
 Prints wall times, bytes fetched per run, their ratios, and the truth check.
 
     python bench/pipeline_bench.py [--agencies 200] [--years 2021-2025] [--keep DIR]
@@ -28,6 +29,7 @@ sys.path.insert(0, str(REPO))
 from archive.db import open_db  # noqa: E402
 from demo.server import DemoServer  # noqa: E402
 from demo.sites import build_demo  # noqa: E402
+from demo.timewarp import pass_time  # noqa: E402
 from demo.verify import verify  # noqa: E402
 from nianbao.config import paths as data_paths  # noqa: E402
 
@@ -90,6 +92,7 @@ def main(argv=None) -> int:
     try:
         with DemoServer(demo_root) as server:
             first = run_nightly(demo_root / "sources.yaml", data, api_url, home)
+            pass_time(data / "nianbao.db", days=1)     # the rerun is the next night's
             second = run_nightly(demo_root / "sources.yaml", data, api_url, home)
             result = verify(data_paths(data), demo_root, server.urls)
     finally:

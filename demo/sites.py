@@ -111,6 +111,7 @@ class Site:
     hanweb: dict | None = None      # columnid, unitid, webid, perpage, webname
     site_code: str = ""             # 网站标识码
     catid: int = 0                  # jsp: the list's cat_id
+    per_page: int = PER_PAGE        # list items per page
 
     @property
     def start_path(self) -> str:
@@ -183,7 +184,7 @@ class Manifest:
 
 # --- agencies and sites ---------------------------------------------------------------
 
-def _sites(n_agencies: int, rng: random.Random) -> list[Site]:
+def _sites(n_agencies: int, rng: random.Random, per_page: int = PER_PAGE) -> list[Site]:
     specs = list(DEFAULT_SITES[:n_agencies])
     cities = [(a + b, pa + pb) for a, pa in _FIRST.items() for b, pb in _SECOND.items()]
     rng.shuffle(cities)
@@ -211,10 +212,11 @@ def _sites(n_agencies: int, rng: random.Random) -> list[Site]:
         hanweb = None
         if cms == HANWEB:
             hanweb = {"columnid": rng.randint(1000, 99999), "unitid": rng.randint(1000, 999999),
-                      "webid": rng.randint(1, 300), "perpage": PER_PAGE, "webname": name}
+                      "webid": rng.randint(1, 300), "perpage": per_page, "webname": name}
         sites.append(Site(sid, Agency(name, short, region, level, size), cms, enc, hanweb,
                           site_code=str(rng.randint(10**9, 10**10 - 1)),
-                          catid=rng.randint(10000, 99999) if cms == JSP else 0))
+                          catid=rng.randint(10000, 99999) if cms == JSP else 0,
+                          per_page=per_page))
     return sites
 
 
@@ -341,9 +343,10 @@ def _detail_page(site: Site, item: Item) -> str:
 
 def _list_chunks(site: Site, items: list[Item]):
     """(page count, page number from 0, the page's <li> items) for a paged report list."""
-    n = max(1, -(-len(items) // PER_PAGE))
+    k = site.per_page
+    n = max(1, -(-len(items) // k))
     for cur in range(n):
-        yield n, cur, "\n".join(_li(site, it) for it in items[cur * PER_PAGE:(cur + 1) * PER_PAGE])
+        yield n, cur, "\n".join(_li(site, it) for it in items[cur * k:(cur + 1) * k])
 
 
 def _list_page(site: Site, lis: str, pager: str) -> str:
@@ -394,9 +397,10 @@ def _generic_pages(site: Site, items: list[Item]) -> dict[str, str]:
         f'</li><li><a href="{GENERIC_FOLDER}list.html">{COLUMN_NAME}</a></li></ul></div>\n'
         + _chrome_bottom(site),
     }
-    n = max(1, -(-len(items) // PER_PAGE))
+    k = site.per_page
+    n = max(1, -(-len(items) // k))
     for cur in range(1, n + 1):
-        chunk = items[(cur - 1) * PER_PAGE:cur * PER_PAGE]
+        chunk = items[(cur - 1) * k:cur * k]
         lis = [_li(site, it) for it in chunk]
         if cur == 1 and items:
             # An SEO-spam copy of the newest report on another host: must never be fetched.
@@ -517,7 +521,7 @@ def _news_body(title: str, agency: Agency) -> str:
 # --- the build ------------------------------------------------------------------------
 
 def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023, 2024), seed: int = 0,
-               workers: int | None = None) -> Manifest:
+               workers: int | None = None, per_page: int = PER_PAGE) -> Manifest:
     """Write the demo sites under ``root/sites/`` and the truth to ``root/truth.json``.
 
     One site per agency; the first six are the default demo (清河市人民政府 TRS,
@@ -529,11 +533,13 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
     per year in ``years``, published in January–March of the following year as inline HTML,
     a PDF attachment or a DOCX attachment. ``root/sites`` is replaced; same seed, same bytes.
     PDF/DOCX rendering uses ``workers`` processes for large builds (default: CPU count, max 4).
+    Report lists hold ``per_page`` items a page (3, so the small demo pages; real CMS
+    templates show 15–20).
     """
     root = Path(root)
     years = sorted(years)
     rng = random.Random(seed)
-    sites = _sites(n_agencies, rng)
+    sites = _sites(n_agencies, rng, per_page)
     reports: list[dict] = []
     files: dict[str, dict[str, bytes | str]] = {s.id: {} for s in sites}
     mtimes: dict[tuple[str, str], datetime] = {}
