@@ -240,9 +240,12 @@ class ArchiveMiddleware:
     def process_request(self, request):
         """Make a GET for a URL with a stored good body conditional (ETag / Last-Modified)."""
         request.meta.pop("nb_state", None)
+        request.meta.pop("nb_prev_sha256", None)
         if not self.conditional or request.method != "GET" or request.meta.get("nb_unconditional"):
             return None
         state = self.archive.state(request.url)
+        if state:   # to tell a changed body from one a server resent unasked (nb_changed)
+            request.meta["nb_prev_sha256"] = state.get("sha256")
         if not state or not state.get("sha256") or not self.archive.store.exists(state["sha256"]):
             return None
         if state.get("etag"):
@@ -297,6 +300,9 @@ class ArchiveMiddleware:
         request.meta.update(capture_id=capture_id, capture_sha256=capture["sha256"],
                             capture_size=len(body))
         request.meta.pop("nb_not_modified", None)
+        # A body that differs from the one stored before for this URL (not merely resent).
+        prev = request.meta.get("nb_prev_sha256")
+        request.meta["nb_changed"] = prev is not None and prev != capture["sha256"]
         stats["captures"] += 1
         stats["bytes"] += len(body)
         return response

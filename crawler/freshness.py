@@ -6,7 +6,9 @@ reports would otherwise send every one of those requests every night, for docume
 almost never change. So:
 
 - **List pages are revalidated on every run** (and robots.txt): they announce new reports,
-  and a report that is no longer listed is flagged as disappeared.
+  and a report that is no longer listed is flagged as disappeared. **Everything a list page
+  links is revalidated when that list page changed** since the last run (a new report was
+  added, one was re-dated or re-titled after a correction).
 - **A report page or attachment is revalidated when its stored copy is stale.** Its
   freshness lifetime is the HTTP heuristic of RFC 9111 §4.2.2 — a fraction
   (``NIANBAO_REVALIDATE_FRACTION``, 10 %) of the time between its last change and its last
@@ -123,7 +125,14 @@ class FreshDocumentsMiddleware:
         return cls(crawler)
 
     async def process_spider_output(self, response, result):
+        # A list page whose body changed since the last run: something in it moved (a new
+        # report, a re-dated or re-titled one), so everything it links is asked about.
+        changed_list = (response is not None and response.meta.get("nb_kind") == "list"
+                        and response.meta.get("nb_changed"))
         async for obj in result:
+            if changed_list:
+                yield obj
+                continue
             for out in self._answer(obj):
                 yield out
 
