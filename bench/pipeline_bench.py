@@ -1,6 +1,7 @@
 """Benchmark the whole nightly flow on a large demo: crawl → parse → check → publish.
 
-Builds the demo with 200 agencies × 5 years (1,000 reports), serves it on 127.0.0.1,
+Builds the demo with 200 agencies × 5 years (1,000 reports; list pages of 15 items, as on
+real CMS templates), serves it on 127.0.0.1,
 starts a real Prefect server (as a scheduled nightly deployment would have), then runs
 `nianbao run` twice: the first run on an empty archive, the second with nothing changed,
 as the next night's (the crawl state is moved one day back in between: see demo.timewarp).
@@ -77,6 +78,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--agencies", type=int, default=200)
     ap.add_argument("--years", default="2021-2025")
+    ap.add_argument("--per-page", type=int, default=15,
+                    help="report list items per page (real TRS/Hanweb templates: 15-20)")
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep (else a temp dir)")
     args = ap.parse_args(argv)
     lo, hi = map(int, args.years.split("-"))
@@ -85,7 +88,8 @@ def main(argv=None) -> int:
     shutil.rmtree(data, ignore_errors=True)
 
     t = time.perf_counter()
-    manifest = build_demo(demo_root, n_agencies=args.agencies, years=range(lo, hi + 1))
+    manifest = build_demo(demo_root, n_agencies=args.agencies, years=range(lo, hi + 1),
+                          per_page=args.per_page)
     print(f"demo: {len(manifest.reports)} reports on {len(manifest.sources)} sites "
           f"built in {time.perf_counter() - t:.1f} s (not part of the pipeline time)")
     prefect, api_url = start_prefect_server(home)

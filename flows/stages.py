@@ -181,6 +181,10 @@ def summarize(paths: Paths, run_id: str | None = None) -> dict:
                                [run_id]) if run_id else None,
         "fetches": one("select count(*) from captures where run_id = ?", [run_id]) if run_id
         else one("select count(*) from captures"),
+        "not_modified": one("select count(*) from captures where run_id = ? and status = 304",
+                            [run_id]) if run_id else None,
+        "fresh": one("select coalesce(sum(fresh), 0) from source_runs where run_id = ?",
+                     [run_id]) if run_id else None,
         "bytes_stored": one("select coalesce(sum(size), 0) from blobs"),
         "documents": one("select count(*) from documents"),
         "documents_by_status": dict(db.execute(
@@ -211,7 +215,10 @@ def format_summary(s: dict) -> str:
         "",
         f"- sources: {s['sources']}" + (f" (crawled this run: {s['sources_crawled']})"
                                         if s.get("sources_crawled") is not None else ""),
-        f"- fetches this run: {s['fetches']}; raw bytes archived: {s['bytes_stored']:,}",
+        f"- fetches this run: {s['fetches']}"
+        + (f" ({s['not_modified']} answered 304; {s['fresh']} documents still fresh, not "
+           "asked about)" if s.get("not_modified") or s.get("fresh") else "")
+        + f"; raw bytes archived: {s['bytes_stored']:,}",
         f"- documents: {s['documents']} "
         + ", ".join(f"{k}={v}" for k, v in s["documents_by_status"].items()),
         f"- reports: {s['reports']} (parsed {s['reports_parsed']}) "

@@ -78,6 +78,12 @@ def test_running_twice_changes_nothing_but_the_capture_log(demo_sites, tmp_path)
     assert sorted(r["id"] for r in db.query("select id from reports")) == reports_before
     assert after["captures"] > before["captures"]  # a fetch log: the second run fetched too
     assert "### newly flagged in this run (0)" in second
+    # The run summary says how little was asked: lists answered 304, documents still fresh.
+    import re
+    m = re.search(r"fetches this run: (\d+) \((\d+) answered 304; (\d+) documents still "
+                  r"fresh, not asked about\)", second)
+    n2, n304, fresh = map(int, m.groups())
+    assert n304 > 0 and fresh >= 18 and n2 < after["captures"] - n2
     assert db["crawl_runs"].count == 2
     assert all(r["status"] == "ok" for r in db.query("select status from crawl_runs"))
 
