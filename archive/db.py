@@ -90,6 +90,11 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         "path": str, "run_id": str, "created_at": str, "closed_at": str, "records": int,
         "size": int, "sha256": str,
     }, {"pk": "path"}),
+    # One row per distinct set of current parsed reports the corpus rules ran over (a
+    # night that changed no report need not compare 1,000 reports again).
+    "corpus_checks": ({
+        "fingerprint": str, "rules_version": str, "reports": int, "checked_at": str,
+    }, {"pk": "fingerprint"}),
     # Per source and crawl run: what was fetched and found, and what looks wrong.
     "source_runs": ({
         "run_id": str, "source_id": str, "started_at": str, "finished_at": str,

@@ -408,6 +408,11 @@ TABLE_DOCS: dict[str, tuple[str, str, str]] = {
     "warc_files": ("WARC 文件 · WARC files", "每个抓取进程一个 WARC 文件（请求、响应、重访记录），关闭时记录哈希。",
                    "One WARC file per crawl process (request, response and revisit records); "
                    "hash and size recorded when closed."),
+    "corpus_checks": ("跨报告规则检查记录 · Corpus checks", "跨报告规则（年度衔接、重复）每对一组当前报告运行一次，"
+                      "以其报告编号与规则版本的哈希为键；报告未变则不再重复运行。",
+                      "One row per set of current reports the corpus rules (year-to-year, "
+                      "duplicates) ran over, keyed by a hash of their ids and the rules "
+                      "version: a night that changed no report does not run them again."),
     "source_runs": ("来源抓取统计 · Source runs", "每个来源、每次抓取一行：抓取页数、304、未重新请求数、字节、发现报告数、新增、变化、"
                     "错误，以及异常提示（原有报告消失、来源不再有报告）。",
                     "One row per source and crawl run: pages, 304s, documents still fresh (not "
@@ -527,6 +532,8 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "headers": ("响应头（JSON）", "response headers (JSON)"),
     "role": ("page 页面 / attachment 附件", "page or attachment"),
     "linked_from": ("链接所在页面", "page that linked it"),
+    "fingerprint": ("报告编号与规则版本的哈希", "hash of the report ids and the rules version"),
+    "checked_at": ("检查时间", "checked at"),
     "links": ("报告页面上的附件链接（JSON：[网址, 标题]）",
               "a report page's attachment links (JSON: [url, title])"),
     "capture_id": ("最近一次抓取编号", "newest capture id"),
@@ -546,6 +553,7 @@ COLUMN_OVERRIDES: dict[tuple[str, str], tuple[str, str]] = {
     ("completeness", "report_id"): ("计入统计的报告", "the report counted"),
     ("completeness", "n_errors"): ("该报告未通过的硬性规则数", "failed hard rules of that report"),
     ("documents", "status"): ("文档状态（见 docs/database.md）", "document status (docs/database.md)"),
+    ("corpus_checks", "reports"): ("所比较的当前报告数", "number of current reports compared"),
     ("crawl_runs", "status"): ("批次状态", "run status"),
     ("captures", "status"): ("HTTP 状态码", "HTTP status"),
     ("captures", "id"): ("抓取编号", "capture id"),

@@ -6,9 +6,10 @@ reports would otherwise send every one of those requests every night, for docume
 almost never change. So:
 
 - **List pages are revalidated on every run** (and robots.txt): they announce new reports,
-  and a report that is no longer listed is flagged as disappeared. **Everything a list page
-  links is revalidated when that list page changed** since the last run (a new report was
-  added, one was re-dated or re-titled after a correction).
+  and a report that is no longer listed is flagged as disappeared. **Everything a list or
+  report page links is revalidated when that page changed** since the last run (a report
+  was added, re-dated or re-titled after a correction; a corrected page may link a
+  replaced file at the same URL).
 - **A report page or attachment is revalidated when its stored copy is stale.** Its
   freshness lifetime is the HTTP heuristic of RFC 9111 §4.2.2 — a fraction
   (``NIANBAO_REVALIDATE_FRACTION``, 10 %) of the time between its last change and its last
@@ -33,7 +34,6 @@ engine's per-request work.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -42,8 +42,6 @@ from scrapy import Request
 
 from archive.db import doc_id
 from crawler.archiving import get_archive, spider_stats
-
-logger = logging.getLogger(__name__)
 
 # Request kinds (``meta["nb_kind"]``) the policy may answer from the archive.
 DOCUMENT_KINDS = ("page", "attachment")
@@ -125,12 +123,12 @@ class FreshDocumentsMiddleware:
         return cls(crawler)
 
     async def process_spider_output(self, response, result):
-        # A list page whose body changed since the last run: something in it moved (a new
-        # report, a re-dated or re-titled one), so everything it links is asked about.
-        changed_list = (response is not None and response.meta.get("nb_kind") == "list"
-                        and response.meta.get("nb_changed"))
+        # A list or report page whose body changed since the last run: something in it
+        # moved (a new report, a re-dated or re-titled one, a corrected page that may link
+        # a replaced file), so everything it links is asked about.
+        changed = response is not None and response.meta.get("nb_changed")
         async for obj in result:
-            if changed_list:
+            if changed:
                 yield obj
                 continue
             for out in self._answer(obj):

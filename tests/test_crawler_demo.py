@@ -48,20 +48,26 @@ def crawled(tmp_path_factory):
         db["documents"].update(pages[0], {"status": "parsed",
                                           "parsed_sha256": after1["documents"][pages[0]]["sha256"]})
         db["documents"].update(pages[1], {"status": "parsed", "parsed_sha256": "0" * 64})
-        # Attachments checked 8 days ago (stale), report pages just now (fresh): run-2 must
-        # ask about the attachments it only knows from the pages' recorded links.
-        # One list page as if its body had been different last time: it "changed", so the
-        # report pages it links are asked about again although they are fresh.
-        changed_list = load_registry(registry)[0]["start_urls"][0]
-        db.execute("update crawl_state set sha256 = ? where url = ?", ["0" * 64, changed_list])
+        # One list page and one report page as if their bodies had been different last
+        # time: they "changed", so what they link is asked about although it is fresh.
+        sources = load_registry(registry)
+        changed_list = sources[0]["start_urls"][0]
+        changed_page = next(urls[t["source_id"]] + t["page_path"] for t in truth["reports"][2:]
+                            if t["doc_format"] == "pdf" and t["source_id"] != sources[0]["id"])
+        db.execute("update crawl_state set sha256 = ? where url in (?, ?)",
+                   ["0" * 64, changed_list, changed_page])
         db.conn.commit()
         db.close()
+        # The other attachments checked 8 days ago (stale), report pages just now (fresh):
+        # run-2 must ask about attachments it only knows from the pages' recorded links.
         pass_time(data / "nianbao.db", days=8,
-                  where="url in (select url from documents where role = 'attachment')")
+                  where="url in (select url from documents where role = 'attachment' "
+                        f"and linked_from != '{changed_page}')")
         stats2 = crawl_in_subprocess(registry, ids, data, "run-2", fast=True, timeout=120)
     return {"root": root, "data": data, "truth": truth, "urls": urls, "stats1": stats1,
             "stats2": stats2, "after1": after1, "seconds": seconds,
             "parsed_same": pages[0], "parsed_old": pages[1], "changed_list": changed_list,
+            "changed_page": changed_page,
             "db": sqlite_utils.Database(data / "nianbao.db")}
 
 
@@ -290,12 +296,17 @@ def test_rerun_adds_captures_not_documents(crawled):
                     if r["linked_from"] == c["changed_list"] and r["role"] == "page"}
     assert from_changed and all(status2[u] == 304 for u in from_changed)
     assert status2[c["changed_list"]] == 200
+    # The page that changed was fetched in full; its (fresh) attachment was asked about.
+    assert status2[c["changed_page"]] == 200
+    linked = {r["url"] for r in before.values() if r["linked_from"] == c["changed_page"]}
+    assert linked and all(status2[u] == 304 for u in linked)
     # Every other page fetched well in run-1 was fresh, except a redirect's target (its
     # document is keyed by where the redirect led; the linked URL is asked about again).
     moved = {urljoin(x["url"], json.loads(x["headers"])["Location"]) for x in db.query(
         "select url, headers from captures where run_id = 'run-1' and status between 300 and 399")}
     assert moved and fresh == {r["url"] for r in before.values() if r["role"] == "page"
-                               and r["http_status"] == 200 and r["url"] not in from_changed | moved}
+                               and r["http_status"] == 200
+                               and r["url"] not in from_changed | moved | {c["changed_page"]}}
     for did, row in after.items():
         assert row["first_seen"] == before[did]["first_seen"]
         assert row["last_seen"] >= before[did]["last_seen"]

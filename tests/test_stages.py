@@ -59,8 +59,15 @@ def test_parse_then_check_then_nothing_left_to_do(tmp_path, demo_root):
     assert len(checked["newly_flagged"]) == flagged
 
     assert parse_pending(paths, workers=1)["documents"] == 0  # nothing changed
+    corpus_findings = db.execute("select count(*) from findings where rule in "
+                                 "('T3-CARRY', 'T2-INFORCE', 'DUPLICATE')").fetchone()[0]
     again = check_pending(paths)
     assert again["reports_checked"] == 0 and again["newly_flagged"] == []
+    # The corpus rules already ran over exactly these reports: not again, findings kept.
+    assert checked["corpus_reports"] == n and again["corpus_reports"] == 0
+    assert again["by_flag"] == checked["by_flag"] and corpus_findings > 0
+    assert db.execute("select count(*) from findings where rule in "
+                      "('T3-CARRY', 'T2-INFORCE', 'DUPLICATE')").fetchone()[0] == corpus_findings
     assert all(r["rules_version"] for r in db.query("select rules_version from reports"))
 
 
@@ -88,7 +95,7 @@ def test_a_changed_document_becomes_a_new_version_and_the_old_one_stays(tmp_path
     # the agency republishes a corrected page: same URL, other bytes
     did = put(db, store, t, page.replace("</body>".encode(), "<p>（更正版）</p></body>".encode()))
     parse_pending(paths, workers=1)
-    check_pending(paths)
+    assert check_pending(paths)["corpus_reports"] == 1   # a new version: compared again
     versions = list(db.query("select id, is_current, sha256 from reports where document_id = ? "
                              "order by is_current", [did]))
     assert [v["is_current"] for v in versions] == [0, 1]
