@@ -15,7 +15,7 @@ from . import metadata
 from .grid import Grid
 from .tables import read_tables
 
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.1.1"   # 0.1.1: text after an HTML table no longer written twice
 PARSER_ID = f"nianbao-parsers/{PARSER_VERSION}"
 
 

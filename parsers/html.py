@@ -100,9 +100,7 @@ def _walk(e, out: list[str], cell_text: dict) -> None:
                 texts = [_text(td) for td in _cells(tr)]
             out.append("\t".join(t.replace("\n", "") for t in texts))
         out.append("")
-        if e.tail and e.tail.strip():
-            out.append(e.tail.strip())
-        return
+        return       # the table's tail is its parent's to write, as for every element
     if tag in BLOCK_TAGS or tag in _CONTAINER_TAGS:
         if e.text and e.text.strip():
             out.append(e.text.strip())

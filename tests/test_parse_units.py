@@ -204,3 +204,13 @@ def test_html_container_tag_rule_is_case_insensitive():
     root = etree.fromstring(page, H._PARSER)
     H.mark_blocks(root)
     assert H.find_container(root, page).tag == "article"
+
+
+def test_text_after_a_table_is_written_once():
+    from lxml import html as lxml_html
+    from parsers.html import _doc_text
+    root = lxml_html.fromstring("<div><p>一、总体情况</p><table><tr><td>项目</td><td>5</td></tr>"
+                                "</table>表后说明文字。<p>二、其他</p></div>")
+    text = _doc_text(root)
+    assert text.count("表后说明文字。") == 1
+    assert text.index("项目\t5") < text.index("表后说明文字。") < text.index("二、其他")
