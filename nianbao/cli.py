@@ -28,6 +28,20 @@ def _data_option(f):
                         help="Data folder (default ./data or $NIANBAO_DATA).")(f)
 
 
+def _crawl_options(f):
+    """What to crawl and how: the options ``run`` and ``crawl`` share."""
+    for option in reversed((
+        click.option("-r", "--registry", required=True,
+                     type=click.Path(exists=True, dir_okay=False), help="Sources registry (YAML)."),
+        click.option("-s", "--source", "sources", multiple=True, help="Only these source ids."),
+        click.option("--fast", is_flag=True, help="No politeness delay (local sites only)."),
+        click.option("--revalidate-all", is_flag=True,
+                     help="Ask the sites about every known document, not only stale ones."),
+    )):
+        f = option(f)
+    return f
+
+
 @click.group()
 @click.version_option(package_name="nianbao")
 def main() -> None:
@@ -90,12 +104,7 @@ def demo(data, agencies, port):
 
 @main.command()
 @_data_option
-@click.option("-r", "--registry", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Sources registry (YAML).")
-@click.option("-s", "--source", "sources", multiple=True, help="Only these source ids.")
-@click.option("--fast", is_flag=True, help="No politeness delay (local sites only).")
-@click.option("--revalidate-all", is_flag=True,
-              help="Ask the sites about every known document, not only stale ones.")
+@_crawl_options
 def run(data, registry, sources, fast, revalidate_all):
     """Run the nightly flow once: crawl, parse, check, publish."""
     paths = data_paths(data)
@@ -107,11 +116,7 @@ def run(data, registry, sources, fast, revalidate_all):
 
 @main.command()
 @_data_option
-@click.option("-r", "--registry", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("-s", "--source", "sources", multiple=True, help="Only these source ids.")
-@click.option("--fast", is_flag=True, help="No politeness delay (local sites only).")
-@click.option("--revalidate-all", is_flag=True,
-              help="Ask the sites about every known document, not only stale ones.")
+@_crawl_options
 def crawl(data, registry, sources, fast, revalidate_all):
     """Crawl sources into the archive (no parsing)."""
     from archive.db import open_db, upsert_sources
