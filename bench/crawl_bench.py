@@ -1,6 +1,6 @@
 """Crawl benchmark: the demo sites crawled twice, the second time with nothing changed.
 
-    .venv/bin/python bench/crawl_bench.py [--agencies 200] [--years 2021-2025] [--processes 2]
+    .venv/bin/python bench/crawl_bench.py [--agencies 200] [--years 2021-2025] [--per-page 15] [--processes 2]
 
 Builds the demo (``build_demo``, list pages of ``--per-page`` items), serves it on
 127.0.0.1, runs the crawl as the nightly flow does (``--processes`` crawl subprocesses,
@@ -27,7 +27,7 @@ from archive.db import open_db  # noqa: E402
 from crawler.registry import load_registry  # noqa: E402
 from crawler.run import crawl_in_subprocess  # noqa: E402
 from demo.server import DemoServer  # noqa: E402
-from demo.sites import build_demo  # noqa: E402
+from demo.sites import add_size_arguments, build_from_args  # noqa: E402
 from demo.timewarp import pass_time  # noqa: E402
 
 
@@ -53,19 +53,14 @@ def run_figures(db: Path, run_id: str) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--agencies", type=int, default=200)
-    ap.add_argument("--years", default="2021-2025")
-    ap.add_argument("--per-page", type=int, default=15,
-                    help="report list items per page (real TRS/Hanweb templates: 15-20)")
+    add_size_arguments(ap, agencies=200, years="2021-2025", per_page=15)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
     args = ap.parse_args(argv)
-    lo, hi = map(int, args.years.split("-"))
     work = Path(args.dir or tempfile.mkdtemp(prefix="nianbao-crawl-bench-"))
     root, data = work / "demo", work / "data"
     t0 = time.monotonic()
-    m = build_demo(root, n_agencies=args.agencies, years=range(lo, hi + 1),
-                   per_page=args.per_page)
+    m = build_from_args(root, args)
     print(f"built {len(m.sources)} sites, {len(m.reports)} reports in {time.monotonic() - t0:.1f} s")
     open_db(data / "nianbao.db")   # as the nightly flow does: the schema before the crawlers
     with DemoServer(root) as _server:

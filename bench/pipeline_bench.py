@@ -7,7 +7,7 @@ starts a real Prefect server (as a scheduled nightly deployment would have), the
 as the next night's (the crawl state is moved one day back in between: see demo.timewarp).
 Prints wall times, bytes fetched per run, their ratios, and the truth check.
 
-    python bench/pipeline_bench.py [--agencies 200] [--years 2021-2025] [--keep DIR]
+    python bench/pipeline_bench.py [--agencies 200] [--years 2021-2025] [--per-page 15] [--keep DIR]
 
 Targets (README): first run ≤ 120 s on 2 cores; rerun ≤ 10 % of its time, ≤ 1 % of its bytes.
 """
@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from archive.db import open_db  # noqa: E402
 from demo.server import DemoServer  # noqa: E402
-from demo.sites import build_demo  # noqa: E402
+from demo.sites import add_size_arguments, build_from_args  # noqa: E402
 from demo.timewarp import pass_time  # noqa: E402
 from demo.verify import verify  # noqa: E402
 from nianbao.config import paths as data_paths  # noqa: E402
@@ -76,20 +76,15 @@ def run_nightly(registry: Path, data: Path, api_url: str, home: Path) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--agencies", type=int, default=200)
-    ap.add_argument("--years", default="2021-2025")
-    ap.add_argument("--per-page", type=int, default=15,
-                    help="report list items per page (real TRS/Hanweb templates: 15-20)")
+    add_size_arguments(ap, agencies=200, years="2021-2025", per_page=15)
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep (else a temp dir)")
     args = ap.parse_args(argv)
-    lo, hi = map(int, args.years.split("-"))
     work = args.keep or Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     demo_root, data, home = work / "demo", work / "data", work / "prefect"
     shutil.rmtree(data, ignore_errors=True)
 
     t = time.perf_counter()
-    manifest = build_demo(demo_root, n_agencies=args.agencies, years=range(lo, hi + 1),
-                          per_page=args.per_page)
+    manifest = build_from_args(demo_root, args)
     print(f"demo: {len(manifest.reports)} reports on {len(manifest.sources)} sites "
           f"built in {time.perf_counter() - t:.1f} s (not part of the pipeline time)")
     prefect, api_url = start_prefect_server(home)

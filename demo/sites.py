@@ -827,21 +827,39 @@ def _bad_documents(sites: list[Site], items: dict, files: dict, year: int,
     return bad, hazards
 
 
+def add_size_arguments(ap: argparse.ArgumentParser, agencies: int = DEFAULT_AGENCIES,
+                       years: str = "2022-2024", per_page: int = PER_PAGE) -> None:
+    """``--agencies``, ``--years``, ``--per-page``: the demo's size, as ``python -m demo.sites``
+    and the benchmarks take it (read back with :func:`build_from_args`)."""
+    ap.add_argument("--agencies", type=int, default=agencies)
+    ap.add_argument("--years", default=years, help="e.g. 2022-2024 or 2021,2023")
+    ap.add_argument("--per-page", type=int, default=per_page,
+                    help="report list items per page (real TRS/Hanweb templates: 15-20)")
+
+
+def parse_years(text: str) -> list[int]:
+    """``"2021-2025"`` → 2021…2025; ``"2021,2023"`` → those two."""
+    if "-" in text:
+        lo, hi = map(int, text.split("-"))
+        return list(range(lo, hi + 1))
+    return [int(y) for y in text.split(",")]
+
+
+def build_from_args(root: Path, args: argparse.Namespace, **kwargs) -> Manifest:
+    """:func:`build_demo` with the sizes of :func:`add_size_arguments`."""
+    return build_demo(root, n_agencies=args.agencies, years=parse_years(args.years),
+                      per_page=args.per_page, **kwargs)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m demo.sites ROOT``: build the demo sites and print what was written."""
     ap = argparse.ArgumentParser(prog="python -m demo.sites", description=__doc__.splitlines()[0])
     ap.add_argument("root", type=Path)
-    ap.add_argument("--agencies", type=int, default=DEFAULT_AGENCIES)
-    ap.add_argument("--years", default="2022-2024", help="e.g. 2022-2024 or 2021,2023")
+    add_size_arguments(ap)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    if "-" in args.years:
-        lo, hi = map(int, args.years.split("-"))
-        years = range(lo, hi + 1)
-    else:
-        years = [int(y) for y in args.years.split(",")]
     started = time.monotonic()
-    m = build_demo(args.root, args.agencies, years, args.seed)
+    m = build_from_args(args.root, args, seed=args.seed)
     by_format: dict[str, int] = {}
     for r in m.reports:
         by_format[r["doc_format"]] = by_format.get(r["doc_format"], 0) + 1
