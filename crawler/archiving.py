@@ -81,30 +81,22 @@ class Archive:
 
     def state(self, url: str) -> dict | None:
         """The crawl state (validators, hash of the last good body) of a URL."""
-        cur = self.db.conn.execute("select * from crawl_state where url = ?", [url])
-        row = cur.fetchone()
-        if row is None:
-            return None
-        return dict(zip([d[0] for d in cur.description], row))
+        return _first_row(self.db.conn.execute("select * from crawl_state where url = ?", [url]))
 
     def fresh_candidate(self, url: str, document_id: str) -> dict | None:
         """What the archive knows of ``url`` (crawl state, document row, blob size) if it can
         stand in for fetching it: the document's last fetch succeeded with the body the
         store holds and, for a report page, its attachment links are recorded. The
         revalidation policy (crawler.freshness) then decides whether it is still fresh."""
-        cur = self.db.conn.execute(
+        state = _first_row(self.db.conn.execute(
             "select s.url, s.sha256, s.capture_id, s.last_modified, s.last_changed, "
             "s.last_fetched, s.content_type, d.role, d.title, d.published, d.links, "
             "d.http_status, b.size from crawl_state s join documents d on d.id = ? "
             "join blobs b on b.sha256 = s.sha256 "
             "where s.url = ? and s.status between 200 and 299 and d.sha256 = s.sha256 "
             "and d.status not in ('fetch_error', 'robots_disallowed') "
-            "and (d.role = 'attachment' or d.links is not null)", [document_id, url])
-        row = cur.fetchone()
-        if row is None:
-            return None
-        state = dict(zip([d[0] for d in cur.description], row))
-        return state if self.store.exists(state["sha256"]) else None
+            "and (d.role = 'attachment' or d.links is not null)", [document_id, url]))
+        return state if state and self.store.exists(state["sha256"]) else None
 
     def record_fetch(self, *, run_id: str, capture: dict, body: bytes | None,
                      warc_args: dict, state: dict | None = None,
@@ -155,6 +147,12 @@ class Archive:
                      state.get("last_modified"), sha, capture.get("content_type"),
                      capture.get("status"), capture_id, ts, ts, ts])
         return capture_id
+
+
+def _first_row(cur) -> dict | None:
+    """The first row of a cursor as {column: value}, or None."""
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row))
 
 
 def get_archive(settings) -> Archive:
@@ -241,6 +239,7 @@ class ArchiveMiddleware:
         """Make a GET for a URL with a stored good body conditional (ETag / Last-Modified)."""
         request.meta.pop("nb_state", None)
         request.meta.pop("nb_prev_sha256", None)
+        request.meta.pop("nb_changed", None)    # copied onto redirects; set per response
         if not self.conditional or request.method != "GET" or request.meta.get("nb_unconditional"):
             return None
         state = self.archive.state(request.url)

@@ -21,6 +21,5 @@ class DocumentItem(scrapy.Item):
     error = scrapy.Field()         # set for HTTP >= 400 and failed downloads
     is_report = scrapy.Field()     # linked from a list as a report (not an attachment of one)
     robots = scrapy.Field()        # True: robots.txt forbids the URL (never fetched)
-    not_modified = scrapy.Field()  # True: the server answered 304 (body from the archive)
-    fresh = scrapy.Field()         # True: not asked about at all (crawler.freshness)
+    not_modified = scrapy.Field()  # True: unchanged: a 304, or fresh and not asked (crawler.freshness)
     links = scrapy.Field()         # a report page's attachment links: [(url, title), …]

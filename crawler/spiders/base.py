@@ -296,7 +296,7 @@ class ReportSpider(scrapy.Spider):
         meta = request.meta
         links = json.loads(known["links"]) if known.get("links") else []
         yield DocumentItem(
-            is_report=bool(meta.get("nb_report")), not_modified=True, fresh=True,
+            is_report=bool(meta.get("nb_report")), not_modified=True,
             source_id=self.source_id, url=meta.get("nb_url", request.url), role=known["role"],
             title=known.get("title") or meta.get("nb_title"),
             linked_from=meta.get("nb_linked_from"),
