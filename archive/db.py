@@ -13,14 +13,16 @@ Tables, in data-flow order (docs/database.md describes every column):
 
 Everything a rerun writes again is keyed (upserts), so running twice never duplicates.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import secrets
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlite_utils
 
@@ -31,12 +33,12 @@ SCHEMA_VERSION = 1
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def new_run_id() -> str:
     """A sortable, unique crawl run id: UTC time plus a random suffix."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
 
 
 def doc_id(url: str) -> str:
@@ -61,88 +63,240 @@ def open_db(path: str | os.PathLike) -> sqlite_utils.Database:
 
 
 _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "sources": ({
-        "id": str, "agency": str, "region": str, "level": str, "cms": str,
-        "start_urls": str, "allowed_domains": str, "registry": str, "updated_at": str,
-    }, {"pk": "id"}),
-    "crawl_runs": ({
-        "id": str, "started_at": str, "finished_at": str, "status": str,
-        "sources": str, "stats": str,
-    }, {"pk": "id"}),
+    "sources": (
+        {
+            "id": str,
+            "agency": str,
+            "region": str,
+            "level": str,
+            "cms": str,
+            "start_urls": str,
+            "allowed_domains": str,
+            "registry": str,
+            "updated_at": str,
+        },
+        {"pk": "id"},
+    ),
+    "crawl_runs": (
+        {
+            "id": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "sources": str,
+            "stats": str,
+        },
+        {"pk": "id"},
+    ),
     "blobs": ({"sha256": str, "size": int, "path": str, "first_seen": str}, {"pk": "sha256"}),
-    "captures": ({
-        "id": int, "run_id": str, "source_id": str, "url": str, "final_url": str,
-        "method": str, "status": int, "fetched_at": str, "sha256": str,
-        "content_type": str, "size": int, "referer": str, "headers": str, "error": str,
-        # WARC record of this fetch (response, revisit for a 304, or request only when no
-        # response came) and the bytes that crossed the wire (0 for a 304's body).
-        "warc_file": str, "warc_offset": int, "warc_length": int, "bytes_received": int,
-    }, {"pk": "id", "foreign_keys": [("sha256", "blobs", "sha256")]}),
+    "captures": (
+        {
+            "id": int,
+            "run_id": str,
+            "source_id": str,
+            "url": str,
+            "final_url": str,
+            "method": str,
+            "status": int,
+            "fetched_at": str,
+            "sha256": str,
+            "content_type": str,
+            "size": int,
+            "referer": str,
+            "headers": str,
+            "error": str,
+            # WARC record of this fetch (response, revisit for a 304, or request only when no
+            # response came) and the bytes that crossed the wire (0 for a 304's body).
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "bytes_received": int,
+        },
+        {"pk": "id", "foreign_keys": [("sha256", "blobs", "sha256")]},
+    ),
     # Conditional-request state per URL (GET only): the validators and hash of the last
     # good (2xx) body, so a 304 can be answered from the blob store.
-    "crawl_state": ({
-        "url": str, "source_id": str, "etag": str, "last_modified": str, "sha256": str,
-        "content_type": str, "status": int, "capture_id": int, "first_fetched": str,
-        "last_fetched": str, "last_changed": str, "not_modified_count": int,
-    }, {"pk": "url"}),
+    "crawl_state": (
+        {
+            "url": str,
+            "source_id": str,
+            "etag": str,
+            "last_modified": str,
+            "sha256": str,
+            "content_type": str,
+            "status": int,
+            "capture_id": int,
+            "first_fetched": str,
+            "last_fetched": str,
+            "last_changed": str,
+            "not_modified_count": int,
+        },
+        {"pk": "url"},
+    ),
     # One WARC file per crawl process; sha256/size are set when the file is closed.
-    "warc_files": ({
-        "path": str, "run_id": str, "created_at": str, "closed_at": str, "records": int,
-        "size": int, "sha256": str,
-    }, {"pk": "path"}),
+    "warc_files": (
+        {
+            "path": str,
+            "run_id": str,
+            "created_at": str,
+            "closed_at": str,
+            "records": int,
+            "size": int,
+            "sha256": str,
+        },
+        {"pk": "path"},
+    ),
     # One row per distinct set of current parsed reports the corpus rules ran over (a
     # night that changed no report need not compare 1,000 reports again).
-    "corpus_checks": ({
-        "fingerprint": str, "rules_version": str, "reports": int, "checked_at": str,
-    }, {"pk": "fingerprint"}),
+    "corpus_checks": (
+        {
+            "fingerprint": str,
+            "rules_version": str,
+            "reports": int,
+            "checked_at": str,
+        },
+        {"pk": "fingerprint"},
+    ),
     # Per source and crawl run: what was fetched and found, and what looks wrong.
-    "source_runs": ({
-        "run_id": str, "source_id": str, "started_at": str, "finished_at": str,
-        "pages_fetched": int, "not_modified": int, "fresh": int, "bytes": int, "reports_found": int,
-        "new": int, "changed": int, "unchanged": int, "errors": int, "robots_denied": int,
-        "disappeared": int, "flags": str, "finish_reason": str,
-    }, {"pk": ("run_id", "source_id")}),
-    "documents": ({
-        "id": str, "source_id": str, "url": str, "role": str, "title": str,
-        "linked_from": str, "published": str, "first_seen": str, "last_seen": str,
-        "sha256": str, "content_type": str, "capture_id": int, "http_status": int,
-        "status": str, "error": str, "parsed_sha256": str, "parsed_by": str, "links": str,
-    }, {"pk": "id"}),
-    "reports": ({
-        "id": str, "document_id": str, "sha256": str, "is_current": int, "status": str,
-        "flag_status": str, "title": str, "agency": str, "region": str, "level": str,
-        "source_id": str, "year": int, "format_version": str, "published": str, "url": str,
-        "doc_format": str, "text": str, "missing_rows": str, "extra_rows": str,
-        "warnings": str, "error": str, "parser": str, "parsed_at": str,
-        "n_errors": int, "n_warnings": int, "rules_version": str,
-        "region_code": str, "sections": str, "ocr": int,
-    }, {"pk": "id", "foreign_keys": [("document_id", "documents", "id")]}),
-    "cells": ({
-        "report_id": str, "tbl": str, "row_key": str, "col_key": str, "value": float,
-        "raw": str, "note": str, "page": int, "bbox": str,
-        "src_table": int, "src_row": int, "src_col": int,
-    }, {"pk": ("report_id", "tbl", "row_key", "col_key"),
-        "foreign_keys": [("report_id", "reports", "id")]}),
-    "findings": ({
-        "report_id": str, "rule": str, "scope": str, "severity": str, "status": str,
-        "expected": float, "actual": float, "difference": float, "cells": str,
-        "message": str, "message_zh": str, "rules_version": str,
-    }, {"pk": ("report_id", "rule", "scope"),
-        "foreign_keys": [("report_id", "reports", "id")]}),
+    "source_runs": (
+        {
+            "run_id": str,
+            "source_id": str,
+            "started_at": str,
+            "finished_at": str,
+            "pages_fetched": int,
+            "not_modified": int,
+            "fresh": int,
+            "bytes": int,
+            "reports_found": int,
+            "new": int,
+            "changed": int,
+            "unchanged": int,
+            "errors": int,
+            "robots_denied": int,
+            "disappeared": int,
+            "flags": str,
+            "finish_reason": str,
+        },
+        {"pk": ("run_id", "source_id")},
+    ),
+    "documents": (
+        {
+            "id": str,
+            "source_id": str,
+            "url": str,
+            "role": str,
+            "title": str,
+            "linked_from": str,
+            "published": str,
+            "first_seen": str,
+            "last_seen": str,
+            "sha256": str,
+            "content_type": str,
+            "capture_id": int,
+            "http_status": int,
+            "status": str,
+            "error": str,
+            "parsed_sha256": str,
+            "parsed_by": str,
+            "links": str,
+        },
+        {"pk": "id"},
+    ),
+    "reports": (
+        {
+            "id": str,
+            "document_id": str,
+            "sha256": str,
+            "is_current": int,
+            "status": str,
+            "flag_status": str,
+            "title": str,
+            "agency": str,
+            "region": str,
+            "level": str,
+            "source_id": str,
+            "year": int,
+            "format_version": str,
+            "published": str,
+            "url": str,
+            "doc_format": str,
+            "text": str,
+            "missing_rows": str,
+            "extra_rows": str,
+            "warnings": str,
+            "error": str,
+            "parser": str,
+            "parsed_at": str,
+            "n_errors": int,
+            "n_warnings": int,
+            "rules_version": str,
+            "region_code": str,
+            "sections": str,
+            "ocr": int,
+        },
+        {"pk": "id", "foreign_keys": [("document_id", "documents", "id")]},
+    ),
+    "cells": (
+        {
+            "report_id": str,
+            "tbl": str,
+            "row_key": str,
+            "col_key": str,
+            "value": float,
+            "raw": str,
+            "note": str,
+            "page": int,
+            "bbox": str,
+            "src_table": int,
+            "src_row": int,
+            "src_col": int,
+        },
+        {
+            "pk": ("report_id", "tbl", "row_key", "col_key"),
+            "foreign_keys": [("report_id", "reports", "id")],
+        },
+    ),
+    "findings": (
+        {
+            "report_id": str,
+            "rule": str,
+            "scope": str,
+            "severity": str,
+            "status": str,
+            "expected": float,
+            "actual": float,
+            "difference": float,
+            "cells": str,
+            "message": str,
+            "message_zh": str,
+            "rules_version": str,
+        },
+        {"pk": ("report_id", "rule", "scope"), "foreign_keys": [("report_id", "reports", "id")]},
+    ),
 }
 
 _INDEXES = [
-    ("captures", ["url"]), ("captures", ["run_id"]), ("captures", ["sha256"]),
-    ("crawl_state", ["source_id"]), ("source_runs", ["source_id"]),
-    ("documents", ["source_id"]), ("documents", ["linked_from"]), ("documents", ["status"]),
-    ("reports", ["document_id"]), ("reports", ["year"]), ("reports", ["agency"]),
-    ("reports", ["flag_status"]), ("findings", ["rule", "status"]),
+    ("captures", ["url"]),
+    ("captures", ["run_id"]),
+    ("captures", ["sha256"]),
+    ("crawl_state", ["source_id"]),
+    ("source_runs", ["source_id"]),
+    ("documents", ["source_id"]),
+    ("documents", ["linked_from"]),
+    ("documents", ["status"]),
+    ("reports", ["document_id"]),
+    ("reports", ["year"]),
+    ("reports", ["agency"]),
+    ("reports", ["flag_status"]),
+    ("findings", ["rule", "status"]),
 ]
 
 
 def _wide_view(table: str, columns: Iterable[str], key_name: str) -> str:
     cols = ",\n  ".join(
-        f"max(case when c.col_key = '{c}' then c.value end) as {c}" for c in columns)
+        f"max(case when c.col_key = '{c}' then c.value end) as {c}" for c in columns
+    )
     return f"""
 select r.id as report_id, r.agency, r.region, r.year, c.row_key as {key_name},
   {cols}
@@ -205,24 +359,39 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         # between crawl processes opening the database at once).
         db.create_view(name, sql.rstrip(), replace=True)
     from archive.researcher import ensure_researcher_schema  # views, indexes, FTS
+
     ensure_researcher_schema(db)
 
 
 # --- writers ----------------------------------------------------------------------
 
+
 def upsert_sources(db: sqlite_utils.Database, sources: Iterable[dict], registry: str = "") -> None:
-    db["sources"].upsert_all([{
-        "id": s["id"], "agency": s.get("agency"), "region": s.get("region"),
-        "level": s.get("level"), "cms": s.get("cms"),
-        "start_urls": json.dumps(s.get("start_urls", []), ensure_ascii=False),
-        "allowed_domains": json.dumps(s.get("allowed_domains", []), ensure_ascii=False),
-        "registry": registry, "updated_at": now(),
-    } for s in sources], pk="id")
+    db["sources"].upsert_all(
+        [
+            {
+                "id": s["id"],
+                "agency": s.get("agency"),
+                "region": s.get("region"),
+                "level": s.get("level"),
+                "cms": s.get("cms"),
+                "start_urls": json.dumps(s.get("start_urls", []), ensure_ascii=False),
+                "allowed_domains": json.dumps(s.get("allowed_domains", []), ensure_ascii=False),
+                "registry": registry,
+                "updated_at": now(),
+            }
+            for s in sources
+        ],
+        pk="id",
+    )
 
 
 def record_blob(db: sqlite_utils.Database, sha256: str, size: int, path: str) -> None:
-    db["blobs"].insert({"sha256": sha256, "size": size, "path": path, "first_seen": now()},
-                       pk="sha256", ignore=True)
+    db["blobs"].insert(
+        {"sha256": sha256, "size": size, "path": path, "first_seen": now()},
+        pk="sha256",
+        ignore=True,
+    )
 
 
 def record_capture(db: sqlite_utils.Database, **fields: Any) -> int:
@@ -233,21 +402,37 @@ def record_capture(db: sqlite_utils.Database, **fields: Any) -> int:
     return db["captures"].insert(fields).last_pk
 
 
-def save_report(db: sqlite_utils.Database, document: dict, sha256: str, report: Report,
-                extra: dict | None = None) -> str:
+def save_report(
+    db: sqlite_utils.Database,
+    document: dict,
+    sha256: str,
+    report: Report,
+    extra: dict | None = None,
+) -> str:
     """Write one parsed document version and its cells; replaces an earlier parse of it."""
     rid = report_id(document["id"], sha256)
     row = {
-        "id": rid, "document_id": document["id"], "sha256": sha256, "is_current": 1,
-        "status": report.status, "title": report.title, "agency": report.agency,
-        "region": report.region, "level": report.level,
-        "year": report.year, "format_version": report.format_version,
-        "published": report.published, "url": report.url or document.get("url"),
-        "doc_format": report.doc_format, "text": report.text,
+        "id": rid,
+        "document_id": document["id"],
+        "sha256": sha256,
+        "is_current": 1,
+        "status": report.status,
+        "title": report.title,
+        "agency": report.agency,
+        "region": report.region,
+        "level": report.level,
+        "year": report.year,
+        "format_version": report.format_version,
+        "published": report.published,
+        "url": report.url or document.get("url"),
+        "doc_format": report.doc_format,
+        "text": report.text,
         "missing_rows": json.dumps(report.missing_rows, ensure_ascii=False),
         "extra_rows": json.dumps(report.extra_rows, ensure_ascii=False),
         "warnings": json.dumps(report.warnings, ensure_ascii=False),
-        "error": report.error, "parser": report.parser, "parsed_at": now(),
+        "error": report.error,
+        "parser": report.parser,
+        "parsed_at": now(),
         "region_code": getattr(report, "region_code", None),
         "sections": json.dumps(getattr(report, "sections", {}) or {}, ensure_ascii=False),
         "ocr": int(bool(getattr(report, "ocr", False))),
@@ -256,21 +441,42 @@ def save_report(db: sqlite_utils.Database, document: dict, sha256: str, report: 
         **(extra or {}),
     }
     with db.conn:
-        db.execute("update reports set is_current = 0 where document_id = ? and id != ?",
-                   [document["id"], rid])
+        db.execute(
+            "update reports set is_current = 0 where document_id = ? and id != ?",
+            [document["id"], rid],
+        )
         db["reports"].upsert(row, pk="id")
         db.execute("delete from cells where report_id = ?", [rid])
-        db["cells"].insert_all(({
-            "report_id": rid, "tbl": c.table, "row_key": c.row, "col_key": c.col,
-            "value": c.value, "raw": c.raw, "note": c.note, "page": c.source.page,
-            "bbox": json.dumps(c.source.bbox) if c.source.bbox else None,
-            "src_table": c.source.table, "src_row": c.source.row, "src_col": c.source.col,
-        } for c in report.cells), pk=("report_id", "tbl", "row_key", "col_key"))
+        db["cells"].insert_all(
+            (
+                {
+                    "report_id": rid,
+                    "tbl": c.table,
+                    "row_key": c.row,
+                    "col_key": c.col,
+                    "value": c.value,
+                    "raw": c.raw,
+                    "note": c.note,
+                    "page": c.source.page,
+                    "bbox": json.dumps(c.source.bbox) if c.source.bbox else None,
+                    "src_table": c.source.table,
+                    "src_row": c.source.row,
+                    "src_col": c.source.col,
+                }
+                for c in report.cells
+            ),
+            pk=("report_id", "tbl", "row_key", "col_key"),
+        )
     return rid
 
 
-def save_findings(db: sqlite_utils.Database, rid: str, findings: list[Finding],
-                  rules_version: str, rules: Iterable[str] | None = None) -> str:
+def save_findings(
+    db: sqlite_utils.Database,
+    rid: str,
+    findings: list[Finding],
+    rules_version: str,
+    rules: Iterable[str] | None = None,
+) -> str:
     """Replace the findings of one report (only those of ``rules`` when given) and
     recompute its flag status from all its findings; returns that status."""
     rules = None if rules is None else list(rules)
@@ -278,17 +484,39 @@ def save_findings(db: sqlite_utils.Database, rid: str, findings: list[Finding],
         if rules is None:
             db.execute("delete from findings where report_id = ?", [rid])
         else:
-            db.execute(f"delete from findings where report_id = ? and rule in "
-                       f"({', '.join('?' * len(rules))})", [rid, *rules])
-        db["findings"].insert_all(({
-            "report_id": rid, "rule": f.rule, "scope": f.scope, "severity": f.severity,
-            "status": f.status, "expected": f.expected, "actual": f.actual,
-            "difference": f.difference, "cells": json.dumps(f.cells),
-            "message": f.message, "message_zh": f.message_zh, "rules_version": rules_version,
-        } for f in findings), pk=("report_id", "rule", "scope"), replace=True)
-        counts = dict(db.execute(
-            "select severity, count(*) from findings where report_id = ? and status = 'fail' "
-            "group by severity", [rid]).fetchall())
+            db.execute(
+                f"delete from findings where report_id = ? and rule in "
+                f"({', '.join('?' * len(rules))})",
+                [rid, *rules],
+            )
+        db["findings"].insert_all(
+            (
+                {
+                    "report_id": rid,
+                    "rule": f.rule,
+                    "scope": f.scope,
+                    "severity": f.severity,
+                    "status": f.status,
+                    "expected": f.expected,
+                    "actual": f.actual,
+                    "difference": f.difference,
+                    "cells": json.dumps(f.cells),
+                    "message": f.message,
+                    "message_zh": f.message_zh,
+                    "rules_version": rules_version,
+                }
+                for f in findings
+            ),
+            pk=("report_id", "rule", "scope"),
+            replace=True,
+        )
+        counts = dict(
+            db.execute(
+                "select severity, count(*) from findings where report_id = ? and status = 'fail' "
+                "group by severity",
+                [rid],
+            ).fetchall()
+        )
         errors, warnings = counts.get("error", 0), counts.get("warning", 0)
         status = db["reports"].get(rid)["status"]
         flag = "unparseable" if status != "parsed" else ("flagged" if errors else "ok")

@@ -3,6 +3,7 @@
 CSV is UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly; every other
 tool reads it as plain UTF-8. Parquet keeps the column types (integers, decimals, text).
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,9 @@ VIEWS = {
     "report_list": "one row per current report",
     "key_figures": "one row per report: headline 表三/表四 numbers, grant rate",
     "cell_values": "every 表二/表三/表四 value in long form, with labels",
-    "table2": "表二 wide", "table3": "表三 wide (7 columns)", "table4": "表四 wide",
+    "table2": "表二 wide",
+    "table3": "表三 wide (7 columns)",
+    "table4": "表四 wide",
     "findings_detail": "every finding with report metadata",
     "completeness": "agency × year: found / flagged / unparseable / missing",
 }
@@ -28,8 +31,9 @@ def _has_pyarrow() -> bool:
     return True
 
 
-def export_views(db_path: str | Path, out_dir: str | Path, formats=None,
-                 views=None) -> list[tuple[Path, int]]:
+def export_views(
+    db_path: str | Path, out_dir: str | Path, formats=None, views=None
+) -> list[tuple[Path, int]]:
     """Write each view to ``out_dir/<view>.csv`` (and ``.parquet``); return (file, rows)."""
     formats = list(formats or (["csv", "parquet"] if _has_pyarrow() else ["csv"]))
     if "parquet" in formats and not _has_pyarrow():

@@ -4,6 +4,7 @@ Each distinct body is written once, named by its SHA-256, under
 ``<root>/<aa>/<bb>/<sha256>``. Writes go to a temporary file first and are renamed
 into place, so a crawl killed mid-write never leaves a truncated blob under a valid name.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -10,6 +10,7 @@ Checked:
   capture says, of the right type (``response``, ``revisit`` for a 304, ``request`` when no
   response came), and a response's payload hashes to the capture's ``sha256``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,9 +40,13 @@ class ArchiveCheck:
         return not self.missing and not self.altered
 
     def text(self) -> str:
-        lines = [f"blobs checked: {self.blobs}", f"WARC files checked: {self.warc_files}",
-                 f"WARC records checked: {self.records}",
-                 f"missing: {len(self.missing)}", f"altered: {len(self.altered)}"]
+        lines = [
+            f"blobs checked: {self.blobs}",
+            f"WARC files checked: {self.warc_files}",
+            f"WARC records checked: {self.records}",
+            f"missing: {len(self.missing)}",
+            f"altered: {len(self.altered)}",
+        ]
         lines += [f"  MISSING {m}" for m in self.missing[:200]]
         lines += [f"  ALTERED {a}" for a in self.altered[:200]]
         lines += [f"  note: {n}" for n in self.notes[:50]]
@@ -64,8 +69,9 @@ def verify_archive(data_dir: str | os.PathLike, records: bool = True) -> Archive
         elif size is not None and store.path(sha).stat().st_size != size:
             out.altered.append(f"blob {store.relpath(sha)} (size {size} recorded)")
 
-    files = {row[0]: row for row in db.execute(
-        "select path, sha256, size, closed_at from warc_files")}
+    files = {
+        row[0]: row for row in db.execute("select path, sha256, size, closed_at from warc_files")
+    }
     for path, sha, size, closed in files.values():
         out.warc_files += 1
         full = data / path
@@ -74,15 +80,21 @@ def verify_archive(data_dir: str | os.PathLike, records: bool = True) -> Archive
             continue
         if closed and sha:
             if full.stat().st_size != size or file_sha256(full) != sha:
-                out.altered.append(f"WARC file {path} (size or SHA-256 differs from when it was closed)")
+                out.altered.append(
+                    f"WARC file {path} (size or SHA-256 differs from when it was closed)"
+                )
         else:
-            out.notes.append(f"WARC file {path} was never closed (crawl interrupted?); "
-                             "its records are checked one by one")
+            out.notes.append(
+                f"WARC file {path} was never closed (crawl interrupted?); "
+                "its records are checked one by one"
+            )
 
     if records:
         by_file: dict[str, list] = defaultdict(list)
-        for row in db.execute("select id, warc_file, warc_offset, status, sha256 from captures "
-                              "where warc_file is not null order by warc_file, warc_offset"):
+        for row in db.execute(
+            "select id, warc_file, warc_offset, status, sha256 from captures "
+            "where warc_file is not null order by warc_file, warc_offset"
+        ):
             by_file[row[1]].append(row)
         for path, caps in by_file.items():
             full = data / path
@@ -95,7 +107,9 @@ def verify_archive(data_dir: str | os.PathLike, records: bool = True) -> Archive
                     out.records += 1
                     problem = _check_record(f, offset, status, sha)
                     if problem:
-                        out.altered.append(f"WARC record {path}@{offset} (capture {cid}): {problem}")
+                        out.altered.append(
+                            f"WARC record {path}@{offset} (capture {cid}): {problem}"
+                        )
     return out
 
 

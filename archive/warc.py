@@ -13,12 +13,13 @@ killed midway leaves every record that a ``captures`` row points at readable.
 ``captures.warc_file`` (relative to the data folder), ``warc_offset`` and ``warc_length``
 locate the record; :func:`read_record` reads it back.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -28,11 +29,26 @@ from warcio.warcwriter import WARCWriter
 
 from nianbao.config import USER_AGENT
 
-_REASONS = {200: "OK", 204: "No Content", 206: "Partial Content", 301: "Moved Permanently",
-            302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect",
-            308: "Permanent Redirect", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-            405: "Method Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+_REASONS = {
+    200: "OK",
+    204: "No Content",
+    206: "Partial Content",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 # Headers that describe the transfer, not the body as stored (Scrapy has undone them).
 _DROP = {"transfer-encoding", "content-encoding", "content-length"}
 
@@ -46,10 +62,10 @@ def warc_date(iso: str | None = None) -> str:
     if iso:
         try:
             dt = datetime.fromisoformat(iso)
-            return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         except ValueError:
             pass
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -66,7 +82,7 @@ class WarcLog:
     def __init__(self, data_dir: str | os.PathLike, run_id: str):
         self.data_dir = Path(data_dir)
         self.run_id = run_id
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         safe_run = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
         self.relpath = f"warc/{safe_run}/{stamp}-{os.getpid()}.warc.gz"
         self.path = self.data_dir / self.relpath
@@ -82,9 +98,15 @@ class WarcLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._f = open(self.path, "ab")
         self._writer = WARCWriter(self._f, gzip=True)
-        info = self._writer.create_warcinfo_record(self.path.name, {
-            "software": "nianbao crawler (warcio)", "format": "WARC File Format 1.0",
-            "http-header-user-agent": USER_AGENT, "isPartOf": self.run_id})
+        info = self._writer.create_warcinfo_record(
+            self.path.name,
+            {
+                "software": "nianbao crawler (warcio)",
+                "format": "WARC File Format 1.0",
+                "http-header-user-agent": USER_AGENT,
+                "isPartOf": self.run_id,
+            },
+        )
         self._writer.write_record(info)
         self.records += 1
 
@@ -96,18 +118,30 @@ class WarcLog:
         self.records += 1
         return offset, self._f.tell() - offset
 
-    def write_fetch(self, *, url: str, method: str, request_headers: list[tuple[str, str]],
-                    request_body: bytes, status: int | None, response_headers: list[tuple[str, str]],
-                    body: bytes | None, revisit_of: tuple[str, str] | None = None
-                    ) -> tuple[int, int]:
+    def write_fetch(
+        self,
+        *,
+        url: str,
+        method: str,
+        request_headers: list[tuple[str, str]],
+        request_body: bytes,
+        status: int | None,
+        response_headers: list[tuple[str, str]],
+        body: bytes | None,
+        revisit_of: tuple[str, str] | None = None,
+    ) -> tuple[int, int]:
         """Write the request and (if any) response or revisit record; return (offset, length)
         of the last record written. ``revisit_of`` = (original fetch time ISO, URL)."""
         parts = url.split("/", 3)
         target = "/" + (parts[3] if len(parts) > 3 else "")
         req = self._writer_or_open().create_warc_record(
-            url, "request", payload=BytesIO(request_body or b""),
-            http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", request_headers,
-                                          is_http_request=True))
+            url,
+            "request",
+            payload=BytesIO(request_body or b""),
+            http_headers=StatusAndHeaders(
+                f"{method} {target} HTTP/1.1", request_headers, is_http_request=True
+            ),
+        )
         req_id = req.rec_headers.get_header("WARC-Record-ID")
         offset, length = self._write(req)
         if status is None:
@@ -118,16 +152,24 @@ class WarcLog:
         if revisit_of is not None and body is not None:
             when, original = revisit_of
             rec = self._writer.create_revisit_record(
-                url, payload_digest(body), original, warc_date(when),
+                url,
+                payload_digest(body),
+                original,
+                warc_date(when),
                 http_headers=StatusAndHeaders(status_line, headers, protocol="HTTP/1.1"),
-                warc_headers_dict={"WARC-Concurrent-To": req_id})
+                warc_headers_dict={"WARC-Concurrent-To": req_id},
+            )
         else:
             body = body or b""
             headers.append(("Content-Length", str(len(body))))
             rec = self._writer.create_warc_record(
-                url, "response", payload=BytesIO(body), length=len(body),
+                url,
+                "response",
+                payload=BytesIO(body),
+                length=len(body),
                 http_headers=StatusAndHeaders(status_line, headers, protocol="HTTP/1.1"),
-                warc_headers_dict={"WARC-Concurrent-To": req_id})
+                warc_headers_dict={"WARC-Concurrent-To": req_id},
+            )
         offset, length = self._write(rec)
         self._f.flush()
         return offset, length
@@ -143,8 +185,12 @@ class WarcLog:
             return None
         self._f.close()
         self._f = self._writer = None
-        return {"path": self.relpath, "size": self.path.stat().st_size,
-                "sha256": file_sha256(self.path), "records": self.records}
+        return {
+            "path": self.relpath,
+            "size": self.path.stat().st_size,
+            "sha256": file_sha256(self.path),
+            "records": self.records,
+        }
 
 
 def read_record(path: str | os.PathLike, offset: int) -> tuple[str, str | None, bytes]:

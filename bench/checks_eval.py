@@ -8,11 +8,11 @@ finding that no injection explains (a false flag).
 
     python bench/checks_eval.py [--agencies 40] [--seed 0]
 """
+
 from __future__ import annotations
 
 import argparse
 import random
-import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -23,15 +23,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from checks import run_checks, run_corpus_checks  # noqa: E402
 from checks.form_drift import deadline  # noqa: E402
-from demo.corpus import (DEFECTS, Agency, DefectNotApplicable, clean_copy,  # noqa: E402
-                         make_truth, set_value)
+from demo.corpus import (
+    DEFECTS,
+    Agency,
+    DefectNotApplicable,
+    clean_copy,  # noqa: E402
+    make_truth,
+    set_value,
+)
 from nianbao import form  # noqa: E402
 from nianbao.model import FAIL  # noqa: E402
 
 YEARS = (2022, 2023, 2024)
 CITIES = "清河 云溪 青石 白沙 临川 望海 松林 石门 东平 南岭 西山 北塘 安宁 长乐 永和".split()
-DEPTS = ["人民政府", "应急管理局", "发展和改革委员会", "财政局", "生态环境局", "住房和城乡建设局",
-         "交通运输局", "教育局", "民政局", "司法局"]
+DEPTS = [
+    "人民政府",
+    "应急管理局",
+    "发展和改革委员会",
+    "财政局",
+    "生态环境局",
+    "住房和城乡建设局",
+    "交通运输局",
+    "教育局",
+    "民政局",
+    "司法局",
+]
 SIZES = ("large", "medium", "small", "zero")
 
 
@@ -44,9 +60,15 @@ def agencies(n: int, rng: random.Random) -> list[Agency]:
     for i in range(n):
         (city, kind), dept = places[i % len(places)], DEPTS[i // len(places)]
         gov = dept == "人民政府"
-        out.append(Agency(f"{city}{kind}{dept}", f"{kind}政府" if gov else "本局",
-                          f"示范省{city}{kind}", "government" if gov else "department",
-                          rng.choice(SIZES)))
+        out.append(
+            Agency(
+                f"{city}{kind}{dept}",
+                f"{kind}政府" if gov else "本局",
+                f"示范省{city}{kind}",
+                "government" if gov else "department",
+                rng.choice(SIZES),
+            )
+        )
     return out
 
 
@@ -66,11 +88,13 @@ def build(n_agencies: int, seed: int):
 
 # --- injections: each returns the (rule, scope) findings it must cause, per report id -----
 
+
 def inject_hard(rid, corpus, rng):
     t = corpus[rid]
     defect = rng.choice(DEFECTS)
     broken = clean_copy(t.report)
     from demo.corpus import apply_defect
+
     found = apply_defect(broken, defect, rng)
     t.report.cells = broken.cells
     return defect, {rid: {(f["rule"], f["scope"]) for f in found}}
@@ -103,8 +127,11 @@ def inject_text_figure(rid, corpus, rng):
 def inject_copy(rid, corpus, rng):
     """The report of another agency, same year, republished under this agency's name."""
     r = corpus[rid].report
-    donors = [k for k, t in corpus.items() if t.report.year == r.year
-              and t.report.agency != r.agency and k not in INJECTED]
+    donors = [
+        k
+        for k, t in corpus.items()
+        if t.report.year == r.year and t.report.agency != r.agency and k not in INJECTED
+    ]
     if not donors:
         return None
     other = rng.choice(donors)
@@ -116,7 +143,8 @@ def inject_copy(rid, corpus, rng):
     if any(c.value for c in src.cells):
         found.add(("DUPLICATE", f"numbers:{other}"))
     back = {("DUPLICATE", f"text:{rid}")} | (
-        {("DUPLICATE", f"numbers:{rid}")} if any(c.value for c in src.cells) else set())
+        {("DUPLICATE", f"numbers:{rid}")} if any(c.value for c in src.cells) else set()
+    )
     expected = {rid: found, other: back}
     # The copied tables and text no longer continue this agency's own series.
     return "copied_report", expected
@@ -136,8 +164,15 @@ def inject_carry(rid, corpus, rng):
     return "carry_over", {rid: {("T3-CARRY", col), ("T3-CARRY", "total")}}
 
 
-INJECTIONS = (inject_hard, inject_hard, inject_dropped_row, inject_late, inject_text_figure,
-              inject_copy, inject_carry)
+INJECTIONS = (
+    inject_hard,
+    inject_hard,
+    inject_dropped_row,
+    inject_late,
+    inject_text_figure,
+    inject_copy,
+    inject_carry,
+)
 INJECTED: set[str] = set()
 
 
@@ -174,8 +209,9 @@ def main(argv=None) -> int:
         if nxt not in corpus or not ({rid, nxt} & INJECTED):
             continue
         for col in (c.key for c in form.T3_COLUMNS):
-            if t.report.value(form.T3, "carried_forward", col) != \
-                    corpus[nxt].report.value(form.T3, "carried_over", col):
+            if t.report.value(form.T3, "carried_forward", col) != corpus[nxt].report.value(
+                form.T3, "carried_over", col
+            ):
                 expected[nxt].add(("T3-CARRY", col))
     # A copied report breaks the copier's own year-to-year series: those are true findings too.
     for rid in [r for r in INJECTED if any(s[0] == "DUPLICATE" for s in expected[r])]:
@@ -209,8 +245,10 @@ def main(argv=None) -> int:
     clean_ids = [rid for rid in reports if rid not in expected]
     false_on_clean = [x for x in false if x[0] in clean_ids]
 
-    print(f"corpus: {len(reports)} reports ({args.agencies} agencies × {len(YEARS)} years), "
-          f"{len(INJECTED)} with injected errors: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
+    print(
+        f"corpus: {len(reports)} reports ({args.agencies} agencies × {len(YEARS)} years), "
+        f"{len(INJECTED)} with injected errors: " + ", ".join(f"{k} {v}" for k, v in kinds.items())
+    )
     print(f"checks ran in {elapsed:.2f} s ({len(reports) / elapsed:.0f} reports/s)\n")
     print(f"{'rule':<14}{'injected':>9}{'found':>7}{'recall':>8}")
     for rule, (n, hit) in sorted(per_rule.items()):
@@ -219,8 +257,12 @@ def main(argv=None) -> int:
     print(f"unexplained failing findings on injected reports: {len(false) - len(false_on_clean)}")
     for rid, f in false[:30]:
         print(f"  {rid}: {f}")
-    missed_list = sorted((rid, f) for rid, exp in expected.items() for f in exp
-                         if f[1] != "*" and f not in found[rid])
+    missed_list = sorted(
+        (rid, f)
+        for rid, exp in expected.items()
+        for f in exp
+        if f[1] != "*" and f not in found[rid]
+    )
     print(f"missed injected findings: {len(missed_list)}")
     for rid, f in missed_list[:30]:
         print(f"  {rid}: {f}")

@@ -7,6 +7,7 @@ and reports CPU-time throughput (one process = one core). Also times the real sa
     python bench/parse_speed.py [--per-format 30] [--rounds 2] [--profile html]
 Targets: ≥ 15 PDF reports/s (~6-page reports), ≥ 200 HTML reports/s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,12 @@ sys.path.insert(0, str(ROOT))
 
 from parsers import parse_bytes  # noqa: E402
 
-FORMAT_VARIANTS = {"html": ("html_word", "html_layout_table", "html_hazards", "html_2019"),
-                   "pdf": ("pdf_ruled",), "docx": ("docx_merged",), "text": ("text_tsv",)}
+FORMAT_VARIANTS = {
+    "html": ("html_word", "html_layout_table", "html_hazards", "html_2019"),
+    "pdf": ("pdf_ruled",),
+    "docx": ("docx_merged",),
+    "text": ("text_tsv",),
+}
 TARGETS = {"pdf": 15, "html": 200}
 SAMPLES = ROOT.parent / "shared" / "samples"
 
@@ -34,16 +39,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", help="profile one format with cProfile")
     args = ap.parse_args(argv)
     from demo import variants
+
     cases = defaultdict(list)
     for fmt, vs in FORMAT_VARIANTS.items():
         per = max(1, args.per_format // len(vs))
         for c in variants.build(per_variant=per, seed=args.seed, with_doc=False, variants=vs):
             cases[fmt].append(c)
-    for fmt, cs in cases.items():                       # warm up: imports, caches of cpca
+    for _fmt, cs in cases.items():  # warm up: imports, caches of cpca
         parse_bytes(cs[0].data, filename=cs[0].filename, url=cs[0].url)
     if args.profile:
         import cProfile
         import pstats
+
         cs = cases[args.profile]
         with cProfile.Profile() as pr:
             for c in cs:
@@ -51,11 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(pr).sort_stats("cumulative").print_stats(25)
         return 0
     ok = True
-    print(f"{'format':6} {'reports':>7} {'pages/report':>12} {'reports/s (1 core)':>19} {'ms/report':>9}  target")
+    print(
+        f"{'format':6} {'reports':>7} {'pages/report':>12} {'reports/s (1 core)':>19} "
+        f"{'ms/report':>9}  target"
+    )
     for fmt, cs in cases.items():
         pages = ""
         if fmt == "pdf":
             import pypdfium2 as pdfium
+
             pages = f"{sum(len(pdfium.PdfDocument(c.data)) for c in cs) / len(cs):.1f}"
         t = time.process_time()
         n = 0
@@ -81,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
                     parse_bytes(c.data, filename=c.filename, url=c.url)
             dt = time.process_time() - t
             kb = sum(len(c.data) for c in vs) / len(vs) / 1024
-            print(f"  {fmt:6} {var:18} {args.rounds * len(vs) / dt:7.1f} reports/s  ({kb:.0f} kB a file)")
+            print(
+                f"  {fmt:6} {var:18} {args.rounds * len(vs) / dt:7.1f} reports/s  "
+                f"({kb:.0f} kB a file)"
+            )
     for name in ("huaian-city-2024.pdf", "shizuishan-emergency-2023.txt"):
         p = SAMPLES / name
         if p.exists():

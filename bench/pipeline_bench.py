@@ -11,6 +11,7 @@ Prints wall times, bytes fetched per run, their ratios, and the truth check.
 
 Targets (README): first run ≤ 120 s on 2 cores; rerun ≤ 10 % of its time, ≤ 1 % of its bytes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,11 +44,28 @@ def free_port() -> int:
 
 def start_prefect_server(home: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_UI_ENABLED": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host",
-                             "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/api"
     for _ in range(240):
         try:
@@ -61,12 +79,29 @@ def start_prefect_server(home: Path) -> tuple[subprocess.Popen, str]:
 
 
 def run_nightly(registry: Path, data: Path, api_url: str, home: Path) -> float:
-    env = {**os.environ, "PREFECT_API_URL": api_url, "PREFECT_HOME": str(home),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": api_url,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "run", "-r", str(registry),
-                           "--fast", "--data", str(data)], env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nianbao.cli",
+            "run",
+            "-r",
+            str(registry),
+            "--fast",
+            "--data",
+            str(data),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - started
     if proc.returncode:
         print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n")
@@ -85,13 +120,15 @@ def main(argv=None) -> int:
 
     t = time.perf_counter()
     manifest = build_from_args(demo_root, args)
-    print(f"demo: {len(manifest.reports)} reports on {len(manifest.sources)} sites "
-          f"built in {time.perf_counter() - t:.1f} s (not part of the pipeline time)")
+    print(
+        f"demo: {len(manifest.reports)} reports on {len(manifest.sources)} sites "
+        f"built in {time.perf_counter() - t:.1f} s (not part of the pipeline time)"
+    )
     prefect, api_url = start_prefect_server(home)
     try:
         with DemoServer(demo_root) as server:
             first = run_nightly(demo_root / "sources.yaml", data, api_url, home)
-            pass_time(data / "nianbao.db", days=1)     # the rerun is the next night's
+            pass_time(data / "nianbao.db", days=1)  # the rerun is the next night's
             second = run_nightly(demo_root / "sources.yaml", data, api_url, home)
             result = verify(data_paths(data), demo_root, server.urls)
     finally:
@@ -100,12 +137,17 @@ def main(argv=None) -> int:
 
     db = open_db(data / "nianbao.db")
     runs = [r["id"] for r in db.query("select id from crawl_runs order by started_at")]
-    fetched = [db.execute("select count(*), coalesce(sum(bytes_received), 0) from captures "
-                          "where run_id = ?",
-                          [r]).fetchone() for r in runs]
+    fetched = [
+        db.execute(
+            "select count(*), coalesce(sum(bytes_received), 0) from captures where run_id = ?", [r]
+        ).fetchone()
+        for r in runs
+    ]
     (n1, b1), (n2, b2) = fetched[-2], fetched[-1]
-    print(f"first run:  {first:6.1f} s, {n1} fetches, {b1:,} bytes "
-          f"({len(manifest.reports) / first:.1f} reports/s end to end)")
+    print(
+        f"first run:  {first:6.1f} s, {n1} fetches, {b1:,} bytes "
+        f"({len(manifest.reports) / first:.1f} reports/s end to end)"
+    )
     print(f"second run: {second:6.1f} s, {n2} fetches, {b2:,} bytes (nothing changed)")
     print(f"rerun/first: time {second / first:.1%}, bytes {b2 / max(b1, 1):.2%}")
     print(result.text())

@@ -1,6 +1,7 @@
 """Rules that compare reports with each other.
 
-- T3-CARRY (warning): 上年结转 of year N equals 结转下年度继续办理 of year N−1, per column, same agency.
+- T3-CARRY (warning): 上年结转 of year N equals 结转下年度继续办理 of year N−1, per column,
+  same agency.
 - T2-INFORCE (warning): 现行有效件数(N) = 现行有效件数(N−1) + 本年制发(N) − 本年废止(N).
 - DUPLICATE (warning): text near-identical to another agency's report or to the same agency's
   previous year (内容雷同), found with MinHash LSH so it scales to tens of thousands of
@@ -9,6 +10,7 @@
 Each function takes ``{report_id: Report}`` (current, parsed reports) and returns
 ``{report_id: [Finding]}`` for the reports it judged.
 """
+
 from __future__ import annotations
 
 import re
@@ -54,20 +56,33 @@ def history_findings(reports: dict[str, Report]) -> dict[str, list[Finding]]:
                 continue
             cur, prev = reports[rid], reports[prev_id]
             for col in (c.key for c in form.T3_COLUMNS):
-                out[rid].append(_pair(
-                    "T3-CARRY", col, prev_id,
-                    stated=(cur, (form.T3, "carried_over", col)),
-                    parts=[(prev, (form.T3, "carried_forward", col), 1, prev_id)],
-                    en=f"carried over from {year - 1}", zh=f"上年结转应等于{year - 1}年度结转下年度"))
+                out[rid].append(
+                    _pair(
+                        "T3-CARRY",
+                        col,
+                        prev_id,
+                        stated=(cur, (form.T3, "carried_over", col)),
+                        parts=[(prev, (form.T3, "carried_forward", col), 1, prev_id)],
+                        en=f"carried over from {year - 1}",
+                        zh=f"上年结转应等于{year - 1}年度结转下年度",
+                    )
+                )
             for row in ("regulations", "normative_documents"):
-                out[rid].append(_pair(
-                    "T2-INFORCE", row, prev_id,
-                    stated=(cur, (form.T2, row, "in_force")),
-                    parts=[(prev, (form.T2, row, "in_force"), 1, prev_id),
-                           (cur, (form.T2, row, "issued"), 1, None),
-                           (cur, (form.T2, row, "repealed"), -1, None)],
-                    en=f"in force = {year - 1} in force + issued − repealed",
-                    zh=f"现行有效件数应为{year - 1}年度现行有效件数加本年制发减本年废止"))
+                out[rid].append(
+                    _pair(
+                        "T2-INFORCE",
+                        row,
+                        prev_id,
+                        stated=(cur, (form.T2, row, "in_force")),
+                        parts=[
+                            (prev, (form.T2, row, "in_force"), 1, prev_id),
+                            (cur, (form.T2, row, "issued"), 1, None),
+                            (cur, (form.T2, row, "repealed"), -1, None),
+                        ],
+                        en=f"in force = {year - 1} in force + issued − repealed",
+                        zh=f"现行有效件数应为{year - 1}年度现行有效件数加本年制发减本年废止",
+                    )
+                )
     return dict(out)
 
 
@@ -80,17 +95,27 @@ def _pair(rule, scope, prev_id, stated, parts, en, zh) -> Finding:
     base = dict(rule=rule, severity=SEVERITY_WARNING, scope=scope, cells=cells)
     values = [cur.cell(*ref)] + [p[0].cell(*p[1]) for p in parts]
     if any(v is None for v in values):
-        return Finding(**base, status=NOT_ASSESSABLE, message=f"{en}: a cell is absent",
-                       message_zh=f"{zh}：缺少单元格，无法核对")
+        return Finding(
+            **base,
+            status=NOT_ASSESSABLE,
+            message=f"{en}: a cell is absent",
+            message_zh=f"{zh}：缺少单元格，无法核对",
+        )
     actual = values[0].value or 0
     expected = sum((v.value or 0) * p[2] for v, p in zip(values[1:], parts))
     ok = abs(actual - expected) < 1e-9
-    return Finding(**base, status=PASS if ok else FAIL, expected=expected, actual=actual,
-                   message=f"{en} [{scope}]: stated {actual:g}, expected {expected:g}",
-                   message_zh=f"{zh}（{scope}）：填报{actual:g}，应为{expected:g}")
+    return Finding(
+        **base,
+        status=PASS if ok else FAIL,
+        expected=expected,
+        actual=actual,
+        message=f"{en} [{scope}]: stated {actual:g}, expected {expected:g}",
+        message_zh=f"{zh}（{scope}）：填报{actual:g}，应为{expected:g}",
+    )
 
 
 # --- DUPLICATE ------------------------------------------------------------------------
+
 
 def _shingles(report: Report) -> set[str]:
     # Copy-paste survives a change of agency name, year and figures: drop those first.
@@ -98,7 +123,7 @@ def _shingles(report: Report) -> set[str]:
     if report.agency:
         text = text.replace(report.agency, "")
     text = re.sub(r"[\s\d０-９,，.。、；;：:（）()“”\"'《》·-]+", "", text)
-    return {text[i:i + SHINGLE] for i in range(max(0, len(text) - SHINGLE + 1))}
+    return {text[i : i + SHINGLE] for i in range(max(0, len(text) - SHINGLE + 1))}
 
 
 def _distinctive(shingles: dict[str, set[str]]) -> dict[str, set[str]]:
@@ -123,8 +148,14 @@ def duplicate_findings(reports: dict[str, Report]) -> dict[str, list[Finding]]:
     shingles = _distinctive({rid: _shingles(r) for rid, r in reports.items()})
     ids = [rid for rid in reports if len(shingles[rid]) >= MIN_DISTINCTIVE]
     lsh = MinHashLSH(threshold=DUPLICATE_THRESHOLD * 0.9, num_perm=NUM_PERM)
-    hashes = dict(zip(ids, MinHash.bulk(
-        [[s.encode("utf-8") for s in shingles[rid]] for rid in ids], num_perm=NUM_PERM)))
+    hashes = dict(
+        zip(
+            ids,
+            MinHash.bulk(
+                [[s.encode("utf-8") for s in shingles[rid]] for rid in ids], num_perm=NUM_PERM
+            ),
+        )
+    )
     for rid, mh in hashes.items():
         lsh.insert(rid, mh)
     by_numbers: dict[tuple, list[str]] = defaultdict(list)
@@ -136,30 +167,48 @@ def duplicate_findings(reports: dict[str, Report]) -> dict[str, list[Finding]]:
     out: dict[str, list[Finding]] = {}
     for rid, r in reports.items():
         findings = []
-        for other in (lsh.query(hashes[rid]) if rid in hashes else []):
+        for other in lsh.query(hashes[rid]) if rid in hashes else []:
             if other == rid or not _comparable(r, reports[other]):
                 continue
             a, b = shingles[rid], shingles[other]
             jaccard = len(a & b) / len(a | b)
             if jaccard >= DUPLICATE_THRESHOLD:
                 o = reports[other]
-                findings.append(Finding(
-                    rule="DUPLICATE", severity=SEVERITY_WARNING, status=FAIL,
-                    scope=f"text:{other}", expected=DUPLICATE_THRESHOLD,
-                    actual=round(jaccard, 3),
-                    message=f"text {jaccard:.0%} identical to {o.agency} {o.year} ({other})",
-                    message_zh=f"正文与{o.agency}{o.year}年度报告雷同（相似度{jaccard:.0%}）"))
+                findings.append(
+                    Finding(
+                        rule="DUPLICATE",
+                        severity=SEVERITY_WARNING,
+                        status=FAIL,
+                        scope=f"text:{other}",
+                        expected=DUPLICATE_THRESHOLD,
+                        actual=round(jaccard, 3),
+                        message=f"text {jaccard:.0%} identical to {o.agency} {o.year} ({other})",
+                        message_zh=f"正文与{o.agency}{o.year}年度报告雷同（相似度{jaccard:.0%}）",
+                    )
+                )
         for other in by_numbers.get(_numbers_key(r) or (), []):
             if other != rid and _comparable(r, reports[other]):
                 o = reports[other]
-                findings.append(Finding(
-                    rule="DUPLICATE", severity=SEVERITY_WARNING, status=FAIL,
-                    scope=f"numbers:{other}",
-                    message=f"every table value identical to {o.agency} {o.year} ({other})",
-                    message_zh=f"表格数据与{o.agency}{o.year}年度报告完全相同"))
-        out[rid] = findings or [Finding(
-            rule="DUPLICATE", severity=SEVERITY_WARNING, status=PASS, scope="*",
-            message="no near-identical report found", message_zh="未发现雷同报告")]
+                findings.append(
+                    Finding(
+                        rule="DUPLICATE",
+                        severity=SEVERITY_WARNING,
+                        status=FAIL,
+                        scope=f"numbers:{other}",
+                        message=f"every table value identical to {o.agency} {o.year} ({other})",
+                        message_zh=f"表格数据与{o.agency}{o.year}年度报告完全相同",
+                    )
+                )
+        out[rid] = findings or [
+            Finding(
+                rule="DUPLICATE",
+                severity=SEVERITY_WARNING,
+                status=PASS,
+                scope="*",
+                message="no near-identical report found",
+                message_zh="未发现雷同报告",
+            )
+        ]
     return out
 
 

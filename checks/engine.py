@@ -1,13 +1,13 @@
 """Apply the rules of :mod:`checks.rules` to a report and describe each result."""
+
 from __future__ import annotations
 
-from nianbao import form
-from nianbao.model import (FAIL, NOT_ASSESSABLE, PASS, Finding, Report,
-                           STATUS_PARSED)
 from checks.corpus import CORPUS_RULES, duplicate_findings, history_findings
 from checks.form_drift import drift_findings, late_findings
 from checks.rules import DOMAIN_RULE, EQUALITY_RULES, CellRef, EqualityRule
 from checks.text import text_findings
+from nianbao import form
+from nianbao.model import FAIL, NOT_ASSESSABLE, PASS, STATUS_PARSED, Finding, Report
 
 # Bump when a rule changes, so stored findings are recomputed (archive stores it per finding).
 RULES_VERSION = "1"
@@ -39,16 +39,26 @@ def _equality(report: Report, rule: EqualityRule) -> list[Finding]:
         base = dict(rule=rule.id, severity=rule.severity, scope=scope, cells=cells)
         if missing_a or missing_e:
             gone = ", ".join(missing_a + missing_e)
-            findings.append(Finding(
-                **base, status=NOT_ASSESSABLE,
-                message=f"{rule.title_en} [{scope}]: not assessable, cells absent: {gone}",
-                message_zh=f"{rule.title_zh}（{scope}）：缺少单元格，无法核对：{gone}"))
+            findings.append(
+                Finding(
+                    **base,
+                    status=NOT_ASSESSABLE,
+                    message=f"{rule.title_en} [{scope}]: not assessable, cells absent: {gone}",
+                    message_zh=f"{rule.title_zh}（{scope}）：缺少单元格，无法核对：{gone}",
+                )
+            )
             continue
         ok = abs(actual - expected) < 1e-9
-        findings.append(Finding(
-            **base, status=PASS if ok else FAIL, expected=expected, actual=actual,
-            message=f"{rule.title_en} [{scope}]: stated {actual:g}, parts sum to {expected:g}",
-            message_zh=f"{rule.title_zh}（{scope}）：填报 {actual:g}，分项合计 {expected:g}"))
+        findings.append(
+            Finding(
+                **base,
+                status=PASS if ok else FAIL,
+                expected=expected,
+                actual=actual,
+                message=f"{rule.title_en} [{scope}]: stated {actual:g}, parts sum to {expected:g}",
+                message_zh=f"{rule.title_zh}（{scope}）：填报 {actual:g}，分项合计 {expected:g}",
+            )
+        )
     return findings
 
 
@@ -61,15 +71,29 @@ def _domain(report: Report) -> list[Finding]:
         bad_sign = c.value < 0
         bad_int = not form.is_decimal(c.table, c.col) and c.value != int(c.value)
         if bad_sign or bad_int:
-            findings.append(Finding(
-                rule=rule_id, severity=severity, status=FAIL, scope=c.address,
-                actual=c.value, cells=[c.address],
-                message=f"{en}: {c.address} is {c.value:g} (printed {c.raw!r})",
-                message_zh=f"{zh}：{c.address} 为 {c.value:g}（原文 {c.raw!r}）"))
+            findings.append(
+                Finding(
+                    rule=rule_id,
+                    severity=severity,
+                    status=FAIL,
+                    scope=c.address,
+                    actual=c.value,
+                    cells=[c.address],
+                    message=f"{en}: {c.address} is {c.value:g} (printed {c.raw!r})",
+                    message_zh=f"{zh}：{c.address} 为 {c.value:g}（原文 {c.raw!r}）",
+                )
+            )
     if not findings:
-        findings.append(Finding(rule=rule_id, severity=severity, status=PASS, scope="*",
-                                message=f"{en}: all {len(report.cells)} cells",
-                                message_zh=f"{zh}：共 {len(report.cells)} 个单元格"))
+        findings.append(
+            Finding(
+                rule=rule_id,
+                severity=severity,
+                status=PASS,
+                scope="*",
+                message=f"{en}: all {len(report.cells)} cells",
+                message_zh=f"{zh}：共 {len(report.cells)} 个单元格",
+            )
+        )
     return findings
 
 

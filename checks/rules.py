@@ -5,13 +5,14 @@ figure equals the sum of its parts. ``stated`` and ``parts`` map a scope to the 
 involved, as (table, row, column) triples. The engine needs nothing else, so adding a
 rule is adding an entry here. See docs/checks.md for why each rule holds.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from nianbao import form
-from nianbao.model import Report, SEVERITY_ERROR
+from nianbao.model import SEVERITY_ERROR, Report
 
 CellRef = tuple[str, str, str]
 
@@ -21,7 +22,8 @@ T3_COLS = tuple(c.key for c in form.T3_COLUMNS)
 def _is_trial_t3(report: Report) -> bool:
     """A single （六）其他处理 row (trial format) stands where the 2021 form has three."""
     return report.has_row(form.T3, "other_single") and not any(
-        report.has_row(form.T3, r) for r in form.T3_OTHER_SPLIT)
+        report.has_row(form.T3, r) for r in form.T3_OTHER_SPLIT
+    )
 
 
 def t3_rows(report: Report) -> tuple[str, ...]:
@@ -29,14 +31,14 @@ def t3_rows(report: Report) -> tuple[str, ...]:
     keys = [r.key for r in form.T3_ROWS]
     if _is_trial_t3(report):
         i = keys.index(form.T3_OTHER_SPLIT[0])
-        keys[i:i + len(form.T3_OTHER_SPLIT)] = ["other_single"]
+        keys[i : i + len(form.T3_OTHER_SPLIT)] = ["other_single"]
     return tuple(keys)
 
 
 def t3_result_rows(report: Report) -> tuple[str, ...]:
     """The result rows summed by （七）总计: everything from 予以公开 up to 总计."""
     keys = t3_rows(report)
-    return keys[keys.index("granted"):keys.index("total")]
+    return keys[keys.index("granted") : keys.index("total")]
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class EqualityRule:
 
 EQUALITY_RULES: tuple[EqualityRule, ...] = (
     EqualityRule(
-        "T3-BALANCE", SEVERITY_ERROR,
+        "T3-BALANCE",
+        SEVERITY_ERROR,
         "new + carried over = total handled + carried forward",
         "本年新收 + 上年结转 = 办理结果总计 + 结转下年度",
         scopes=lambda r: T3_COLS,
@@ -62,7 +65,8 @@ EQUALITY_RULES: tuple[EqualityRule, ...] = (
         parts=lambda r, c: [(form.T3, "new_requests", c), (form.T3, "carried_over", c)],
     ),
     EqualityRule(
-        "T3-RESULTS", SEVERITY_ERROR,
+        "T3-RESULTS",
+        SEVERITY_ERROR,
         "（七）总计 = sum of the result rows",
         "（七）总计 = 各项办理结果之和",
         scopes=lambda r: T3_COLS,
@@ -70,7 +74,8 @@ EQUALITY_RULES: tuple[EqualityRule, ...] = (
         parts=lambda r, c: [(form.T3, row, c) for row in t3_result_rows(r)],
     ),
     EqualityRule(
-        "T3-ROWSUM", SEVERITY_ERROR,
+        "T3-ROWSUM",
+        SEVERITY_ERROR,
         "总计 column = sum of the six applicant columns",
         "总计列 = 自然人与各类法人或其他组织之和",
         scopes=t3_rows,
@@ -78,7 +83,8 @@ EQUALITY_RULES: tuple[EqualityRule, ...] = (
         parts=lambda r, row: [(form.T3, row, c) for c in form.T3_APPLICANT_COLUMNS],
     ),
     EqualityRule(
-        "T4-SUM", SEVERITY_ERROR,
+        "T4-SUM",
+        SEVERITY_ERROR,
         "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
         "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
         scopes=lambda r: tuple(g.key for g in form.T4_GROUPS),
@@ -88,5 +94,4 @@ EQUALITY_RULES: tuple[EqualityRule, ...] = (
 )
 
 # DOMAIN: every count is a non-negative integer; only form.is_decimal cells may be fractional.
-DOMAIN_RULE = ("DOMAIN", SEVERITY_ERROR, "counts are non-negative integers",
-               "数量应为非负整数")
+DOMAIN_RULE = ("DOMAIN", SEVERITY_ERROR, "counts are non-negative integers", "数量应为非负整数")

@@ -23,19 +23,19 @@ Every fetch is also written to the run's WARC file (archive.warc) and the captur
 points at the record (``warc_file``, ``warc_offset``, ``warc_length``). The blob, WARC
 record, capture row and crawl state of one fetch are written in one transaction.
 """
+
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
-
-import json
 
 from archive.db import now, open_db
 from archive.store import BlobStore
@@ -44,7 +44,7 @@ from nianbao.config import paths
 
 logger = logging.getLogger(__name__)
 
-_ARCHIVES: dict[str, "Archive"] = {}
+_ARCHIVES: dict[str, Archive] = {}
 
 
 class Archive:
@@ -69,14 +69,15 @@ class Archive:
 
     def close_warcs(self) -> None:
         """Close this process's WARC files and record their size and hash."""
-        for run_id, log in list(self.warcs.items()):
+        for _run_id, log in list(self.warcs.items()):
             info = log.close()
             if info:
                 with self.db.conn:
                     self.db.execute(
                         "update warc_files set closed_at = ?, size = ?, sha256 = ?, records = ? "
-                        "where path = ?", [now(), info["size"], info["sha256"], info["records"],
-                                           info["path"]])
+                        "where path = ?",
+                        [now(), info["size"], info["sha256"], info["records"], info["path"]],
+                    )
         self.warcs.clear()
 
     def state(self, url: str) -> dict | None:
@@ -88,19 +89,30 @@ class Archive:
         stand in for fetching it: the document's last fetch succeeded with the body the
         store holds and, for a report page, its attachment links are recorded. The
         revalidation policy (crawler.freshness) then decides whether it is still fresh."""
-        state = _first_row(self.db.conn.execute(
-            "select s.url, s.sha256, s.capture_id, s.last_modified, s.last_changed, "
-            "s.last_fetched, s.content_type, d.role, d.title, d.published, d.links, "
-            "d.http_status, b.size from crawl_state s join documents d on d.id = ? "
-            "join blobs b on b.sha256 = s.sha256 "
-            "where s.url = ? and s.status between 200 and 299 and d.sha256 = s.sha256 "
-            "and d.status not in ('fetch_error', 'robots_disallowed') "
-            "and (d.role = 'attachment' or d.links is not null)", [document_id, url]))
+        state = _first_row(
+            self.db.conn.execute(
+                "select s.url, s.sha256, s.capture_id, s.last_modified, s.last_changed, "
+                "s.last_fetched, s.content_type, d.role, d.title, d.published, d.links, "
+                "d.http_status, b.size from crawl_state s join documents d on d.id = ? "
+                "join blobs b on b.sha256 = s.sha256 "
+                "where s.url = ? and s.status between 200 and 299 and d.sha256 = s.sha256 "
+                "and d.status not in ('fetch_error', 'robots_disallowed') "
+                "and (d.role = 'attachment' or d.links is not null)",
+                [document_id, url],
+            )
+        )
         return state if state and self.store.exists(state["sha256"]) else None
 
-    def record_fetch(self, *, run_id: str, capture: dict, body: bytes | None,
-                     warc_args: dict, state: dict | None = None,
-                     not_modified_of: dict | None = None) -> int:
+    def record_fetch(
+        self,
+        *,
+        run_id: str,
+        capture: dict,
+        body: bytes | None,
+        warc_args: dict,
+        state: dict | None = None,
+        not_modified_of: dict | None = None,
+    ) -> int:
         """Store one fetch: blob (if new), WARC record, capture row and crawl state, in one
         transaction. Returns the capture id."""
         ts = now()
@@ -111,26 +123,34 @@ class Archive:
             sha, _new = self.store.put(body)
             capture["sha256"] = sha
         offset, length = log.write_fetch(**warc_args)
-        capture.update(warc_file=log.relpath, warc_offset=offset, warc_length=length,
-                       fetched_at=ts)
+        capture.update(warc_file=log.relpath, warc_offset=offset, warc_length=length, fetched_at=ts)
         if isinstance(capture.get("headers"), dict):
             capture["headers"] = json.dumps(capture["headers"], ensure_ascii=False)
-        db = self.db.conn      # raw sqlite3: sqlite-utils' wrapper adds nothing here
+        db = self.db.conn  # raw sqlite3: sqlite-utils' wrapper adds nothing here
         with db:
             if new_file:
-                db.execute("insert or ignore into warc_files (path, run_id, created_at) "
-                           "values (?, ?, ?)", [log.relpath, run_id, ts])
+                db.execute(
+                    "insert or ignore into warc_files (path, run_id, created_at) values (?, ?, ?)",
+                    [log.relpath, run_id, ts],
+                )
             if body is not None and not_modified_of is None:
-                db.execute("insert or ignore into blobs (sha256, size, path, first_seen) "
-                           "values (?, ?, ?, ?)", [sha, len(body), self.store.relpath(sha), ts])
+                db.execute(
+                    "insert or ignore into blobs (sha256, size, path, first_seen) "
+                    "values (?, ?, ?, ?)",
+                    [sha, len(body), self.store.relpath(sha), ts],
+                )
             cols = list(capture)
-            cur = db.execute(f"insert into captures ({', '.join(cols)}) values "
-                             f"({', '.join('?' * len(cols))})", [capture[c] for c in cols])
+            cur = db.execute(
+                f"insert into captures ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
+                [capture[c] for c in cols],
+            )
             capture_id = cur.lastrowid
             if not_modified_of is not None:
-                db.execute("update crawl_state set last_fetched = ?, not_modified_count = "
-                           "coalesce(not_modified_count, 0) + 1 where url = ?",
-                           [ts, capture["url"]])
+                db.execute(
+                    "update crawl_state set last_fetched = ?, not_modified_count = "
+                    "coalesce(not_modified_count, 0) + 1 where url = ?",
+                    [ts, capture["url"]],
+                )
             elif state is not None:
                 db.execute(
                     "insert into crawl_state (url, source_id, etag, last_modified, sha256, "
@@ -143,9 +163,20 @@ class Archive:
                     "last_fetched = excluded.last_fetched, "
                     "last_changed = case when crawl_state.sha256 is excluded.sha256 "
                     "then crawl_state.last_changed else excluded.last_changed end",
-                    [capture["url"], capture.get("source_id"), state.get("etag"),
-                     state.get("last_modified"), sha, capture.get("content_type"),
-                     capture.get("status"), capture_id, ts, ts, ts])
+                    [
+                        capture["url"],
+                        capture.get("source_id"),
+                        state.get("etag"),
+                        state.get("last_modified"),
+                        sha,
+                        capture.get("content_type"),
+                        capture.get("status"),
+                        capture_id,
+                        ts,
+                        ts,
+                        ts,
+                    ],
+                )
         return capture_id
 
 
@@ -166,7 +197,8 @@ def get_archive(settings) -> Archive:
 
 def run_id_from(settings) -> str:
     return settings.get("NIANBAO_RUN_ID") or (
-        "adhoc-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+        "adhoc-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    )
 
 
 def spider_stats(spider) -> Counter:
@@ -226,24 +258,30 @@ class ArchiveMiddleware:
 
     def _common(self, request) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "source_id": self.source_id, "url": request.url,
-            "method": request.method, "referer": _text(request.headers.get("Referer")),
+            "run_id": self.run_id,
+            "source_id": self.source_id,
+            "url": request.url,
+            "method": request.method,
+            "referer": _text(request.headers.get("Referer")),
         }
 
     def _warc_request(self, request) -> dict[str, Any]:
-        return {"url": request.url, "method": request.method,
-                "request_headers": _header_list(request.headers),
-                "request_body": request.body or b""}
+        return {
+            "url": request.url,
+            "method": request.method,
+            "request_headers": _header_list(request.headers),
+            "request_body": request.body or b"",
+        }
 
     def process_request(self, request):
         """Make a GET for a URL with a stored good body conditional (ETag / Last-Modified)."""
         request.meta.pop("nb_state", None)
         request.meta.pop("nb_prev_sha256", None)
-        request.meta.pop("nb_changed", None)    # copied onto redirects; set per response
+        request.meta.pop("nb_changed", None)  # copied onto redirects; set per response
         if not self.conditional or request.method != "GET" or request.meta.get("nb_unconditional"):
             return None
         state = self.archive.state(request.url)
-        if state:   # to tell a changed body from one a server resent unasked (nb_changed)
+        if state:  # to tell a changed body from one a server resent unasked (nb_changed)
             request.meta["nb_prev_sha256"] = state.get("sha256")
         if not state or not state.get("sha256") or not self.archive.store.exists(state["sha256"]):
             return None
@@ -263,17 +301,36 @@ class ArchiveMiddleware:
             stored = self.archive.store.get(state["sha256"])
             capture_id = self.archive.record_fetch(
                 run_id=self.run_id,
-                capture={**self._common(request), "final_url": response.url, "status": 304,
-                         "sha256": state["sha256"], "content_type": ctype or state.get("content_type"),
-                         "size": len(stored), "bytes_received": len(response.body),
-                         "headers": headers_dict(response.headers), "error": None},
-                body=stored, not_modified_of=state,
-                warc_args={**self._warc_request(request), "status": 304,
-                           "response_headers": _header_list(response.headers), "body": stored,
-                           "revisit_of": (state.get("last_changed") or state.get("last_fetched"),
-                                          request.url)})
-            request.meta.update(capture_id=capture_id, capture_sha256=state["sha256"],
-                                capture_size=len(stored), nb_not_modified=True)
+                capture={
+                    **self._common(request),
+                    "final_url": response.url,
+                    "status": 304,
+                    "sha256": state["sha256"],
+                    "content_type": ctype or state.get("content_type"),
+                    "size": len(stored),
+                    "bytes_received": len(response.body),
+                    "headers": headers_dict(response.headers),
+                    "error": None,
+                },
+                body=stored,
+                not_modified_of=state,
+                warc_args={
+                    **self._warc_request(request),
+                    "status": 304,
+                    "response_headers": _header_list(response.headers),
+                    "body": stored,
+                    "revisit_of": (
+                        state.get("last_changed") or state.get("last_fetched"),
+                        request.url,
+                    ),
+                },
+            )
+            request.meta.update(
+                capture_id=capture_id,
+                capture_sha256=state["sha256"],
+                capture_size=len(stored),
+                nb_not_modified=True,
+            )
             stats["captures"] += 1
             stats["not_modified"] += 1
             headers = response.headers.copy()
@@ -281,23 +338,48 @@ class ArchiveMiddleware:
                 headers["Content-Type"] = state["content_type"]
             # The body the 304 confirmed, as if it had been sent again (for the spider).
             from scrapy.responsetypes import responsetypes
+
             cls = responsetypes.from_args(headers=headers, url=request.url, body=stored)
-            return cls(url=response.url, status=200, headers=headers, body=stored,
-                       request=request, flags=[*response.flags, "not_modified"])
+            return cls(
+                url=response.url,
+                status=200,
+                headers=headers,
+                body=stored,
+                request=request,
+                flags=[*response.flags, "not_modified"],
+            )
         body = response.body
         new_state = None
         if request.method == "GET" and 200 <= response.status < 300:
-            new_state = {"etag": _text(response.headers.get("ETag")),
-                         "last_modified": _text(response.headers.get("Last-Modified"))}
-        capture = {**self._common(request), "final_url": response.url, "status": response.status,
-                   "content_type": ctype, "size": len(body), "bytes_received": len(body),
-                   "headers": headers_dict(response.headers), "error": None}
+            new_state = {
+                "etag": _text(response.headers.get("ETag")),
+                "last_modified": _text(response.headers.get("Last-Modified")),
+            }
+        capture = {
+            **self._common(request),
+            "final_url": response.url,
+            "status": response.status,
+            "content_type": ctype,
+            "size": len(body),
+            "bytes_received": len(body),
+            "headers": headers_dict(response.headers),
+            "error": None,
+        }
         capture_id = self.archive.record_fetch(
-            run_id=self.run_id, capture=capture, body=body, state=new_state,
-            warc_args={**self._warc_request(request), "status": response.status,
-                       "response_headers": _header_list(response.headers), "body": body})
-        request.meta.update(capture_id=capture_id, capture_sha256=capture["sha256"],
-                            capture_size=len(body))
+            run_id=self.run_id,
+            capture=capture,
+            body=body,
+            state=new_state,
+            warc_args={
+                **self._warc_request(request),
+                "status": response.status,
+                "response_headers": _header_list(response.headers),
+                "body": body,
+            },
+        )
+        request.meta.update(
+            capture_id=capture_id, capture_sha256=capture["sha256"], capture_size=len(body)
+        )
         request.meta.pop("nb_not_modified", None)
         # A body that differs from the one stored before for this URL (not merely resent).
         prev = request.meta.get("nb_prev_sha256")
@@ -312,11 +394,25 @@ class ArchiveMiddleware:
             return None
         capture_id = self.archive.record_fetch(
             run_id=self.run_id,
-            capture={**self._common(request), "final_url": None, "status": None, "sha256": None,
-                     "content_type": None, "size": None, "bytes_received": None, "headers": None,
-                     "error": describe_exception(exception)},
-            body=None, warc_args={**self._warc_request(request), "status": None,
-                                  "response_headers": [], "body": None})
+            capture={
+                **self._common(request),
+                "final_url": None,
+                "status": None,
+                "sha256": None,
+                "content_type": None,
+                "size": None,
+                "bytes_received": None,
+                "headers": None,
+                "error": describe_exception(exception),
+            },
+            body=None,
+            warc_args={
+                **self._warc_request(request),
+                "status": None,
+                "response_headers": [],
+                "body": None,
+            },
+        )
         request.meta["capture_id"] = capture_id
         request.meta.pop("capture_sha256", None)
         request.meta.pop("capture_size", None)

@@ -32,10 +32,11 @@ almost never change. So:
 middleware so that a skipped document never enters the scheduler, the downloader or the
 engine's per-request work.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from scrapy import Request
@@ -58,7 +59,7 @@ def _parse_time(value: str | None) -> datetime | None:
             t = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,12 @@ class RevalidationPolicy:
     revalidate_all: bool = False
 
     @classmethod
-    def from_settings(cls, settings) -> "RevalidationPolicy":
-        return cls(fraction=settings.getfloat("NIANBAO_REVALIDATE_FRACTION", 0.1),
-                   max_age=timedelta(days=settings.getfloat("NIANBAO_REVALIDATE_MAX_DAYS", 7)),
-                   revalidate_all=settings.getbool("NIANBAO_REVALIDATE_ALL", False))
+    def from_settings(cls, settings) -> RevalidationPolicy:
+        return cls(
+            fraction=settings.getfloat("NIANBAO_REVALIDATE_FRACTION", 0.1),
+            max_age=timedelta(days=settings.getfloat("NIANBAO_REVALIDATE_MAX_DAYS", 7)),
+            revalidate_all=settings.getbool("NIANBAO_REVALIDATE_ALL", False),
+        )
 
     def lifetime(self, state: dict) -> timedelta:
         """How long after its last check a document stays fresh.
@@ -89,7 +92,7 @@ class RevalidationPolicy:
         checked = _parse_time(state.get("last_fetched"))
         changed = _parse_time(state.get("last_modified")) or _parse_time(state.get("last_changed"))
         if checked is None or changed is None or changed >= checked:
-            return timedelta(0)   # unknown or future change time (a clock off): always stale
+            return timedelta(0)  # unknown or future change time (a clock off): always stale
         return min(self.max_age, (checked - changed) * self.fraction)
 
     def is_fresh(self, state: dict, at: datetime | None = None) -> bool:
@@ -99,7 +102,7 @@ class RevalidationPolicy:
         checked = _parse_time(state.get("last_fetched"))
         if checked is None:
             return False
-        at = at or datetime.now(timezone.utc)
+        at = at or datetime.now(UTC)
         return at - checked < self.lifetime(state)
 
 
@@ -116,7 +119,7 @@ class FreshDocumentsMiddleware:
         self.crawler = crawler
         self.archive = get_archive(crawler.settings)
         self.policy = RevalidationPolicy.from_settings(crawler.settings)
-        self.answered: set[str] = set()   # URLs answered from the archive in this crawl
+        self.answered: set[str] = set()  # URLs answered from the archive in this crawl
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -135,12 +138,16 @@ class FreshDocumentsMiddleware:
                 yield out
 
     def _answer(self, obj):
-        if (not isinstance(obj, Request) or self.policy.revalidate_all or obj.method != "GET"
-                or obj.meta.get("nb_kind") not in DOCUMENT_KINDS):
+        if (
+            not isinstance(obj, Request)
+            or self.policy.revalidate_all
+            or obj.method != "GET"
+            or obj.meta.get("nb_kind") not in DOCUMENT_KINDS
+        ):
             yield obj
             return
         if obj.url in self.answered:
-            return                          # linked twice: answered once
+            return  # linked twice: answered once
         known = self.archive.fresh_candidate(obj.url, doc_id(obj.meta.get("nb_url", obj.url)))
         if known is None or not self.policy.is_fresh(known):
             yield obj

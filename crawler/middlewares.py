@@ -1,4 +1,5 @@
 """Downloader middlewares other than the archive."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,9 +7,8 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
-
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware as _ScrapyOffsite
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.httpobj import urlparse_cached
 
 
@@ -41,8 +41,9 @@ class OffsiteMiddleware(_ScrapyOffsite):
         host = parts.hostname or ""
         if not _is_ip_or_localhost(host):
             return True
-        allowed = {(urlsplit(u).hostname, _port(urlsplit(u)))
-                   for u in getattr(spider, "start_urls", [])}
+        allowed = {
+            (urlsplit(u).hostname, _port(urlsplit(u))) for u in getattr(spider, "start_urls", [])
+        }
         hosts = {h for h, _ in allowed}
         if host not in hosts:
             return True  # an IP listed only in allowed_domains: no port constraint known

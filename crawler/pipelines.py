@@ -8,6 +8,7 @@ the newest successfully fetched content hash. Statuses written here:
                    last good version (if any) is kept, so an earlier parse stays linked.
 - otherwise the status the parse stage set is kept (the content has not changed).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ from archive.db import doc_id, now
 from crawler.archiving import get_archive, spider_stats
 
 FETCH_ERROR = "fetch_error"
-ROBOTS = "robots_disallowed"     # robots.txt forbids the URL: never fetched, decision kept
+ROBOTS = "robots_disallowed"  # robots.txt forbids the URL: never fetched, decision kept
 PENDING = "pending"
 
 
@@ -46,14 +47,19 @@ class DocumentPipeline:
     def upsert(self, item) -> dict:
         conn = self.archive.db.conn
         did = doc_id(item["url"])
-        found = conn.execute("select status, sha256, parsed_sha256 from documents where id = ?",
-                             [did]).fetchone()
+        found = conn.execute(
+            "select status, sha256, parsed_sha256 from documents where id = ?", [did]
+        ).fetchone()
         existing = dict(zip(("status", "sha256", "parsed_sha256"), found)) if found else None
         ts = now()
         row = {
-            "id": did, "source_id": item.get("source_id"), "url": item["url"],
-            "role": item.get("role"), "linked_from": item.get("linked_from"),
-            "last_seen": ts, "capture_id": item.get("capture_id"),
+            "id": did,
+            "source_id": item.get("source_id"),
+            "url": item["url"],
+            "role": item.get("role"),
+            "linked_from": item.get("linked_from"),
+            "last_seen": ts,
+            "capture_id": item.get("capture_id"),
             "http_status": item.get("http_status"),
         }
         # Keep earlier metadata when this fetch could not provide it.
@@ -101,7 +107,8 @@ class DocumentPipeline:
             sql = _UPSERT_SQL[tuple(cols)] = (
                 f"insert into documents ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
                 f"on conflict(id) do update set "
-                + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"))
+                + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
+            )
         with conn:
             conn.execute(sql, [row[c] for c in cols])
         return row

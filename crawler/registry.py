@@ -20,6 +20,7 @@ A registry is a YAML file::
 source (index and id) and the field that is wrong; ``check_registry`` collects every error
 of a file (``nianbao sources check``).
 """
+
 from __future__ import annotations
 
 import os
@@ -40,15 +41,21 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 DOMAIN_RE = re.compile(r"^[a-z0-9.-]+$")
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when available
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 
 class RegistryError(ValueError):
     """A registry file that cannot be used; the message says where and why."""
 
-    def __init__(self, path: str, message: str, index: int | None = None,
-                 source_id: str | None = None, field: str | None = None,
-                 line: int | None = None):
+    def __init__(
+        self,
+        path: str,
+        message: str,
+        index: int | None = None,
+        source_id: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ):
         self.path, self.index, self.source_id, self.field = str(path), index, source_id, field
         self.line, self.message = line, message
         where = str(path) + (f":{line}" if line else "")
@@ -64,6 +71,7 @@ class RegistryError(ValueError):
 def known_cms() -> dict[str, type]:
     """The CMS name → spider class mapping (one dict, in crawler.spiders)."""
     from crawler.spiders import SPIDERS  # late import: spiders import this module
+
     return SPIDERS
 
 
@@ -92,8 +100,9 @@ def validate_source(raw: Any, index: int, path: str, lines: dict | None = None) 
             raise fail(field, "required field is missing or empty")
     unknown = sorted(set(raw) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
-        raise fail(unknown[0], f"unknown field (known: "
-                               f"{', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)})")
+        raise fail(
+            unknown[0], f"unknown field (known: {', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)})"
+        )
     for field in ("id", "agency", "region", "level", "cms"):
         if not isinstance(raw[field], str):
             raise fail(field, f"must be a string, got {type(raw[field]).__name__}")
@@ -125,8 +134,7 @@ def validate_source(raw: Any, index: int, path: str, lines: dict | None = None) 
     domains = [d.strip().lower() if isinstance(d, str) else d for d in domains]
     for d in domains:
         if not isinstance(d, str) or not DOMAIN_RE.match(d):
-            raise fail("allowed_domains",
-                       f"not a bare host name (no scheme, port or path): {d!r}")
+            raise fail("allowed_domains", f"not a bare host name (no scheme, port or path): {d!r}")
     for url in urls:
         host = urlsplit(url).hostname
         if not _host_allowed(host, domains):
@@ -200,15 +208,16 @@ def source_lines(text: str) -> list[dict]:
             for node in value.value:
                 entry = {None: node.start_mark.line + 1}
                 if isinstance(node, yaml.MappingNode):
-                    for k, v in node.value:
+                    for k, _v in node.value:
                         entry[str(k.value)] = k.start_mark.line + 1
                 out.append(entry)
             return out
     return []
 
 
-def parse_registry(data: Any, path: str = "<registry>", text: str | None = None,
-                   collect: list | None = None) -> list[dict]:
+def parse_registry(
+    data: Any, path: str = "<registry>", text: str | None = None, collect: list | None = None
+) -> list[dict]:
     """Validate already-loaded registry data (the YAML document). With ``text`` (the YAML
     source) errors carry line numbers; with ``collect`` (a list) every bad source's error
     is appended there instead of raising at the first."""
@@ -230,9 +239,14 @@ def parse_registry(data: Any, path: str = "<registry>", text: str | None = None,
         try:
             source = validate_source(raw, i, path, where)
             if source["id"] in seen:
-                raise RegistryError(path, f"duplicate id (first used by sources[{seen[source['id']]}])",
-                                    index=i, source_id=source["id"], field="id",
-                                    line=where.get("id") or where.get(None))
+                raise RegistryError(
+                    path,
+                    f"duplicate id (first used by sources[{seen[source['id']]}])",
+                    index=i,
+                    source_id=source["id"],
+                    field="id",
+                    line=where.get("id") or where.get(None),
+                )
         except RegistryError as e:
             if collect is None:
                 raise
@@ -254,8 +268,13 @@ def check_registry(path: str | os.PathLike) -> tuple[list[dict], list[RegistryEr
         return [], [RegistryError(path, "file not found")]
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        return [], [RegistryError(path, f"invalid YAML: {getattr(e, 'problem', e)}",
-                                  line=mark.line + 1 if mark else None)]
+        return [], [
+            RegistryError(
+                path,
+                f"invalid YAML: {getattr(e, 'problem', e)}",
+                line=mark.line + 1 if mark else None,
+            )
+        ]
     try:
         sources = parse_registry(data, path, text, collect=errors)
     except RegistryError as e:
@@ -274,18 +293,22 @@ def load_registry(path: str | os.PathLike) -> list[dict]:
         raise RegistryError(path, "file not found") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise RegistryError(path, f"invalid YAML: {e}",
-                            line=mark.line + 1 if mark else None) from None
+        raise RegistryError(
+            path, f"invalid YAML: {e}", line=mark.line + 1 if mark else None
+        ) from None
     return parse_registry(data, path, text)
 
 
-def select_sources(sources: list[dict], ids: list[str] | None, path: str = "<registry>") -> list[dict]:
+def select_sources(
+    sources: list[dict], ids: list[str] | None, path: str = "<registry>"
+) -> list[dict]:
     """The sources with the given ids (all when ``ids`` is empty), in the order asked."""
     if not ids:
         return list(sources)
     by_id = {s["id"]: s for s in sources}
     missing = [i for i in ids if i not in by_id]
     if missing:
-        raise RegistryError(path, f"unknown source id(s): {', '.join(missing)} "
-                                  f"(known: {', '.join(by_id)})")
+        raise RegistryError(
+            path, f"unknown source id(s): {', '.join(missing)} (known: {', '.join(by_id)})"
+        )
     return [by_id[i] for i in dict.fromkeys(ids)]

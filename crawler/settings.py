@@ -3,6 +3,7 @@
 ``crawler.run`` loads this module and overrides a few values per crawl (data folder, run id,
 ``--fast`` for the local demo). The ``NIANBAO_*`` settings are ours.
 """
+
 from nianbao.config import USER_AGENT as _UA
 
 BOT_NAME = "nianbao"
@@ -32,9 +33,9 @@ NIANBAO_FAST = False
 CONCURRENT_ITEMS = 4
 
 RETRY_ENABLED = True
-RETRY_TIMES = 2                      # 1 request + 2 retries; every attempt is archived
+RETRY_TIMES = 2  # 1 request + 2 retries; every attempt is archived
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-NIANBAO_RETRY_BACKOFF = 2.0          # s before the first retry, doubled for each further one
+NIANBAO_RETRY_BACKOFF = 2.0  # s before the first retry, doubled for each further one
 NIANBAO_RETRY_BACKOFF_MAX = 30.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
@@ -87,10 +88,10 @@ ITEM_PIPELINES = {
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
-REMOTE_CONTROL_ENABLED = False       # Scrapy 2.19's code-execution HTTP endpoint: never
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's code-execution HTTP endpoint: never
 # REQUEST_FINGERPRINTER_IMPLEMENTATION was removed in Scrapy 2.12+; 2.19's default
 # fingerprinter (REQUEST_FINGERPRINTER_CLASS) is the current one, so nothing to set.
-REDIRECT_MAX_TIMES = 5                # a redirect loop fails fast (each hop is archived)
+REDIRECT_MAX_TIMES = 5  # a redirect loop fails fast (each hop is archived)
 # Scrapy parses each callback's source (inspect + ast) to warn about generators that
 # return values: ~2 ms per response with many spiders per process. Ours return nothing.
 WARN_ON_GENERATOR_RETURN_VALUE = False

@@ -6,6 +6,7 @@ HTML table writes them (the official template's merged cells: see
 coordinates for renderers that need them (reportlab SPAN, python-docx merge).
 All row and column labels come from nianbao.form.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ class Layout:
     table: str
     ncols: int
     rows: list[list[LCell]]
-    header_rows: int          # rows before the first data row
+    header_rows: int  # rows before the first data row
 
 
 def _h(text: str, rowspan: int = 1, colspan: int = 1) -> LCell:
@@ -86,8 +87,12 @@ def t2_layout(report: Report, pad_blanks: bool = False) -> Layout:
     return Layout(form.T2, 4, rows, header_rows=0)
 
 
-def t3_layout(report: Report, rows: list[form.Row] | None = None, labels: dict[str, str] | None = None,
-              extra_values: dict[str, list[str]] | None = None) -> Layout:
+def t3_layout(
+    report: Report,
+    rows: list[form.Row] | None = None,
+    labels: dict[str, str] | None = None,
+    extra_values: dict[str, list[str]] | None = None,
+) -> Layout:
     """表三: 3 header rows (rule text, 申请人情况, 法人或其他组织), 25 data rows, 3 label columns.
 
     ``rows`` replaces the form's rows (another order, a row left out, the trial format's single
@@ -98,13 +103,16 @@ def t3_layout(report: Report, rows: list[form.Row] | None = None, labels: dict[s
     orgs = [c for c in form.T3_APPLICANT_COLUMNS if c != "natural_person"]
     out: list[list[LCell]] = [
         [_h(T3_RULE_TEXT, rowspan=3, colspan=3), _h(T3_APPLICANTS, colspan=7)],
-        [_h(col_labels["natural_person"], rowspan=2), _h(T3_ORGS, colspan=5),
-         _h(col_labels["total"], rowspan=2)],
+        [
+            _h(col_labels["natural_person"], rowspan=2),
+            _h(T3_ORGS, colspan=5),
+            _h(col_labels["total"], rowspan=2),
+        ],
         [_h(col_labels[c]) for c in orgs],
     ]
     rows = list(form.T3_ROWS) if rows is None else list(rows)
     labels = labels or {}
-    results_block = form.T3_ROWS[2].block                    # 三、本年度办理结果
+    results_block = form.T3_ROWS[2].block  # 三、本年度办理结果
 
     def run_length(i: int, same) -> int:
         n = 0
@@ -125,7 +133,12 @@ def t3_layout(report: Report, rows: list[form.Row] | None = None, labels: dict[s
                 lead.append(_l(label, colspan=2))
             else:
                 if prev is None or prev.block != r.block:
-                    lead.append(_l(r.block, rowspan=run_length(i, lambda x: x.block == r.block)))
+                    lead.append(
+                        _l(
+                            r.block,
+                            rowspan=run_length(i, lambda x, block=r.block: x.block == block),
+                        )
+                    )
                 lead.append(_l(label))
         if extra_values and r.key in extra_values:
             vals = [LCell(v, VALUE) for v in extra_values[r.key]]
@@ -159,15 +172,18 @@ def t2_layout_2019(report: Report) -> Layout:
 def t4_layout(report: Report) -> Layout:
     """表四: 行政复议 / 行政诉讼 over two header rows, the column labels, one row of 15 numbers."""
     review, direct, after = form.T4_GROUPS
-    top = direct.label.split()[0]                            # 行政诉讼
+    top = direct.label.split()[0]  # 行政诉讼
     parts = [c.label for c in form.T4_COLUMNS]
     rows = [
         [_h(review.label, colspan=5), _h(top, colspan=10)],
         [_h(p, rowspan=2) for p in parts]
         + [_h(direct.label.split()[-1], colspan=5), _h(after.label.split()[-1], colspan=5)],
         [_h(p) for p in parts] * 2,
-        [v for g in form.T4_GROUPS
-         for v in _values(report, form.T4, g.key, [c.key for c in form.T4_COLUMNS])],
+        [
+            v
+            for g in form.T4_GROUPS
+            for v in _values(report, form.T4, g.key, [c.key for c in form.T4_COLUMNS])
+        ],
     ]
     return Layout(form.T4, 15, rows, header_rows=3)
 

@@ -1,5 +1,6 @@
 """Render a truth report as a DOCX (python-docx): paragraphs plus the three tables with
 merged cells as Word writes them (gridSpan for column spans, vMerge for row spans)."""
+
 from __future__ import annotations
 
 import io
@@ -14,7 +15,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
 from demo.corpus import TruthReport
-from demo.layout import LCell, Layout, layout, place
+from demo.layout import Layout, LCell, layout, place
 
 FONT = "仿宋_GB2312"
 
@@ -28,8 +29,9 @@ def _set_fonts(doc) -> None:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
 
 
-def _paragraph(doc, text: str, size: float | None = None, bold: bool = False,
-               center: bool = False) -> None:
+def _paragraph(
+    doc, text: str, size: float | None = None, bold: bool = False, center: bool = False
+) -> None:
     p = doc.add_paragraph()
     if center:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -51,9 +53,16 @@ def _tc(text: str, width: int, colspan: int, vmerge: str | None) -> str:
     elif vmerge == "continue":
         props += "<w:vMerge/>"
     props += '<w:vAlign w:val="center"/>'
-    run = (f'<w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
-           if text else "")
-    return f'<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr><w:jc w:val="center"/></w:pPr>{run}</w:p></w:tc>'
+    run = (
+        '<w:r><w:rPr><w:sz w:val="18"/></w:rPr>'
+        f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+        if text
+        else ""
+    )
+    return (
+        f"<w:tc><w:tcPr>{props}</w:tcPr>"
+        f'<w:p><w:pPr><w:jc w:val="center"/></w:pPr>{run}</w:p></w:tc>'
+    )
 
 
 def table_xml(lay: Layout, width_twips: int = 9000) -> str:
@@ -64,7 +73,7 @@ def table_xml(lay: Layout, width_twips: int = 9000) -> str:
     """
     col_w = width_twips // lay.ncols
     origin = {(r, c): cell for r, c, cell in place(lay)}
-    covered: dict[tuple[int, int], LCell] = {}       # vertically merged continuation slots
+    covered: dict[tuple[int, int], LCell] = {}  # vertically merged continuation slots
     for (r, c), cell in origin.items():
         for dr in range(1, cell.rowspan):
             covered[(r + dr, c)] = cell
@@ -74,8 +83,9 @@ def table_xml(lay: Layout, width_twips: int = 9000) -> str:
         while c < lay.ncols:
             if (r, c) in origin:
                 cell = origin[(r, c)]
-                tcs.append(_tc(cell.text, col_w, cell.colspan,
-                               "restart" if cell.rowspan > 1 else None))
+                tcs.append(
+                    _tc(cell.text, col_w, cell.colspan, "restart" if cell.rowspan > 1 else None)
+                )
             elif (r, c) in covered:
                 cell = covered[(r, c)]
                 tcs.append(_tc("", col_w, cell.colspan, "continue"))
@@ -84,11 +94,13 @@ def table_xml(lay: Layout, width_twips: int = 9000) -> str:
             c += cell.colspan
         rows.append("<w:tr>" + "".join(tcs) + "</w:tr>")
     grid = "".join(f'<w:gridCol w:w="{col_w}"/>' for _ in range(lay.ncols))
-    return (f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblStyle w:val=\"TableGrid\"/>"
-            '<w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
-            '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
-            'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
-            f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>")
+    return (
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/>'
+        '<w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
+        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+        'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+    )
 
 
 def _add_table(doc, lay: Layout) -> None:
@@ -99,11 +111,16 @@ def _fixed_zip(data: bytes, when: datetime) -> bytes:
     """Rewrite the package with fixed member timestamps, so a rebuild gives the same bytes."""
     out = io.BytesIO()
     stamp = (when.year, when.month, when.day, 9, 0, 0)
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
-            dst.writestr(zipfile.ZipInfo(info.filename, stamp), src.read(info.filename),
-                         compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                zipfile.ZipInfo(info.filename, stamp),
+                src.read(info.filename),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
     return out.getvalue()
 
 
@@ -114,11 +131,15 @@ def render_docx(truth: TruthReport, layouts: dict[str, Layout] | None = None) ->
     when = datetime.fromisoformat(rep.published) if rep.published else datetime(2000, 1, 1)
     props = doc.core_properties
     props.title, props.author, props.created, props.modified = (
-        rep.title or "", rep.agency or "", when, when)
+        rep.title or "",
+        rep.agency or "",
+        when,
+        when,
+    )
     props.last_modified_by = rep.agency or ""
     _set_fonts(doc)
     _paragraph(doc, rep.agency or "", 18, bold=True, center=True)
-    _paragraph(doc, (rep.title or "")[len(rep.agency or ""):], 18, bold=True, center=True)
+    _paragraph(doc, (rep.title or "")[len(rep.agency or "") :], 18, bold=True, center=True)
     for p in truth.intro:
         _paragraph(doc, p)
     for section in truth.sections:

@@ -10,12 +10,13 @@ Two house styles occur on real sites and both are produced here:
 
 Both keep the official merged cells (rowspan/colspan) of :mod:`demo.layout`.
 """
+
 from __future__ import annotations
 
 from html import escape
 
 from demo.corpus import TruthReport
-from demo.layout import BLANK, HEADER, LABEL, LCell, Layout, layout
+from demo.layout import BLANK, HEADER, LABEL, Layout, LCell, layout
 from nianbao import form
 from nianbao.model import Report
 
@@ -67,10 +68,15 @@ def _td(cell: LCell, style: str, index: int) -> str:
 def layout_html(lay: Layout, style: str = WORD) -> str:
     """One table as HTML in the given house style."""
     if style == PLAIN:
-        head = '<table border="1" cellspacing="0" cellpadding="0" width="100%" style="border-collapse:collapse">'
+        head = (
+            '<table border="1" cellspacing="0" cellpadding="0" width="100%" '
+            'style="border-collapse:collapse">'
+        )
     else:
-        head = ('<table class="MsoNormalTable" border="1" cellspacing="0" cellpadding="0" '
-                'style="border-collapse:collapse;border:none;mso-border-alt:solid windowtext .5pt">')
+        head = (
+            '<table class="MsoNormalTable" border="1" cellspacing="0" cellpadding="0" '
+            'style="border-collapse:collapse;border:none;mso-border-alt:solid windowtext .5pt">'
+        )
     parts = [head, "<tbody>"]
     n = 0
     for row in lay.rows:
@@ -95,22 +101,33 @@ def _para(text: str, style: str, heading: bool = False, center: bool = False) ->
         return f'<p style="{tag_style}">{body}</p>'
     font = "黑体" if heading else ("方正小标宋简体" if center else _FONT)
     size = "22.0pt" if center else "16.0pt"
-    align = ' align="center" style="text-align:center;line-height:28.0pt"' if center else \
-        ' style="text-indent:32.0pt;line-height:28.0pt"'
-    return (f'<p class="MsoNormal"{align}><span style="font-size:{size};font-family:{font}">'
-            f'<font face="{font}">{escape(text)}</font></span>'
-            f'<span lang="EN-US" style="font-size:{size}"><o:p></o:p></span></p>')
+    align = (
+        ' align="center" style="text-align:center;line-height:28.0pt"'
+        if center
+        else ' style="text-indent:32.0pt;line-height:28.0pt"'
+    )
+    return (
+        f'<p class="MsoNormal"{align}><span style="font-size:{size};font-family:{font}">'
+        f'<font face="{font}">{escape(text)}</font></span>'
+        f'<span lang="EN-US" style="font-size:{size}"><o:p></o:p></span></p>'
+    )
 
 
-def article_html(truth: TruthReport, style: str = WORD, with_title: bool = True,
-                 layouts: dict[str, Layout] | None = None) -> str:
+def article_html(
+    truth: TruthReport,
+    style: str = WORD,
+    with_title: bool = True,
+    layouts: dict[str, Layout] | None = None,
+) -> str:
     """The whole report as the body of an article: title, preface, sections and tables.
     ``layouts`` replaces the standard layout of some tables (variant corpora)."""
     rep = truth.report
     parts = []
     if with_title:
         parts.append(_para(rep.agency or "", style, center=True))
-        parts.append(_para(rep.title[len(rep.agency or ""):] if rep.title else "", style, center=True))
+        parts.append(
+            _para(rep.title[len(rep.agency or "") :] if rep.title else "", style, center=True)
+        )
     parts += [_para(p, style) for p in truth.intro]
     for section in truth.sections:
         parts.append(_para(section.heading, style, heading=True))

@@ -7,6 +7,7 @@ both pages, its text only on the page holding most of the block, and no header r
 repeated. (reportlab on its own refuses to split inside a row span and would push the
 whole block to the next page.)
 """
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,15 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import (Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer,
-                                Table, TableStyle)
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from demo.corpus import TruthReport
 from demo.layout import Layout, layout, place
@@ -78,24 +86,38 @@ def _wrap(text: str, width: float, size: float = 8) -> str:
 
 def _table(lay: Layout, rows: range, keep_text: dict[tuple[int, int], bool] | None = None) -> Table:
     """A reportlab Table of the layout rows in ``rows``; spans are clipped to that range."""
-    _styles()                      # registers the font the cell text is measured in
+    _styles()  # registers the font the cell text is measured in
     r0, r1 = rows.start, rows.stop
     # 表三 gets roomy rows: taller than a page, so it always breaks across pages.
     pad = 7 if lay.table == form.T3 else 4
     grid = [[""] * lay.ncols for _ in range(r1 - r0)]
     if _RULED[0]:
         lines = [("GRID", (0, 0), (-1, -1), 0.5, colors.black)]
-    else:   # 三线表: a rule above, one under the header, one at the end; no vertical rules
-        lines = [("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
-                 ("LINEBELOW", (0, -1), (-1, -1), 1.0, colors.black)]
+    else:  # 三线表: a rule above, one under the header, one at the end; no vertical rules
+        lines = [
+            ("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
+            ("LINEBELOW", (0, -1), (-1, -1), 1.0, colors.black),
+        ]
         if r0 <= lay.header_rows - 1 < r1:
-            lines.append(("LINEBELOW", (0, lay.header_rows - 1 - r0), (-1, lay.header_rows - 1 - r0),
-                          0.5, colors.black))
+            lines.append(
+                (
+                    "LINEBELOW",
+                    (0, lay.header_rows - 1 - r0),
+                    (-1, lay.header_rows - 1 - r0),
+                    0.5,
+                    colors.black,
+                )
+            )
     cmds = lines + [
-            ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 8),
-            ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("TOPPADDING", (0, 0), (-1, -1), pad), ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]
     widths = _widths(lay.table)
     for r, c, cell in place(lay):
         top, bottom = max(r, r0), min(r + cell.rowspan, r1)
@@ -103,7 +125,7 @@ def _table(lay: Layout, rows: range, keep_text: dict[tuple[int, int], bool] | No
             continue
         show = r >= r0 if keep_text is None else keep_text.get((r, c), r >= r0)
         if show:
-            grid[top - r0][c] = _wrap(cell.text, sum(widths[c:c + cell.colspan]) - 5)
+            grid[top - r0][c] = _wrap(cell.text, sum(widths[c : c + cell.colspan]) - 5)
         if bottom - top > 1 or cell.colspan > 1:
             cmds.append(("SPAN", (c, top - r0), (c + cell.colspan - 1, bottom - 1 - r0)))
     return Table(grid, colWidths=widths, style=TableStyle(cmds))
@@ -148,7 +170,9 @@ class BreakingTable(Flowable):
 _RULED = [True]
 
 
-def render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None, ruled: bool = True) -> bytes:
+def render_pdf(
+    truth: TruthReport, layouts: dict[str, Layout] | None = None, ruled: bool = True
+) -> bytes:
     """The report as PDF bytes (deterministic: same report, same bytes). ``ruled=False`` draws
     the tables as 三线表 (no vertical rules, no row rules): only word positions tell the cells."""
     _RULED[0] = ruled
@@ -161,8 +185,11 @@ def render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None, rul
 def _render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None) -> bytes:
     st = _styles()
     rep = truth.report
-    story = [Paragraph(rep.agency or "", st["title"]),
-             Paragraph((rep.title or "")[len(rep.agency or ""):], st["title"]), Spacer(1, 8)]
+    story = [
+        Paragraph(rep.agency or "", st["title"]),
+        Paragraph((rep.title or "")[len(rep.agency or "") :], st["title"]),
+        Spacer(1, 8),
+    ]
     story += [Paragraph(p, st["body"]) for p in truth.intro]
     for section in truth.sections:
         story.append(Paragraph(section.heading, st["heading"]))
@@ -175,8 +202,16 @@ def _render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None) ->
                 story.append(KeepTogether([_table(lay, range(len(lay.rows)))]))
             story.append(Spacer(1, 6))
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN,
-                            topMargin=_MARGIN, bottomMargin=_MARGIN, title=rep.title or "",
-                            author=rep.agency or "", invariant=1)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=_MARGIN,
+        rightMargin=_MARGIN,
+        topMargin=_MARGIN,
+        bottomMargin=_MARGIN,
+        title=rep.title or "",
+        author=rep.agency or "",
+        invariant=1,
+    )
     doc.build(story)
     return buf.getvalue()

@@ -18,6 +18,7 @@ sites after a report was replaced by a corrected version at the same URL.
 
     python -m demo.server ROOT [--port 8701] [--state 2]   # serve by hand; Ctrl-C stops
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,21 +63,28 @@ class SiteHandler(BaseHTTPRequestHandler):
     site_dir: Path
     overlay_dir: Path | None = None
     config: dict
-    protocol_version = "HTTP/1.1"      # keep-alive: every response carries Content-Length
+    protocol_version = "HTTP/1.1"  # keep-alive: every response carries Content-Length
     _etags: dict = {}
 
     def version_string(self) -> str:
         return "nginx"
 
-    def log_message(self, format, *args):   # noqa: A002 - quiet: no access log on stderr
+    def log_message(self, format, *args):  # noqa: A002 - quiet: no access log on stderr
         pass
 
     # --- helpers ---
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None,
-              head: bool = False, length: int | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str,
+        headers: dict | None = None,
+        head: bool = False,
+        length: int | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        if status != 304:   # a 304 has no body; its headers describe the cached one
+        if status != 304:  # a 304 has no body; its headers describe the cached one
             self.send_header("Content-Length", str(len(body) if length is None else length))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -85,10 +93,15 @@ class SiteHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _error(self, status: int, head: bool = False, headers: dict | None = None) -> None:
-        text = {404: "404 Not Found 您访问的页面不存在", 405: "405 Method Not Allowed",
-                500: "500 Internal Server Error 服务器内部错误"}.get(status, str(status))
-        body = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status}</title></head>"
-                f"<body><h1>{text}</h1></body></html>").encode("utf-8")
+        text = {
+            404: "404 Not Found 您访问的页面不存在",
+            405: "405 Method Not Allowed",
+            500: "500 Internal Server Error 服务器内部错误",
+        }.get(status, str(status))
+        body = (
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{status}</title></head>'
+            f"<body><h1>{text}</h1></body></html>"
+        ).encode()
         self._send(status, body, "text/html; charset=utf-8", headers, head)
 
     def _file(self, path: str, internal: bool = False) -> Path | None:
@@ -96,7 +109,9 @@ class SiteHandler(BaseHTTPRequestHandler):
             path += "index.html"
         parts = [p for p in path.split("/") if p]
         # Configuration (_site.json) and dot files are never served; nor is anything outside.
-        if not parts or any((p.startswith(("_", ".")) and not internal) or p == ".." for p in parts):
+        if not parts or any(
+            (p.startswith(("_", ".")) and not internal) or p == ".." for p in parts
+        ):
             return None
         if self.overlay_dir is not None:
             target = self.overlay_dir.joinpath(*parts)
@@ -148,12 +163,14 @@ class SiteHandler(BaseHTTPRequestHandler):
             return self._error(int(status), head)
         redirect = self.config.get("redirects", {}).get(path)
         if redirect:
-            return self._send(int(redirect[0]), b"", "text/html; charset=utf-8",
-                              {"Location": redirect[1]}, head)
+            return self._send(
+                int(redirect[0]), b"", "text/html; charset=utf-8", {"Location": redirect[1]}, head
+            )
         if path in self.config.get("redirect_loops", ()):
             n = _int(parse_qs(url.query).get("n", ["1"])[-1], 1)
-            return self._send(302, b"", "text/html; charset=utf-8",
-                              {"Location": f"{path}?n={n + 1}"}, head)
+            return self._send(
+                302, b"", "text/html; charset=utf-8", {"Location": f"{path}?n={n + 1}"}, head
+            )
         delay = self.config.get("slow", {}).get(path)
         if delay:
             time.sleep(float(delay))
@@ -168,7 +185,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if not head:
-                self.wfile.write(body[:len(body) // 3])
+                self.wfile.write(body[: len(body) // 3])
             self.close_connection = True
             return None
         stat = target.stat()
@@ -188,7 +205,9 @@ class SiteHandler(BaseHTTPRequestHandler):
             return f"text/html; charset={charset}"
         ext = target.suffix.lower()
         if ext in (".html", ".htm", ".jsp"):
-            return "text/html; charset=" + ("GBK" if self.config.get("encoding") == "gbk" else "utf-8")
+            return "text/html; charset=" + (
+                "GBK" if self.config.get("encoding") == "gbk" else "utf-8"
+            )
         return CONTENT_TYPES.get(ext, "application/octet-stream")
 
     def do_POST(self):
@@ -205,11 +224,15 @@ class SiteHandler(BaseHTTPRequestHandler):
         end = _int(query.get("endrecord"), start + perpage * 3 - 1)
         records = hanweb["records"] if form.get("columnid") == str(hanweb["columnid"]) else []
         total = len(records)
-        chosen = records[start - 1:max(start - 1, end)]
-        xml = ('<?xml version="1.0" encoding="UTF-8"?><datastore>'
-               f"<totalrecord>{total}</totalrecord><totalpage>{-(-total // max(1, perpage))}</totalpage>"
-               "<recordset>" + "".join(f"<record><![CDATA[{r}]]></record>" for r in chosen)
-               + "</recordset></datastore>")
+        chosen = records[start - 1 : max(start - 1, end)]
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8"?><datastore>'
+            f"<totalrecord>{total}</totalrecord>"
+            f"<totalpage>{-(-total // max(1, perpage))}</totalpage>"
+            "<recordset>"
+            + "".join(f"<record><![CDATA[{r}]]></record>" for r in chosen)
+            + "</recordset></datastore>"
+        )
         self._send(200, xml.encode("utf-8"), "text/xml; charset=utf-8")
 
 
@@ -228,8 +251,9 @@ class DemoServer:
     writes ``root/sources.yaml``. Also a context manager (``with DemoServer(root) as s:``).
     """
 
-    def __init__(self, root: str | os.PathLike, host: str = "127.0.0.1", base_port: int = 0,
-                 state: int = 1):
+    def __init__(
+        self, root: str | os.PathLike, host: str = "127.0.0.1", base_port: int = 0, state: int = 1
+    ):
         self.root = Path(root)
         self.host = host
         self.base_port = base_port
@@ -243,21 +267,33 @@ class DemoServer:
             return dict(self.urls)
         truth_path = self.root / "truth.json"
         if not truth_path.exists():
-            raise FileNotFoundError(f"{truth_path} missing: build the sites first "
-                                    f"(python -m demo.sites {self.root})")
+            raise FileNotFoundError(
+                f"{truth_path} missing: build the sites first (python -m demo.sites {self.root})"
+            )
         sources = json.loads(truth_path.read_text("utf-8"))["sources"]
         try:
             for i, src in enumerate(sources):
                 site_dir = self.root / "sites" / src["id"]
                 config = json.loads((site_dir / "_site.json").read_text("utf-8"))
                 overlay = self.root / f"state{self.state}" / src["id"]
-                handler = type(f"Site_{i}", (SiteHandler,),
-                               {"site_dir": site_dir, "config": config, "_etags": {},
-                                "overlay_dir": overlay if self.state != 1 else None})
+                handler = type(
+                    f"Site_{i}",
+                    (SiteHandler,),
+                    {
+                        "site_dir": site_dir,
+                        "config": config,
+                        "_etags": {},
+                        "overlay_dir": overlay if self.state != 1 else None,
+                    },
+                )
                 port = self.base_port + i if self.base_port else 0
                 server = _Server((self.host, port), handler)
-                thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.5},
-                                          name=f"demo-{src['id']}", daemon=True)
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.5},
+                    name=f"demo-{src['id']}",
+                    daemon=True,
+                )
                 thread.start()
                 self._servers.append((src["id"], server, thread))
                 self.urls[src["id"]] = f"http://{self.host}:{server.server_address[1]}"
@@ -277,7 +313,9 @@ class DemoServer:
 
     def stop(self) -> None:
         """Stop every site (in parallel: each shutdown waits up to one poll interval)."""
-        stoppers = [threading.Thread(target=s.shutdown) for _, s, t in self._servers if t.is_alive()]
+        stoppers = [
+            threading.Thread(target=s.shutdown) for _, s, t in self._servers if t.is_alive()
+        ]
         for t in stoppers:
             t.start()
         for t in stoppers:
@@ -286,7 +324,7 @@ class DemoServer:
             server.server_close()
         self._servers = []
 
-    def __enter__(self) -> "DemoServer":
+    def __enter__(self) -> DemoServer:
         self.start()
         return self
 
@@ -298,12 +336,20 @@ def write_sources_yaml(path: Path, sources: list[dict], urls: dict[str, str], ho
     """The crawler registry for the running sites (fields accepted by crawler/registry.py)."""
     entries = []
     for src in sources:
-        entry = {"id": src["id"], "agency": src["agency"], "region": src["region"],
-                 "level": src["level"], "cms": src["cms"],
-                 "start_urls": [urls[src["id"]] + src["start_path"]], "allowed_domains": [host]}
+        entry = {
+            "id": src["id"],
+            "agency": src["agency"],
+            "region": src["region"],
+            "level": src["level"],
+            "cms": src["cms"],
+            "start_urls": [urls[src["id"]] + src["start_path"]],
+            "allowed_domains": [host],
+        }
         if src.get("encoding", "utf-8") != "utf-8":
             # The registry has no encoding field; the crawler reads it from the response.
-            entry["notes"] = f"{src['encoding'].upper()}-encoded pages (header charset=GBK, meta gb2312)"
+            entry["notes"] = (
+                f"{src['encoding'].upper()}-encoded pages (header charset=GBK, meta gb2312)"
+            )
         if src.get("hanweb"):
             entry["hanweb"] = dict(src["hanweb"])
         if src["cms"] == "jsp":
@@ -315,9 +361,17 @@ def write_sources_yaml(path: Path, sources: list[dict], urls: dict[str, str], ho
                 entry[key] = src[key]
         entries.append(entry)
     tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text("# Written by demo.server on start: the demo sites and their ports.\n"
-                   + yaml.safe_dump({"sources": entries}, allow_unicode=True, sort_keys=False,
-                                    default_flow_style=None, width=200), "utf-8")
+    tmp.write_text(
+        "# Written by demo.server on start: the demo sites and their ports.\n"
+        + yaml.safe_dump(
+            {"sources": entries},
+            allow_unicode=True,
+            sort_keys=False,
+            default_flow_style=None,
+            width=200,
+        ),
+        "utf-8",
+    )
     os.replace(tmp, path)
 
 

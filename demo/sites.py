@@ -25,6 +25,7 @@ or query-addressed pages, never served by their own path. ``root/state2/<site>/`
 files that differ in the second state of the sites (a report replaced by a corrected
 version): ``DemoServer(root, state=2)`` serves them instead.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,29 +56,63 @@ FAMILIES = (TRS, HANWEB, JSP, GENERIC)
 JSP_LIST = "/info/iList.jsp"
 GENERIC_FOLDER = "/zwgk/xxgknb/"
 ROBOTS_TXT = "User-agent: *\nDisallow: /search/\nDisallow: /private/\n"
-MIRROR_HOST = "http://www.haose21.com"   # an SEO-spam mirror: linked, never followed
+MIRROR_HOST = "http://www.haose21.com"  # an SEO-spam mirror: linked, never followed
 TRS_FOLDER = "/zwgk/zfxxgk/zfxxgknb/"
 COLUMN_NAME = "政府信息公开年报"
-PER_PAGE = 3                       # list items per page: small, so paging is exercised
-FETCH_ERROR, NO_TABLES, ERROR = "fetch_error", "no_tables", "error"   # documents.status
+PER_PAGE = 3  # list items per page: small, so paging is exercised
+FETCH_ERROR, NO_TABLES, ERROR = "fetch_error", "no_tables", "error"  # documents.status
 CST = timezone(timedelta(hours=8))
 
 # The default demo: (site id, agency, short name, region, level, size, cms, encoding).
 DEFAULT_SITES = (
     ("qinghe-gov", "清河市人民政府", "市政府", "示范省清河市", "government", "large", TRS, "utf-8"),
-    ("qinghe-yjj", "清河市应急管理局", "市应急管理局", "示范省清河市", "department", "zero", TRS, "gbk"),
-    ("yunxi-gov", "云溪县人民政府", "县政府", "示范省云溪县", "government", "medium", HANWEB, "utf-8"),
-    ("yunxi-fgj", "云溪县发展和改革局", "县发展和改革局", "示范省云溪县", "department", "small", HANWEB,
-     "utf-8"),
+    (
+        "qinghe-yjj",
+        "清河市应急管理局",
+        "市应急管理局",
+        "示范省清河市",
+        "department",
+        "zero",
+        TRS,
+        "gbk",
+    ),
+    (
+        "yunxi-gov",
+        "云溪县人民政府",
+        "县政府",
+        "示范省云溪县",
+        "government",
+        "medium",
+        HANWEB,
+        "utf-8",
+    ),
+    (
+        "yunxi-fgj",
+        "云溪县发展和改革局",
+        "县发展和改革局",
+        "示范省云溪县",
+        "department",
+        "small",
+        HANWEB,
+        "utf-8",
+    ),
     ("baishi-gov", "白石县人民政府", "县政府", "示范省白石县", "government", "medium", JSP, "gbk"),
-    ("songlin-sjj", "松林市审计局", "市审计局", "示范省松林市", "department", "small", GENERIC,
-     "utf-8"),
+    (
+        "songlin-sjj",
+        "松林市审计局",
+        "市审计局",
+        "示范省松林市",
+        "department",
+        "small",
+        GENERIC,
+        "utf-8",
+    ),
 )
 DEFAULT_AGENCIES = len(DEFAULT_SITES)
 # Deliberate inconsistencies of the default demo: (site index, year index) -> defect.
 DEFAULT_DEFECTS = {
     (0, 0): corpus.DEFECT_NEGATIVE,
-    (0, 2): corpus.DEFECT_BALANCE,     # the last year, so no later 上年结转 continues from it
+    (0, 2): corpus.DEFECT_BALANCE,  # the last year, so no later 上年结转 continues from it
     (1, 1): corpus.DEFECT_T4_SUM,
     (2, 1): corpus.DEFECT_RESULTS,
     (3, 0): corpus.DEFECT_ROWSUM,
@@ -85,19 +120,37 @@ DEFAULT_DEFECTS = {
 # The report replaced at the same URL by a corrected version in state 2: (site, year index).
 CORRECTED = (1, 2)
 # Invented place names for larger corpora (first char x second char, with pinyin).
-_FIRST = dict(zip("青鹤枫玉金望星朗桐檀棠苇岚榕槐霁澄杉蓼荻柘菱芸砚",
-                  "qing he feng yu jin wang xing lang tong tan tang wei lan rong huai ji cheng shan "
-                  "liao di zhe ling yun yan".split()))
-_SECOND = dict(zip("汀渡湾澜渚屿浦泽桥岭塘湖",
-                   "ting du wan lan zhu yu pu ze qiao ling tang hu".split()))
-_DEPARTMENTS = (
-    ("应急管理局", "yjj"), ("发展和改革局", "fgj"), ("教育局", "jyj"), ("财政局", "czj"),
-    ("生态环境局", "sthjj"), ("自然资源和规划局", "zrzyj"), ("住房和城乡建设局", "zjj"),
-    ("交通运输局", "jtj"), ("卫生健康委员会", "wjw"), ("市场监督管理局", "scjgj"),
-    ("人力资源和社会保障局", "rsj"), ("民政局", "mzj"), ("司法局", "sfj"), ("农业农村局", "nyncj"),
+_FIRST = dict(
+    zip(
+        "青鹤枫玉金望星朗桐檀棠苇岚榕槐霁澄杉蓼荻柘菱芸砚",
+        "qing he feng yu jin wang xing lang tong tan tang wei lan rong huai ji cheng shan "
+        "liao di zhe ling yun yan".split(),
+    )
 )
-_NEWS = ("关于开展政务公开业务培训的通知", "关于印发{year}年政务公开工作要点的通知",
-         "关于公布政府信息公开指南的公告")
+_SECOND = dict(
+    zip("汀渡湾澜渚屿浦泽桥岭塘湖", "ting du wan lan zhu yu pu ze qiao ling tang hu".split())
+)
+_DEPARTMENTS = (
+    ("应急管理局", "yjj"),
+    ("发展和改革局", "fgj"),
+    ("教育局", "jyj"),
+    ("财政局", "czj"),
+    ("生态环境局", "sthjj"),
+    ("自然资源和规划局", "zrzyj"),
+    ("住房和城乡建设局", "zjj"),
+    ("交通运输局", "jtj"),
+    ("卫生健康委员会", "wjw"),
+    ("市场监督管理局", "scjgj"),
+    ("人力资源和社会保障局", "rsj"),
+    ("民政局", "mzj"),
+    ("司法局", "sfj"),
+    ("农业农村局", "nyncj"),
+)
+_NEWS = (
+    "关于开展政务公开业务培训的通知",
+    "关于印发{year}年政务公开工作要点的通知",
+    "关于公布政府信息公开指南的公告",
+)
 
 
 @dataclass
@@ -108,10 +161,10 @@ class Site:
     agency: Agency
     cms: str
     encoding: str
-    hanweb: dict | None = None      # columnid, unitid, webid, perpage, webname
-    site_code: str = ""             # 网站标识码
-    catid: int = 0                  # jsp: the list's cat_id
-    per_page: int = PER_PAGE        # list items per page
+    hanweb: dict | None = None  # columnid, unitid, webid, perpage, webname
+    site_code: str = ""  # 网站标识码
+    catid: int = 0  # jsp: the list's cat_id
+    per_page: int = PER_PAGE  # list items per page
 
     @property
     def start_path(self) -> str:
@@ -131,13 +184,21 @@ class Site:
     @property
     def prefix(self) -> str:
         return {TRS: TRS_FOLDER, JSP: "/info/", GENERIC: GENERIC_FOLDER}.get(
-            self.cms) or f"/col/col{self.hanweb['columnid']}/"
+            self.cms
+        ) or f"/col/col{self.hanweb['columnid']}/"
 
     def source(self) -> dict:
         """The truth.json entry (demo.server turns it into a sources.yaml entry)."""
-        d = {"id": self.id, "agency": self.agency.name, "region": self.agency.region,
-             "level": self.agency.level, "cms": self.cms, "encoding": self.encoding,
-             "site_path_prefix": self.prefix, "start_path": self.start_path}
+        d = {
+            "id": self.id,
+            "agency": self.agency.name,
+            "region": self.agency.region,
+            "level": self.agency.level,
+            "cms": self.cms,
+            "encoding": self.encoding,
+            "site_path_prefix": self.prefix,
+            "start_path": self.start_path,
+        }
         if self.hanweb:
             d["hanweb"] = dict(self.hanweb)
         return d
@@ -151,11 +212,11 @@ class Item:
     published: datetime
     page_path: str = ""
     url_date: date | None = None
-    kind: str = "report"             # report | news | bad
-    body: str = ""                   # article HTML (inside the CMS's content container)
+    kind: str = "report"  # report | news | bad
+    body: str = ""  # article HTML (inside the CMS's content container)
     write_page: bool = True
-    link_path: str = ""              # the list links here instead (an old, redirecting URL)
-    corrected_body: str = ""         # state 2: the page replaced by a corrected version
+    link_path: str = ""  # the list links here instead (an old, redirecting URL)
+    corrected_body: str = ""  # state 2: the page replaced by a corrected version
 
 
 @dataclass
@@ -167,22 +228,35 @@ class Manifest:
     sources: list[dict]
     reports: list[dict]
     bad_documents: list[dict] = field(default_factory=list)
-    hazards: list[dict] = field(default_factory=list)       # crawler-level bad input
-    corrections: list[dict] = field(default_factory=list)   # reports replaced in state 2
+    hazards: list[dict] = field(default_factory=list)  # crawler-level bad input
+    corrections: list[dict] = field(default_factory=list)  # reports replaced in state 2
 
     def to_dict(self) -> dict:
-        return {"seed": self.seed, "sources": self.sources, "reports": self.reports,
-                "bad_documents": self.bad_documents, "hazards": self.hazards,
-                "corrections": self.corrections}
+        return {
+            "seed": self.seed,
+            "sources": self.sources,
+            "reports": self.reports,
+            "bad_documents": self.bad_documents,
+            "hazards": self.hazards,
+            "corrections": self.corrections,
+        }
 
     @classmethod
-    def load(cls, root: str | os.PathLike) -> "Manifest":
+    def load(cls, root: str | os.PathLike) -> Manifest:
         d = json.loads((Path(root) / "truth.json").read_text("utf-8"))
-        return cls(Path(root), d["seed"], d["sources"], d["reports"], d.get("bad_documents", []),
-                   d.get("hazards", []), d.get("corrections", []))
+        return cls(
+            Path(root),
+            d["seed"],
+            d["sources"],
+            d["reports"],
+            d.get("bad_documents", []),
+            d.get("hazards", []),
+            d.get("corrections", []),
+        )
 
 
 # --- agencies and sites ---------------------------------------------------------------
+
 
 def _sites(n_agencies: int, rng: random.Random, per_page: int = PER_PAGE) -> list[Site]:
     specs = list(DEFAULT_SITES[:n_agencies])
@@ -197,26 +271,58 @@ def _sites(n_agencies: int, rng: random.Random, per_page: int = PER_PAGE) -> lis
         kind = "市" if i % 2 == 0 else "县"
         cms = FAMILIES[i % len(FAMILIES)]
         region = f"示范省{name}{kind}"
-        specs.append((f"{pinyin}-gov", f"{name}{kind}人民政府", f"{kind}政府", region, "government",
-                      rng.choice(("large", "medium")), cms, "utf-8"))
+        specs.append(
+            (
+                f"{pinyin}-gov",
+                f"{name}{kind}人民政府",
+                f"{kind}政府",
+                region,
+                "government",
+                rng.choice(("large", "medium")),
+                cms,
+                "utf-8",
+            )
+        )
         for dept, abbr in rng.sample(_DEPARTMENTS, 4):
             if dept == "发展和改革局" and kind == "市":
                 dept, abbr = "发展和改革委员会", "fgw"
             gbk = cms == TRS and rng.random() < 0.3
-            specs.append((f"{pinyin}-{abbr}", f"{name}{kind}{dept}", f"{kind}{dept}", region,
-                          "department", rng.choices(("medium", "small", "zero"), (3, 5, 2))[0],
-                          cms, "gbk" if gbk else "utf-8"))
+            specs.append(
+                (
+                    f"{pinyin}-{abbr}",
+                    f"{name}{kind}{dept}",
+                    f"{kind}{dept}",
+                    region,
+                    "department",
+                    rng.choices(("medium", "small", "zero"), (3, 5, 2))[0],
+                    cms,
+                    "gbk" if gbk else "utf-8",
+                )
+            )
         i += 1
     sites = []
     for sid, name, short, region, level, size, cms, enc in specs[:n_agencies]:
         hanweb = None
         if cms == HANWEB:
-            hanweb = {"columnid": rng.randint(1000, 99999), "unitid": rng.randint(1000, 999999),
-                      "webid": rng.randint(1, 300), "perpage": per_page, "webname": name}
-        sites.append(Site(sid, Agency(name, short, region, level, size), cms, enc, hanweb,
-                          site_code=str(rng.randint(10**9, 10**10 - 1)),
-                          catid=rng.randint(10000, 99999) if cms == JSP else 0,
-                          per_page=per_page))
+            hanweb = {
+                "columnid": rng.randint(1000, 99999),
+                "unitid": rng.randint(1000, 999999),
+                "webid": rng.randint(1, 300),
+                "perpage": per_page,
+                "webname": name,
+            }
+        sites.append(
+            Site(
+                sid,
+                Agency(name, short, region, level, size),
+                cms,
+                enc,
+                hanweb,
+                site_code=str(rng.randint(10**9, 10**10 - 1)),
+                catid=rng.randint(10000, 99999) if cms == JSP else 0,
+                per_page=per_page,
+            )
+        )
     return sites
 
 
@@ -226,11 +332,13 @@ def _publication(rng: random.Random, agency: Agency, year: int) -> datetime:
         day = date(year + 1, 1, 1) + timedelta(days=rng.randint(4, 30))
     else:
         day = date(year + 1, 1, 1) + timedelta(days=rng.randint(14, 89))
-    return datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.choice((0, 15, 30, 45)),
-                    tzinfo=CST)
+    return datetime(
+        day.year, day.month, day.day, rng.randint(8, 17), rng.choice((0, 15, 30, 45)), tzinfo=CST
+    )
 
 
 # --- paths ----------------------------------------------------------------------------
+
 
 def _detail_path(site: Site, item_date: date, ident: int) -> str:
     if site.cms == TRS:
@@ -239,12 +347,15 @@ def _detail_path(site: Site, item_date: date, ident: int) -> str:
         return f"/info/{site.catid}/{ident}.htm"
     if site.cms == GENERIC:
         return f"{GENERIC_FOLDER}content/post_{ident}.html"
-    return (f"/art/{item_date.year}/{item_date.month}/{item_date.day}/"
-            f"art_{site.hanweb['columnid']}_{ident}.html")
+    return (
+        f"/art/{item_date.year}/{item_date.month}/{item_date.day}/"
+        f"art_{site.hanweb['columnid']}_{ident}.html"
+    )
 
 
-def _attachment_path(site: Site, page_path: str, item_date: date, rng: random.Random,
-                     ext: str) -> str:
+def _attachment_path(
+    site: Site, page_path: str, item_date: date, rng: random.Random, ext: str
+) -> str:
     if site.cms == TRS:
         folder = page_path.rsplit("/", 1)[0]
         return f"{folder}/P0{item_date:%Y%m%d}{rng.randint(10**11, 10**12 - 1)}.{ext}"
@@ -265,78 +376,107 @@ def _link(site: Site, page_path: str, target: str) -> str:
 
 # --- page templates -------------------------------------------------------------------
 
+
 def _head(site: Site, title: str, metas: dict[str, str]) -> str:
-    charset = ('<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
-               if site.encoding == "gbk" else '<meta charset="utf-8">')
+    charset = (
+        '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+        if site.encoding == "gbk"
+        else '<meta charset="utf-8">'
+    )
     meta = "".join(f'<meta name="{k}" content="{escape(v)}">\n' for k, v in metas.items())
-    return (f"<!DOCTYPE html>\n<html>\n<head>\n{charset}\n<title>{escape(title)}</title>\n"
-            f'<meta name="SiteName" content="{escape(site.agency.name)}">\n'
-            f'<meta name="SiteIDCode" content="{site.site_code}">\n{meta}'
-            '<link rel="stylesheet" href="/css/style.css">\n</head>\n')
+    return (
+        f"<!DOCTYPE html>\n<html>\n<head>\n{charset}\n<title>{escape(title)}</title>\n"
+        f'<meta name="SiteName" content="{escape(site.agency.name)}">\n'
+        f'<meta name="SiteIDCode" content="{site.site_code}">\n{meta}'
+        '<link rel="stylesheet" href="/css/style.css">\n</head>\n'
+    )
 
 
 def _chrome_top(site: Site) -> str:
-    return (f'<body>\n<div class="header"><div class="logo">{escape(site.agency.name)}</div>\n'
-            f'<ul class="nav"><li><a href="/index.html">首页</a></li>'
-            f'<li><a href="{escape(site.list_path)}">{COLUMN_NAME}</a></li>'
-            '<li><a href="/search/index.html">站内搜索</a></li></ul></div>\n')
+    return (
+        f'<body>\n<div class="header"><div class="logo">{escape(site.agency.name)}</div>\n'
+        f'<ul class="nav"><li><a href="/index.html">首页</a></li>'
+        f'<li><a href="{escape(site.list_path)}">{COLUMN_NAME}</a></li>'
+        '<li><a href="/search/index.html">站内搜索</a></li></ul></div>\n'
+    )
 
 
 def _chrome_bottom(site: Site) -> str:
-    return (f'<div class="footer"><p><a href="/index.html">网站首页</a> | '
-            f'<a href="{escape(site.list_path)}">{COLUMN_NAME}</a></p>'
-            f'<p>主办：{escape(site.agency.name)}办公室　网站标识码：{site.site_code}</p></div>\n'
-            "</body>\n</html>\n")
+    return (
+        f'<div class="footer"><p><a href="/index.html">网站首页</a> | '
+        f'<a href="{escape(site.list_path)}">{COLUMN_NAME}</a></p>'
+        f"<p>主办：{escape(site.agency.name)}办公室　网站标识码：{site.site_code}</p></div>\n"
+        "</body>\n</html>\n"
+    )
 
 
 def _position(site: Site) -> str:
-    return (f'<div class="position">当前位置：<a href="/index.html">首页</a> &gt; 政务公开 &gt; '
-            f'<a href="{escape(site.list_path)}">{COLUMN_NAME}</a></div>\n')
+    return (
+        f'<div class="position">当前位置：<a href="/index.html">首页</a> &gt; 政务公开 &gt; '
+        f'<a href="{escape(site.list_path)}">{COLUMN_NAME}</a></div>\n'
+    )
 
 
 def _li(site: Site, item: Item) -> str:
     href = item.link_path or item.page_path
     if site.cms == TRS:
-        href = "./" + item.page_path[len(TRS_FOLDER):]
+        href = "./" + item.page_path[len(TRS_FOLDER) :]
     shown = item.title if len(item.title) <= 24 else item.title[:23] + "…"
     attrs = ' target="_blank"' if site.cms == TRS else ""
-    return (f'<li><a href="{escape(href)}" title="{escape(item.title)}"{attrs}>{escape(shown)}</a>'
-            f"<span>{item.published:%Y-%m-%d}</span></li>")
+    return (
+        f'<li><a href="{escape(href)}" title="{escape(item.title)}"{attrs}>{escape(shown)}</a>'
+        f"<span>{item.published:%Y-%m-%d}</span></li>"
+    )
 
 
 def _detail_page(site: Site, item: Item) -> str:
     pub = f"{item.published:%Y-%m-%d %H:%M}"
-    metas = {"ArticleTitle": item.title, "PubDate": pub, "ColumnName": COLUMN_NAME,
-             "ContentSource": site.agency.name}
-    out = [_head(site, f"{item.title}_{site.agency.name}", metas), _chrome_top(site),
-           _position(site)]
+    metas = {
+        "ArticleTitle": item.title,
+        "PubDate": pub,
+        "ColumnName": COLUMN_NAME,
+        "ContentSource": site.agency.name,
+    }
+    out = [
+        _head(site, f"{item.title}_{site.agency.name}", metas),
+        _chrome_top(site),
+        _position(site),
+    ]
     if site.cms == TRS:
-        out.append(f'<div class="article">\n<h1 class="article_title">{escape(item.title)}</h1>\n'
-                   f'<div class="article_info"><span>发布时间：{pub}</span>'
-                   f"<span>来源：{escape(site.agency.name)}</span></div>\n"
-                   f'<div class="article_content"><div class="TRS_Editor">\n{item.body}\n'
-                   "</div></div>\n</div>\n")
+        out.append(
+            f'<div class="article">\n<h1 class="article_title">{escape(item.title)}</h1>\n'
+            f'<div class="article_info"><span>发布时间：{pub}</span>'
+            f"<span>来源：{escape(site.agency.name)}</span></div>\n"
+            f'<div class="article_content"><div class="TRS_Editor">\n{item.body}\n'
+            "</div></div>\n</div>\n"
+        )
     elif site.cms == JSP:
-        out.append(f'<form name="_newscontent_fromname"><div class="main_title">'
-                   f"<h1>{escape(item.title)}</h1></div>\n"
-                   f'<div class="main_info">发布日期：{item.published:%Y-%m-%d}　'
-                   f"来源：{escape(site.agency.name)}</div>\n"
-                   f'<div id="vsb_content"><div class="v_news_content">\n{item.body}\n'
-                   "</div></div></form>\n")
+        out.append(
+            f'<form name="_newscontent_fromname"><div class="main_title">'
+            f"<h1>{escape(item.title)}</h1></div>\n"
+            f'<div class="main_info">发布日期：{item.published:%Y-%m-%d}　'
+            f"来源：{escape(site.agency.name)}</div>\n"
+            f'<div id="vsb_content"><div class="v_news_content">\n{item.body}\n'
+            "</div></div></form>\n"
+        )
     elif site.cms == GENERIC:
-        out.append(f'<div class="content-box"><h1 class="content-title">{escape(item.title)}</h1>\n'
-                   f'<div class="content-info">发布时间：{pub}</div>\n'
-                   f'<div id="ivs_content" class="article-content">\n{item.body}\n</div></div>\n')
+        out.append(
+            f'<div class="content-box"><h1 class="content-title">{escape(item.title)}</h1>\n'
+            f'<div class="content-info">发布时间：{pub}</div>\n'
+            f'<div id="ivs_content" class="article-content">\n{item.body}\n</div></div>\n'
+        )
     else:
         serial = int(hashlib.sha1(item.page_path.encode()).hexdigest()[:8], 16) % 100000
         index_no = f"{site.site_code[:6]}/{item.published:%Y}-{serial:05d}"
-        out.append('<table class="xxgk_table">'
-                   f"<tr><th>索引号</th><td>{index_no}</td><th>分类</th><td>{COLUMN_NAME}</td></tr>"
-                   f"<tr><th>发布机构</th><td>{escape(site.agency.name)}</td>"
-                   f"<th>发文日期</th><td>{item.published:%Y-%m-%d}</td></tr>"
-                   f"<tr><th>文号</th><td></td><th>有效性</th><td>有效</td></tr></table>\n"
-                   f'<div class="title">{escape(item.title)}</div>\n'
-                   f'<div id="zoom">\n{item.body}\n</div>\n')
+        out.append(
+            '<table class="xxgk_table">'
+            f"<tr><th>索引号</th><td>{index_no}</td><th>分类</th><td>{COLUMN_NAME}</td></tr>"
+            f"<tr><th>发布机构</th><td>{escape(site.agency.name)}</td>"
+            f"<th>发文日期</th><td>{item.published:%Y-%m-%d}</td></tr>"
+            f"<tr><th>文号</th><td></td><th>有效性</th><td>有效</td></tr></table>\n"
+            f'<div class="title">{escape(item.title)}</div>\n'
+            f'<div id="zoom">\n{item.body}\n</div>\n'
+        )
     out.append(_chrome_bottom(site))
     return "".join(out)
 
@@ -346,24 +486,32 @@ def _list_chunks(site: Site, items: list[Item]):
     k = site.per_page
     n = max(1, -(-len(items) // k))
     for cur in range(n):
-        yield n, cur, "\n".join(_li(site, it) for it in items[cur * k:(cur + 1) * k])
+        yield n, cur, "\n".join(_li(site, it) for it in items[cur * k : (cur + 1) * k])
 
 
 def _list_page(site: Site, lis: str, pager: str) -> str:
     """A CMS column page: chrome around the report list and its pager."""
-    return (_head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
-            + _chrome_top(site) + _position(site)
-            + f'<div class="list_box">\n<ul class="list">\n{lis}\n</ul>\n{pager}</div>\n'
-            + _chrome_bottom(site))
+    return (
+        _head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
+        + _chrome_top(site)
+        + _position(site)
+        + f'<div class="list_box">\n<ul class="list">\n{lis}\n</ul>\n{pager}</div>\n'
+        + _chrome_bottom(site)
+    )
 
 
 def _trs_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
     pages = {}
     for n, cur, lis in _list_chunks(site, items):
         name = "index.html" if cur == 0 else f"index_{cur}.html"
-        pages[TRS_FOLDER + name] = _list_page(site, lis, (
-            f'<div class="page"><script>var countPage = {n};var currentPage = {cur};'
-            f'createPageHTML({n}, {cur}, "index", "html");</script></div>\n'))
+        pages[TRS_FOLDER + name] = _list_page(
+            site,
+            lis,
+            (
+                f'<div class="page"><script>var countPage = {n};var currentPage = {cur};'
+                f'createPageHTML({n}, {cur}, "index", "html");</script></div>\n'
+            ),
+        )
     return pages
 
 
@@ -379,39 +527,54 @@ def _jsp_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
         if cur < n:
             pager.append(f'<a href="{link}{cur + 1}">下一页</a>')
         pager.append(f'<a href="{link}{n}">尾页</a>')
-        pages[f"/_pages/ilist/{cur}.html"] = _list_page(site, lis, (
-            f'<div class="pager">共{n}页 第{cur}页 {" ".join(pager)}'
-            f"<script>var totalPage = {n}; var currentPage = {cur};</script></div>\n"))
+        pages[f"/_pages/ilist/{cur}.html"] = _list_page(
+            site,
+            lis,
+            (
+                f'<div class="pager">共{n}页 第{cur}页 {" ".join(pager)}'
+                f"<script>var totalPage = {n}; var currentPage = {cur};</script></div>\n"
+            ),
+        )
     return pages
 
 
 def _generic_pages(site: Site, items: list[Item]) -> dict[str, str]:
     """Home → 政务公开 → the reports list (``list.html``, ``list_2.html``… by 下一页)."""
     pages = {
-        "/index.html": _head(site, site.agency.name, {}) + _chrome_top(site)
+        "/index.html": _head(site, site.agency.name, {})
+        + _chrome_top(site)
         + '<div class="main"><h2>通知公告</h2><ul><li><a href="/news/1.html">关于开展政务公开'
         '业务培训的通知</a></li></ul>\n<h2>专题专栏</h2><ul><li><a href="/zwgk/index.html">'
         "政务公开</a></li></ul></div>\n" + _chrome_bottom(site),
-        "/zwgk/index.html": _head(site, f"政务公开_{site.agency.name}", {}) + _chrome_top(site)
-        + f'<div class="main"><ul class="column-list"><li><a href="/zwgk/zcwj/index.html">政策文件</a>'
+        "/zwgk/index.html": _head(site, f"政务公开_{site.agency.name}", {})
+        + _chrome_top(site)
+        + '<div class="main"><ul class="column-list">'
+        '<li><a href="/zwgk/zcwj/index.html">政策文件</a>'
         f'</li><li><a href="{GENERIC_FOLDER}list.html">{COLUMN_NAME}</a></li></ul></div>\n'
         + _chrome_bottom(site),
     }
     k = site.per_page
     n = max(1, -(-len(items) // k))
     for cur in range(1, n + 1):
-        chunk = items[(cur - 1) * k:cur * k]
+        chunk = items[(cur - 1) * k : cur * k]
         lis = [_li(site, it) for it in chunk]
         if cur == 1 and items:
             # An SEO-spam copy of the newest report on another host: must never be fetched.
-            lis.append(f'<li><a href="{MIRROR_HOST}{items[0].page_path}">{escape(items[0].title)}'
-                       f"（转载）</a><span>{items[0].published:%Y-%m-%d}</span></li>")
-        nxt = (f'<a href="list_{cur + 1}.html">下一页</a>' if cur < n else "")
+            lis.append(
+                f'<li><a href="{MIRROR_HOST}{items[0].page_path}">{escape(items[0].title)}'
+                f"（转载）</a><span>{items[0].published:%Y-%m-%d}</span></li>"
+            )
+        nxt = f'<a href="list_{cur + 1}.html">下一页</a>' if cur < n else ""
         name = "list.html" if cur == 1 else f"list_{cur}.html"
         pages[GENERIC_FOLDER + name] = (
-            _head(site, f"{COLUMN_NAME}_{site.agency.name}", {}) + _chrome_top(site)
-            + _position(site) + '<div class="news-list"><ul>\n' + "\n".join(lis)
-            + f'\n</ul><div class="pages">{nxt}</div></div>\n' + _chrome_bottom(site))
+            _head(site, f"{COLUMN_NAME}_{site.agency.name}", {})
+            + _chrome_top(site)
+            + _position(site)
+            + '<div class="news-list"><ul>\n'
+            + "\n".join(lis)
+            + f'\n</ul><div class="pages">{nxt}</div></div>\n'
+            + _chrome_bottom(site)
+        )
     return pages
 
 
@@ -423,35 +586,45 @@ def hanweb_record(li: str) -> str:
 def _hanweb_column_page(site: Site, items: list[Item]) -> str:
     hw = site.hanweb
     col = hw["columnid"]
-    records = "\n".join(hanweb_record(_li(site, it)) for it in items[:hw["perpage"]])
-    proxy = (f"/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid={hw['webid']}&path=/"
-             f"&columnid={col}&unitid={hw['unitid']}&webname={hw['webname']}&permissiontype=0")
-    return (_head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
-            + _chrome_top(site) + _position(site)
-            + f'<div class="list_box">\n<div id="{col}"><script type="text/xml"><datastore>'
-            f'<nextgroup><![CDATA[<a href="{proxy}"></a>]]></nextgroup><recordset>\n'
-            f"{records}\n</recordset></datastore></script></div>\n"
-            f"<script>var columnid = '{col}'; var unitid = '{hw['unitid']}'; "
-            f"var webid = '{hw['webid']}'; var perpage = {hw['perpage']}; "
-            f"var totalRecord = {len(items)};</script>\n</div>\n"
-            + _chrome_bottom(site))
+    records = "\n".join(hanweb_record(_li(site, it)) for it in items[: hw["perpage"]])
+    proxy = (
+        f"/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid={hw['webid']}&path=/"
+        f"&columnid={col}&unitid={hw['unitid']}&webname={hw['webname']}&permissiontype=0"
+    )
+    return (
+        _head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
+        + _chrome_top(site)
+        + _position(site)
+        + f'<div class="list_box">\n<div id="{col}"><script type="text/xml"><datastore>'
+        f'<nextgroup><![CDATA[<a href="{proxy}"></a>]]></nextgroup><recordset>\n'
+        f"{records}\n</recordset></datastore></script></div>\n"
+        f"<script>var columnid = '{col}'; var unitid = '{hw['unitid']}'; "
+        f"var webid = '{hw['webid']}'; var perpage = {hw['perpage']}; "
+        f"var totalRecord = {len(items)};</script>\n</div>\n" + _chrome_bottom(site)
+    )
 
 
 def _home_page(site: Site) -> str:
-    return (_head(site, site.agency.name, {}) + _chrome_top(site)
-            + f'<div class="main"><h2>政务公开</h2><ul><li><a href="{site.start_path}">'
-            f"{COLUMN_NAME}</a></li></ul></div>\n" + _chrome_bottom(site))
+    return (
+        _head(site, site.agency.name, {})
+        + _chrome_top(site)
+        + f'<div class="main"><h2>政务公开</h2><ul><li><a href="{site.start_path}">'
+        f"{COLUMN_NAME}</a></li></ul></div>\n" + _chrome_bottom(site)
+    )
 
 
 # --- documents ------------------------------------------------------------------------
+
 
 def _render(job: tuple[str, TruthReport]) -> bytes:
     """Worker: one PDF or DOCX (module-level so a process pool can run it)."""
     fmt, truth = job
     if fmt == PDF:
         from demo.render_pdf import render_pdf
+
         return render_pdf(truth)
     from demo.render_docx import render_docx
+
     return render_docx(truth)
 
 
@@ -461,8 +634,11 @@ def _render_all(jobs: list[tuple[str, TruthReport]], workers: int) -> list[bytes
         return [_render(j) for j in jobs]
     # fork is cheap and needs no importable __main__, but forking a threaded process can
     # deadlock: fork only when this is the only thread, else spawn.
-    method = "fork" if threading.active_count() == 1 and "fork" in \
-        multiprocessing.get_all_start_methods() else "spawn"
+    method = (
+        "fork"
+        if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+        else "spawn"
+    )
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
             return list(pool.map(_render, jobs, chunksize=8))
@@ -472,8 +648,9 @@ def _render_all(jobs: list[tuple[str, TruthReport]], workers: int) -> list[bytes
         return [_render(j) for j in jobs]
 
 
-def _attachment_body(truth: TruthReport, link: str, ext: str, cms: str = TRS,
-                     extra: list[tuple[str, str]] = ()) -> str:
+def _attachment_body(
+    truth: TruthReport, link: str, ext: str, cms: str = TRS, extra: list[tuple[str, str]] = ()
+) -> str:
     """The page of a report published as a file: a download link, or (JSP, generic) the PDF
     shown in ``<embed>`` / a pdf.js ``viewer.html?file=`` iframe; ``extra`` = further
     formats of the same report, (link, ext)."""
@@ -482,12 +659,17 @@ def _attachment_body(truth: TruthReport, link: str, ext: str, cms: str = TRS,
     if ext == PDF and cms == JSP:
         out.append(f'<embed src="{escape(link)}" type="application/pdf" width="100%" height="800">')
     elif ext == PDF and cms == GENERIC:
-        out.append(f'<iframe src="/generic2/web/viewer.html?file={escape(link)}" class="isofd" '
-                   'width="100%" height="800"></iframe>')
+        out.append(
+            f'<iframe src="/generic2/web/viewer.html?file={escape(link)}" class="isofd" '
+            'width="100%" height="800"></iframe>'
+        )
     else:
         out.append(f'<p>附件：<a href="{escape(link)}">{escape(rep.title)}.{ext}</a></p>')
     for other, oext in extra:
-        out.append(f'<p>附件：<a href="{escape(other)}">{escape(rep.title)}（{oext.upper()}版）.{oext}</a></p>')
+        out.append(
+            f'<p>附件：<a href="{escape(other)}">'
+            f"{escape(rep.title)}（{oext.upper()}版）.{oext}</a></p>"
+        )
     return "\n".join(out)
 
 
@@ -496,32 +678,51 @@ def _standin(ext: str, title: str) -> bytes:
     the OLE2 signature, an OFD is a zip with ``OFD.xml``. The crawler archives them; the
     parsers report them as unsupported."""
     if ext in ("doc", "wps"):
-        return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
-                + title.encode("utf-16-le") + b"\x00" * 64)
+        return (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+            + b"\x00" * 504
+            + title.encode("utf-16-le")
+            + b"\x00" * 64
+        )
     import io
     import zipfile
+
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr(zipfile.ZipInfo("OFD.xml", (2024, 1, 1, 0, 0, 0)), '<?xml version="1.0" encoding="UTF-8"?><ofd:OFD '
-                   'xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0"><ofd:DocBody>'
-                   f"<ofd:DocInfo><ofd:Title>{escape(title)}</ofd:Title></ofd:DocInfo>"
-                   "</ofd:DocBody></ofd:OFD>")
+        z.writestr(
+            zipfile.ZipInfo("OFD.xml", (2024, 1, 1, 0, 0, 0)),
+            '<?xml version="1.0" encoding="UTF-8"?><ofd:OFD '
+            'xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0"><ofd:DocBody>'
+            f"<ofd:DocInfo><ofd:Title>{escape(title)}</ofd:Title></ofd:DocInfo>"
+            "</ofd:DocBody></ofd:OFD>",
+        )
     return buf.getvalue()
 
 
-_ERROR_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>错误</title></head>"
-               "<body><h1>文件不存在或已被删除</h1><p>Error 404: 您访问的文件不存在。</p></body></html>")
+_ERROR_PAGE = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>错误</title></head>'
+    "<body><h1>文件不存在或已被删除</h1><p>Error 404: 您访问的文件不存在。</p></body></html>"
+)
 
 
 def _news_body(title: str, agency: Agency) -> str:
-    return (f"<p>各有关单位：</p><p>为做好政务公开工作，现就{escape(title.removeprefix('关于'))}"
-            f"有关事项通知如下。</p><p style=\"text-align:right\">{escape(agency.name)}</p>")
+    return (
+        f"<p>各有关单位：</p><p>为做好政务公开工作，现就{escape(title.removeprefix('关于'))}"
+        f'有关事项通知如下。</p><p style="text-align:right">{escape(agency.name)}</p>'
+    )
 
 
 # --- the build ------------------------------------------------------------------------
 
-def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023, 2024), seed: int = 0,
-               workers: int | None = None, per_page: int = PER_PAGE) -> Manifest:
+
+def build_demo(
+    root: Path,
+    n_agencies: int = DEFAULT_AGENCIES,
+    years=(2022, 2023, 2024),
+    seed: int = 0,
+    workers: int | None = None,
+    per_page: int = PER_PAGE,
+) -> Manifest:
     """Write the demo sites under ``root/sites/`` and the truth to ``root/truth.json``.
 
     One site per agency; the first six are the default demo (清河市人民政府 TRS,
@@ -554,8 +755,11 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
     def new_ident(site: Site) -> int:
         """A document id unique within the site (TRS 5-6 digits, Hanweb 7)."""
         while True:
-            ident = (ident_rng.randint(10000, 999999) if site.cms in (TRS, JSP)
-                     else ident_rng.randint(10**6, 10**7 - 1))
+            ident = (
+                ident_rng.randint(10000, 999999)
+                if site.cms in (TRS, JSP)
+                else ident_rng.randint(10**6, 10**7 - 1)
+            )
             if (site.id, ident) not in used:
                 used.add((site.id, ident))
                 return ident
@@ -573,10 +777,13 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
                 style = rng.choice((WORD, WORD, PLAIN))
                 defect = rng.choice(corpus.DEFECTS) if rng.random() < 0.2 else None
             try:
-                truth = corpus.make_truth(rng, site.agency, year, f"{published:%Y-%m-%d}", fmt,
-                                          prev, defect)
+                truth = corpus.make_truth(
+                    rng, site.agency, year, f"{published:%Y-%m-%d}", fmt, prev, defect
+                )
             except corpus.DefectNotApplicable:
-                truth = corpus.make_truth(rng, site.agency, year, f"{published:%Y-%m-%d}", fmt, prev)
+                truth = corpus.make_truth(
+                    rng, site.agency, year, f"{published:%Y-%m-%d}", fmt, prev
+                )
             prev, truth.clean = truth.clean, None
             url_date = (published - timedelta(days=rng.randint(0, 4))).date()
             page = _detail_path(site, url_date, new_ident(site))
@@ -586,8 +793,11 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
                 # The same report in further formats (DOC, WPS, OFD): archived, not parsed.
                 # One legacy format per DOCX report (DOC on the JSP site, WPS on the generic
                 # one), OFD next to the JSP site's PDF.
-                others = ((("doc",) if site.cms == JSP else ("wps",)) if fmt == DOCX
-                          else (("ofd",) if site.cms == JSP else ()))
+                others = (
+                    (("doc",) if site.cms == JSP else ("wps",))
+                    if fmt == DOCX
+                    else (("ofd",) if site.cms == JSP else ())
+                )
                 for oext in others:
                     opath = _attachment_path(site, page, url_date, rng, oext)
                     files[site.id][opath] = _standin(oext, truth.title)
@@ -598,7 +808,9 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
                 doc_path = page
             else:
                 doc_path = _attachment_path(site, page, url_date, rng, fmt)
-                item.body = _attachment_body(truth, _link(site, page, doc_path), fmt, site.cms, extra)
+                item.body = _attachment_body(
+                    truth, _link(site, page, doc_path), fmt, site.cms, extra
+                )
                 jobs.append((fmt, truth))
                 job_targets.append((site.id, doc_path, published))
             if si < len(DEFAULT_SITES) and site.cms == GENERIC and yi == 1:
@@ -606,30 +818,56 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
                 item.link_path = page.replace("/content/", "/old/")
                 redirects[site.id][item.link_path] = [301, page]
             if si < len(DEFAULT_SITES) and (si, yi) == CORRECTED and fmt == HTML:
-                note = (f'<p class="correction">更正说明：本报告于{published.year}年'
-                        f"{min(12, published.month + 2)}月更正了第一部分的文字表述，"
-                        "表格数据未作改动。</p>\n")
+                note = (
+                    f'<p class="correction">更正说明：本报告于{published.year}年'
+                    f"{min(12, published.month + 2)}月更正了第一部分的文字表述，"
+                    "表格数据未作改动。</p>\n"
+                )
                 item.corrected_body = note + item.body
-                corrections.append({"source_id": site.id, "page_path": page, "year": year,
-                                    "document_path": page, "note": "prose corrected, same tables"})
+                corrections.append(
+                    {
+                        "source_id": site.id,
+                        "page_path": page,
+                        "year": year,
+                        "document_path": page,
+                        "note": "prose corrected, same tables",
+                    }
+                )
             items[site.id].append(item)
-            reports.append({
-                "source_id": site.id, "agency": site.agency.name, "year": year,
-                "title": truth.title, "published": f"{published:%Y-%m-%d}", "page_path": page,
-                "document_path": doc_path, "doc_format": fmt, "html_style": style if fmt == HTML else None,
-                "defects": truth.defects, "expected_findings": truth.expected_findings,
-                "report": truth.report.to_dict()})
+            reports.append(
+                {
+                    "source_id": site.id,
+                    "agency": site.agency.name,
+                    "year": year,
+                    "title": truth.title,
+                    "published": f"{published:%Y-%m-%d}",
+                    "page_path": page,
+                    "document_path": doc_path,
+                    "doc_format": fmt,
+                    "html_style": style if fmt == HTML else None,
+                    "defects": truth.defects,
+                    "expected_findings": truth.expected_findings,
+                    "report": truth.report.to_dict(),
+                }
+            )
         for k, title in enumerate(_NEWS[:2] if si % 2 else _NEWS[1:]):
             year = years[min(k, len(years) - 1)]
             when = datetime(year + 1, 4 + k, 10 + si % 15, 10, 0, tzinfo=CST)
-            items[site.id].append(Item(title.format(year=year + 1), when,
-                                       _detail_path(site, when.date(), new_ident(site)),
-                                       when.date(), "news", _news_body(title.format(year=year + 1),
-                                                                       site.agency)))
+            items[site.id].append(
+                Item(
+                    title.format(year=year + 1),
+                    when,
+                    _detail_path(site, when.date(), new_ident(site)),
+                    when.date(),
+                    "news",
+                    _news_body(title.format(year=year + 1), site.agency),
+                )
+            )
 
     # Bad input sits on the default sites, dated the year before the first report year.
-    bad, hazards = _bad_documents(sites[:len(DEFAULT_SITES)], items, files, years[0] - 1, rng,
-                                  new_ident, redirects)
+    bad, hazards = _bad_documents(
+        sites[: len(DEFAULT_SITES)], items, files, years[0] - 1, rng, new_ident, redirects
+    )
 
     blobs = _render_all(jobs, workers if workers is not None else min(4, os.cpu_count() or 1))
     for (sid, path, when), blob in zip(job_targets, blobs):
@@ -651,11 +889,17 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
                 out[it.page_path] = _detail_page(site, it)
                 mtimes[site.id, it.page_path] = it.published
             if it.corrected_body:
-                fixed = Item(it.title, it.published, it.page_path, it.url_date, it.kind,
-                             it.corrected_body)
+                fixed = Item(
+                    it.title, it.published, it.page_path, it.url_date, it.kind, it.corrected_body
+                )
                 when = it.published + timedelta(days=60)
-                _write_site(state2_dir / site.id, site, {it.page_path: _detail_page(site, fixed)},
-                            {(site.id, it.page_path): when}, when)
+                _write_site(
+                    state2_dir / site.id,
+                    site,
+                    {it.page_path: _detail_page(site, fixed)},
+                    {(site.id, it.page_path): when},
+                    when,
+                )
         out["/index.html"] = _home_page(site)
         if site.cms == TRS:
             out.update(_trs_list_pages(site, site_items))
@@ -667,21 +911,29 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
             out[site.start_path] = _hanweb_column_page(site, site_items)
         out["/robots.txt"] = ROBOTS_TXT
         out["/css/style.css"] = "body{font-family:SimSun,serif}.footer{color:#666}\n"
-        out["/generic2/web/viewer.html"] = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-                                            "<title>PDF</title></head><body><div id=\"viewer\">"
-                                            "</div></body></html>")
+        out["/generic2/web/viewer.html"] = (
+            '<!DOCTYPE html><html><head><meta charset="utf-8">'
+            '<title>PDF</title></head><body><div id="viewer">'
+            "</div></body></html>"
+        )
         hz = [h for h in hazards if h["source_id"] == site.id]
-        config = {"id": site.id, "cms": site.cms, "encoding": site.encoding,
-                  "faults": {b["path"]: b["expected_http_status"] for b in bad
-                             if b["source_id"] == site.id
-                             and (b.get("expected_http_status") or 0) >= 500},
-                  "redirects": redirects[site.id],
-                  "slow": {h["path"]: h["seconds"] for h in hz if h["kind"] == "timeout"},
-                  "truncated": [h["path"] for h in hz if h["kind"] == "truncated"],
-                  "redirect_loops": [h["path"].split("?")[0] for h in hz
-                                     if h["kind"] == "redirect_loop"],
-                  "content_types": {h["path"]: h["served_as"] for h in hz
-                                    if h["kind"] == "wrong_content_type"}}
+        config = {
+            "id": site.id,
+            "cms": site.cms,
+            "encoding": site.encoding,
+            "faults": {
+                b["path"]: b["expected_http_status"]
+                for b in bad
+                if b["source_id"] == site.id and (b.get("expected_http_status") or 0) >= 500
+            },
+            "redirects": redirects[site.id],
+            "slow": {h["path"]: h["seconds"] for h in hz if h["kind"] == "timeout"},
+            "truncated": [h["path"] for h in hz if h["kind"] == "truncated"],
+            "redirect_loops": [h["path"].split("?")[0] for h in hz if h["kind"] == "redirect_loop"],
+            "content_types": {
+                h["path"]: h["served_as"] for h in hz if h["kind"] == "wrong_content_type"
+            },
+        }
         if site.cms == JSP:
             config["query_pages"] = {JSP_LIST: {"param": "cur_page", "dir": "_pages/ilist"}}
             # The list pages' header claims UTF-8 over GBK bytes (their <meta> is right).
@@ -690,8 +942,7 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
             config["max_bytes"] = OVERSIZE_CAP
             config["timeout"] = SLOW_TIMEOUT
         if site.hanweb:
-            config["hanweb"] = dict(site.hanweb, records=[
-                _li(site, it) for it in site_items])
+            config["hanweb"] = dict(site.hanweb, records=[_li(site, it) for it in site_items])
         out["/_site.json"] = json.dumps(config, ensure_ascii=False, indent=1)
         newest = site_items[0].published if site_items else datetime(2000, 1, 1, tzinfo=CST)
         _write_site(sites_dir / site.id, site, out, mtimes, newest)
@@ -710,8 +961,10 @@ def build_demo(root: Path, n_agencies: int = DEFAULT_AGENCIES, years=(2022, 2023
 def _write_truth(path: Path, truth: dict) -> None:
     """truth.json with one list entry per line: greppable, and fast (json's C encoder only
     runs without ``indent``; indenting 1000 reports takes seconds)."""
+
     def dump(v) -> str:
         return json.dumps(v, ensure_ascii=False)
+
     parts = []
     for key, value in truth.items():
         if isinstance(value, list):
@@ -738,13 +991,20 @@ def _write_site(folder: Path, site: Site, out: dict, mtimes: dict, newest: datet
         os.utime(target, (ts, ts))
 
 
-OVERSIZE_CAP = 1_000_000        # the generic demo site's registry max_bytes
-SLOW_TIMEOUT = 1.0              # … and its per-request timeout (s)
-SLOW_SECONDS = 2.5              # how long its slow page takes
+OVERSIZE_CAP = 1_000_000  # the generic demo site's registry max_bytes
+SLOW_TIMEOUT = 1.0  # … and its per-request timeout (s)
+SLOW_SECONDS = 2.5  # how long its slow page takes
 
 
-def _bad_documents(sites: list[Site], items: dict, files: dict, year: int,
-                   rng: random.Random, new_ident, redirects: dict) -> tuple[list[dict], list[dict]]:
+def _bad_documents(
+    sites: list[Site],
+    items: dict,
+    files: dict,
+    year: int,
+    rng: random.Random,
+    new_ident,
+    redirects: dict,
+) -> tuple[list[dict], list[dict]]:
     """Bad input on the default sites, dated the year before the first report year.
 
     ``bad`` (checked after the whole pipeline by demo.verify): HTTP 500, a 404 link, no
@@ -752,9 +1012,14 @@ def _bad_documents(sites: list[Site], items: dict, files: dict, year: int,
     chain, a timeout, an oversize file. ``hazards`` (crawler-level, what the parse of them
     gives is not asserted): the same plus a PDF served as text/html.
     """
-    kinds_by_site = (("http_500",), ("no_tables",), ("http_404",), ("fake_pdf",),
-                     ("robots", "truncated"), ("redirect_loop", "timeout", "oversize",
-                                               "wrong_content_type"))
+    kinds_by_site = (
+        ("http_500",),
+        ("no_tables",),
+        ("http_404",),
+        ("fake_pdf",),
+        ("robots", "truncated"),
+        ("redirect_loop", "timeout", "oversize", "wrong_content_type"),
+    )
     bad, hazards = [], []
     for site, kinds in zip(sites, kinds_by_site):
         for kind in kinds:
@@ -762,60 +1027,87 @@ def _bad_documents(sites: list[Site], items: dict, files: dict, year: int,
             title = corpus.report_title(site.agency, year)
             page = _detail_path(site, published.date(), new_ident(site))
             item = Item(title, published, page, published.date(), "bad")
-            entry = {"source_id": site.id, "kind": kind, "title": title, "year": year,
-                     "page_path": page, "path": page}
+            entry = {
+                "source_id": site.id,
+                "kind": kind,
+                "title": title,
+                "year": year,
+                "page_path": page,
+                "path": page,
+            }
             if kind == "http_500":
-                item.write_page = False          # the server answers 500 for this path
+                item.write_page = False  # the server answers 500 for this path
                 entry.update(expected_http_status=500, expected_status=FETCH_ERROR)
             elif kind == "http_404":
-                item.write_page = False          # linked from the list, never written
+                item.write_page = False  # linked from the list, never written
                 entry.update(expected_http_status=404, expected_status=FETCH_ERROR)
             elif kind == "no_tables":
                 # A report page with the prose only (the tables were images that got lost).
                 truth = corpus.make_truth(rng, site.agency, year, f"{published:%Y-%m-%d}", HTML)
-                paras = [p for s in truth.sections if not s.table for p in [s.heading, *s.paragraphs]]
+                paras = [
+                    p for s in truth.sections if not s.table for p in [s.heading, *s.paragraphs]
+                ]
                 item.body = "\n".join(f"<p>{escape(p)}</p>" for p in truth.intro + paras)
                 entry.update(expected_http_status=200, expected_status=NO_TABLES)
             elif kind == "fake_pdf":
                 pdf = _attachment_path(site, page, published.date(), rng, "pdf")
-                item.body = (f"<p>现将{escape(title)}予以公布。</p>"
-                             f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>')
+                item.body = (
+                    f"<p>现将{escape(title)}予以公布。</p>"
+                    f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>'
+                )
                 files[site.id][pdf] = _ERROR_PAGE.encode("utf-8")
                 entry.update(path=pdf, expected_http_status=200, expected_status=ERROR)
             elif kind == "robots":
                 # Exists, but under /private/, which robots.txt disallows: never fetched.
                 page = item.page_path = f"/private/{new_ident(site)}.htm"
                 item.body = "<p>内部稿，不应被抓取。</p>"
-                entry.update(page_path=page, path=page, expected_http_status=None,
-                             expected_status="robots_disallowed")
+                entry.update(
+                    page_path=page,
+                    path=page,
+                    expected_http_status=None,
+                    expected_status="robots_disallowed",
+                )
             elif kind == "truncated":
                 item.body = "<p>" + "本页内容在传输中被截断。" * 200 + "</p>"
                 entry.update(expected_http_status=None, expected_status=FETCH_ERROR)
             elif kind == "redirect_loop":
                 item.write_page = False
                 page = item.page_path = "/loop/report.html?n=1"
-                entry.update(page_path=page, path=page, expected_http_status=None,
-                             expected_status=FETCH_ERROR)
+                entry.update(
+                    page_path=page,
+                    path=page,
+                    expected_http_status=None,
+                    expected_status=FETCH_ERROR,
+                )
             elif kind == "timeout":
                 item.page_path = page = page.replace("/content/", "/slow/")
                 item.body = "<p>服务器响应很慢。</p>"
-                entry.update(page_path=page, path=page, expected_http_status=None,
-                             expected_status=FETCH_ERROR, seconds=SLOW_SECONDS)
+                entry.update(
+                    page_path=page,
+                    path=page,
+                    expected_http_status=None,
+                    expected_status=FETCH_ERROR,
+                    seconds=SLOW_SECONDS,
+                )
             elif kind == "oversize":
                 # The list links the file directly; it exceeds the source's max_bytes.
                 big = _attachment_path(site, page, published.date(), rng, "pdf")
                 files[site.id][big] = b"%PDF-1.4\n" + b"0" * (OVERSIZE_CAP + 500_000)
                 item.write_page = False
                 item.page_path = page = big
-                entry.update(page_path=big, path=big, expected_http_status=None,
-                             expected_status=FETCH_ERROR)
+                entry.update(
+                    page_path=big, path=big, expected_http_status=None, expected_status=FETCH_ERROR
+                )
             elif kind == "wrong_content_type":
                 pdf = _attachment_path(site, page, published.date(), rng, "pdf")
-                item.body = (f"<p>现将{escape(title)}予以公布。</p>"
-                             f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>')
+                item.body = (
+                    f"<p>现将{escape(title)}予以公布。</p>"
+                    f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>'
+                )
                 files[site.id][pdf] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-                entry.update(path=pdf, served_as="text/html; charset=utf-8",
-                             expected_http_status=200)
+                entry.update(
+                    path=pdf, served_as="text/html; charset=utf-8", expected_http_status=200
+                )
             items[site.id].append(item)
             if kind == "wrong_content_type":
                 entry["path_kind"] = "attachment"
@@ -827,14 +1119,22 @@ def _bad_documents(sites: list[Site], items: dict, files: dict, year: int,
     return bad, hazards
 
 
-def add_size_arguments(ap: argparse.ArgumentParser, agencies: int = DEFAULT_AGENCIES,
-                       years: str = "2022-2024", per_page: int = PER_PAGE) -> None:
+def add_size_arguments(
+    ap: argparse.ArgumentParser,
+    agencies: int = DEFAULT_AGENCIES,
+    years: str = "2022-2024",
+    per_page: int = PER_PAGE,
+) -> None:
     """``--agencies``, ``--years``, ``--per-page``: the demo's size, as ``python -m demo.sites``
     and the benchmarks take it (read back with :func:`build_from_args`)."""
     ap.add_argument("--agencies", type=int, default=agencies)
     ap.add_argument("--years", default=years, help="e.g. 2022-2024 or 2021,2023")
-    ap.add_argument("--per-page", type=int, default=per_page,
-                    help="report list items per page (real TRS/Hanweb templates: 15-20)")
+    ap.add_argument(
+        "--per-page",
+        type=int,
+        default=per_page,
+        help="report list items per page (real TRS/Hanweb templates: 15-20)",
+    )
 
 
 def parse_years(text: str) -> list[int]:
@@ -847,8 +1147,13 @@ def parse_years(text: str) -> list[int]:
 
 def build_from_args(root: Path, args: argparse.Namespace, **kwargs) -> Manifest:
     """:func:`build_demo` with the sizes of :func:`add_size_arguments`."""
-    return build_demo(root, n_agencies=args.agencies, years=parse_years(args.years),
-                      per_page=args.per_page, **kwargs)
+    return build_demo(
+        root,
+        n_agencies=args.agencies,
+        years=parse_years(args.years),
+        per_page=args.per_page,
+        **kwargs,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -863,10 +1168,12 @@ def main(argv: list[str] | None = None) -> int:
     by_format: dict[str, int] = {}
     for r in m.reports:
         by_format[r["doc_format"]] = by_format.get(r["doc_format"], 0) + 1
-    print(f"built {len(m.sources)} sites, {len(m.reports)} reports "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(by_format.items()))}), "
-          f"{sum(bool(r['defects']) for r in m.reports)} with defects, "
-          f"{len(m.bad_documents)} bad documents in {time.monotonic() - started:.1f} s → {args.root}")
+    print(
+        f"built {len(m.sources)} sites, {len(m.reports)} reports "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(by_format.items()))}), "
+        f"{sum(bool(r['defects']) for r in m.reports)} with defects, "
+        f"{len(m.bad_documents)} bad documents in {time.monotonic() - started:.1f} s → {args.root}"
+    )
     return 0
 
 

@@ -4,6 +4,7 @@ The revalidation policy (crawler.freshness) decides from ``crawl_state.last_fetc
 to ask the sites about again. A benchmark of "the next night's run", or a test of "a week
 later", cannot wait: it moves every stored check back in time instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,9 @@ def pass_time(db_path: str | os.PathLike, days: float, where: str = "1") -> int:
         with con:
             cur = con.execute(
                 "update crawl_state set last_fetched = strftime('%Y-%m-%dT%H:%M:%S+00:00', "
-                f"last_fetched, ?) where {where}", [f"-{float(days)} days"])
+                f"last_fetched, ?) where {where}",
+                [f"-{float(days)} days"],
+            )
         return cur.rowcount
     finally:
         con.close()

@@ -31,6 +31,7 @@ doc_libreoffice     doc     the DOCX converted to Word 97 .doc by LibreOffice (f
 ``build(n)`` returns :class:`Case` objects; ``write(folder)`` stores them with ``truth.json``.
 Everything is seeded: a seed always gives the same corpus.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,26 +42,61 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from demo.corpus import Agency, Section, TruthReport, format_number, make_truth
-from demo.layout import layout, t2_layout_2019, t3_layout
+from demo.corpus import Agency, TruthReport, format_number, make_truth
+from demo.layout import t2_layout_2019, t3_layout
 from nianbao import form
 from nianbao.model import Cell, Report
 
 # Real cities (the agencies are invented): administrative division codes of the city.
 CITIES: tuple[tuple[str, str, str], ...] = (
-    ("江苏省", "淮安市", "320800"), ("江苏省", "南京市", "320100"), ("江苏省", "苏州市", "320500"),
-    ("宁夏回族自治区", "石嘴山市", "640200"), ("浙江省", "杭州市", "330100"),
-    ("四川省", "成都市", "510100"), ("河南省", "郑州市", "410100"), ("湖南省", "长沙市", "430100"),
-    ("山东省", "济南市", "370100"), ("福建省", "福州市", "350100"),
+    ("江苏省", "淮安市", "320800"),
+    ("江苏省", "南京市", "320100"),
+    ("江苏省", "苏州市", "320500"),
+    ("宁夏回族自治区", "石嘴山市", "640200"),
+    ("浙江省", "杭州市", "330100"),
+    ("四川省", "成都市", "510100"),
+    ("河南省", "郑州市", "410100"),
+    ("湖南省", "长沙市", "430100"),
+    ("山东省", "济南市", "370100"),
+    ("福建省", "福州市", "350100"),
 )
-DEPARTMENTS = ("财政局", "教育局", "生态环境局", "应急管理局", "市场监督管理局", "自然资源和规划局",
-               "住房和城乡建设局", "人力资源和社会保障局", "交通运输局", "卫生健康委员会")
+DEPARTMENTS = (
+    "财政局",
+    "教育局",
+    "生态环境局",
+    "应急管理局",
+    "市场监督管理局",
+    "自然资源和规划局",
+    "住房和城乡建设局",
+    "人力资源和社会保障局",
+    "交通运输局",
+    "卫生健康委员会",
+)
 
-VARIANTS = ("html_word", "html_layout_table", "html_hazards", "html_2019", "pdf_ruled", "pdf_unruled",
-            "docx_merged", "text_tsv", "pre2019", "doc_libreoffice")
+VARIANTS = (
+    "html_word",
+    "html_layout_table",
+    "html_hazards",
+    "html_2019",
+    "pdf_ruled",
+    "pdf_unruled",
+    "docx_merged",
+    "text_tsv",
+    "pre2019",
+    "doc_libreoffice",
+)
 # Share of the corpus per variant (doc_libreoffice is a fixed handful).
-WEIGHTS = {"html_word": 16, "html_layout_table": 12, "html_hazards": 16, "html_2019": 11,
-           "pdf_ruled": 13, "pdf_unruled": 8, "docx_merged": 11, "text_tsv": 11, "pre2019": 6}
+WEIGHTS = {
+    "html_word": 16,
+    "html_layout_table": 12,
+    "html_hazards": 16,
+    "html_2019": 11,
+    "pdf_ruled": 13,
+    "pdf_unruled": 8,
+    "docx_merged": 11,
+    "text_tsv": 11,
+    "pre2019": 6,
+}
 DOC_CASES = 4
 EXT = {"html": "html", "pdf": "pdf", "docx": "docx", "text": "txt", "doc": "doc"}
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -76,18 +112,31 @@ class Case:
     filename: str
     url: str
     data: bytes
-    truth: Report                       # cells: expected value and printed text
+    truth: Report  # cells: expected value and printed text
     region: str = ""
     region_code: str = ""
-    expect_published: bool = False      # the rendering carries the publication date
-    expect_missing: list[str] = field(default_factory=list)   # "t3.withheld_admin_query"
-    expect_extra: int = 0               # rows the form does not have
+    expect_published: bool = False  # the rendering carries the publication date
+    expect_missing: list[str] = field(default_factory=list)  # "t3.withheld_admin_query"
+    expect_extra: int = 0  # rows the form does not have
     hazards: list[str] = field(default_factory=list)
 
     def truth_dict(self) -> dict:
-        d = {k: getattr(self, k) for k in ("id", "variant", "doc_format", "filename", "url", "region",
-                                           "region_code", "expect_published", "expect_missing",
-                                           "expect_extra", "hazards")}
+        d = {
+            k: getattr(self, k)
+            for k in (
+                "id",
+                "variant",
+                "doc_format",
+                "filename",
+                "url",
+                "region",
+                "region_code",
+                "expect_published",
+                "expect_missing",
+                "expect_extra",
+                "hazards",
+            )
+        }
         d["report"] = self.truth.to_dict()
         return d
 
@@ -116,34 +165,47 @@ def _signed(truth: TruthReport) -> None:
 
 # --- page chrome -----------------------------------------------------------------------------
 def _nav(agency: str, year: int) -> str:
-    links = "".join(f'<li><a href="/xxgk/{y}/index.html">{agency}{y}年政府信息公开工作年度报告</a></li>'
-                    for y in (year - 1, year - 2))
-    return (f'<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk/">政府信息公开</a> &gt; '
-            f'<a href="/xxgk/ndbg/">政府信息公开年报</a></div>'
-            f'<div class="related"><h3>相关链接</h3><ul>{links}</ul></div>')
+    links = "".join(
+        f'<li><a href="/xxgk/{y}/index.html">{agency}{y}年政府信息公开工作年度报告</a></li>'
+        for y in (year - 1, year - 2)
+    )
+    return (
+        f'<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk/">政府信息公开</a> &gt; '
+        f'<a href="/xxgk/ndbg/">政府信息公开年报</a></div>'
+        f'<div class="related"><h3>相关链接</h3><ul>{links}</ul></div>'
+    )
 
 
 def page_trs(title: str, published: str, article: str, agency: str, year: int) -> str:
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(title)}_{escape(agency)}</title>'
-            f'<meta name="PubDate" content="{published} 09:30"><meta name="SiteName" content="{escape(agency)}">'
-            f'</head><body><div class="header"><ul class="menu"><li>首页</li><li>政务公开</li>'
-            f'<li>政务服务</li><li>互动交流</li></ul></div>{_nav(agency, year)}'
-            f'<div class="article"><h1>{escape(title)}</h1><div class="info">来源：{escape(agency)}　'
-            f'浏览次数：128</div><div class="article_content"><div class="TRS_Editor">{article}</div></div></div>'
-            f'<div class="footer"><p>版权所有：{escape(agency)}　主办单位：{escape(agency)}办公室</p>'
-            f'<p>网站标识码：3208000001　ICP备案：苏ICP备05000001号</p></div></body></html>')
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{escape(title)}_{escape(agency)}</title>"
+        f'<meta name="PubDate" content="{published} 09:30">'
+        f'<meta name="SiteName" content="{escape(agency)}">'
+        f'</head><body><div class="header"><ul class="menu"><li>首页</li><li>政务公开</li>'
+        f"<li>政务服务</li><li>互动交流</li></ul></div>{_nav(agency, year)}"
+        f'<div class="article"><h1>{escape(title)}</h1><div class="info">来源：{escape(agency)}　'
+        '浏览次数：128</div><div class="article_content">'
+        f'<div class="TRS_Editor">{article}</div></div></div>'
+        f'<div class="footer"><p>版权所有：{escape(agency)}　主办单位：{escape(agency)}办公室</p>'
+        f"<p>网站标识码：3208000001　ICP备案：苏ICP备05000001号</p></div></body></html>"
+    )
 
 
 def page_layout_table(title: str, published: str, article: str, agency: str, year: int) -> str:
-    return (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
-            f'<title>{escape(title)}</title></head><body>'
-            f'<table width="980" border="0" cellspacing="0" cellpadding="0" align="center"><tr>'
-            f'<td class="top">{escape(agency)} 首页 | 政务公开 | 办事服务</td></tr>'
-            f'<tr><td><table width="100%" border="0"><tr><td width="220" valign="top">{_nav(agency, year)}</td>'
-            f'<td valign="top"><table width="100%"><tr><td align="center" class="title">{escape(title)}</td></tr>'
-            f'<tr><td align="center">发布日期：{published}　来源：{escape(agency)}</td></tr>'
-            f'<tr><td class="bt_content">{article}</td></tr></table></td></tr></table></td></tr>'
-            f'<tr><td class="foot">主办：{escape(agency)}办公室</td></tr></table></body></html>')
+    return (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+        f"<title>{escape(title)}</title></head><body>"
+        f'<table width="980" border="0" cellspacing="0" cellpadding="0" align="center"><tr>'
+        f'<td class="top">{escape(agency)} 首页 | 政务公开 | 办事服务</td></tr>'
+        '<tr><td><table width="100%" border="0"><tr>'
+        f'<td width="220" valign="top">{_nav(agency, year)}</td>'
+        '<td valign="top"><table width="100%"><tr>'
+        f'<td align="center" class="title">{escape(title)}</td></tr>'
+        f'<tr><td align="center">发布日期：{published}　来源：{escape(agency)}</td></tr>'
+        f'<tr><td class="bt_content">{article}</td></tr></table></td></tr></table></td></tr>'
+        f'<tr><td class="foot">主办：{escape(agency)}办公室</td></tr></table></body></html>'
+    )
 
 
 # --- hazards -------------------------------------------------------------------------------
@@ -175,7 +237,7 @@ def _hazard_numbers(rng: random.Random, rep: Report, hazards: list[str]) -> None
         hazards.append("qualifier 余")
 
 
-def _hazard_t3_layout(rng: random.Random, truth: TruthReport, case: dict) -> "object":
+def _hazard_t3_layout(rng: random.Random, truth: TruthReport, case: dict) -> object:
     rows = list(form.T3_ROWS)
     labels: dict[str, str] = {}
     hazards = case["hazards"]
@@ -191,10 +253,14 @@ def _hazard_t3_layout(rng: random.Random, truth: TruthReport, case: dict) -> "ob
     hazards.append("rows in another order")
     # a row left out (its cells are then missing, not zero), when its values are all zero
     rep = truth.report
-    if rng.random() < 0.5 and all(rep.value(form.T3, "withheld_admin_query", c) == 0
-                                  for c in form.T3_APPLICANT_COLUMNS + ("total",)):
+    if rng.random() < 0.5 and all(
+        rep.value(form.T3, "withheld_admin_query", c) == 0
+        for c in form.T3_APPLICANT_COLUMNS + ("total",)
+    ):
         rows = [r for r in rows if r.key != "withheld_admin_query"]
-        rep.cells = [c for c in rep.cells if not (c.table == form.T3 and c.row == "withheld_admin_query")]
+        rep.cells = [
+            c for c in rep.cells if not (c.table == form.T3 and c.row == "withheld_admin_query")
+        ]
         case["expect_missing"].append("t3.withheld_admin_query")
         hazards.append("missing row")
     extra = {}
@@ -217,7 +283,11 @@ def _to_2019(rng: random.Random, truth: TruthReport) -> dict:
     for r in form.T2_ROWS_2019:
         for col in r.columns:
             if col == "procurement_amount":
-                v = round(rng.uniform(0, 5000), rng.choice((0, 1, 2))) if rng.random() < 0.7 else 0.0
+                v = (
+                    round(rng.uniform(0, 5000), rng.choice((0, 1, 2)))
+                    if rng.random() < 0.7
+                    else 0.0
+                )
             elif col == "change":
                 v = rng.randint(-5, 8)
             elif col in ("new_made", "new_published"):
@@ -227,20 +297,29 @@ def _to_2019(rng: random.Random, truth: TruthReport) -> dict:
             cells.append(Cell(form.T2, r.key, col, v, raw=format_number(v)))
     # 表三: the three （六） sub-rows become the one row of the trial format
     t3 = [c for c in rep.cells if c.table == form.T3]
-    single = {col: sum(rep.value(form.T3, k, col) for k in form.T3_OTHER_SPLIT)
-              for col in (c.key for c in form.T3_COLUMNS)}
+    single = {
+        col: sum(rep.value(form.T3, k, col) for k in form.T3_OTHER_SPLIT)
+        for col in (c.key for c in form.T3_COLUMNS)
+    }
     new_t3 = []
     for c in t3:
         if c.row == "other_no_correction":
-            new_t3 += [Cell(form.T3, "other_single", col, v, raw=format_number(v)) for col, v in single.items()]
+            new_t3 += [
+                Cell(form.T3, "other_single", col, v, raw=format_number(v))
+                for col, v in single.items()
+            ]
         if c.row not in form.T3_OTHER_SPLIT:
             new_t3.append(c)
     rep.cells = cells + new_t3 + [c for c in rep.cells if c.table == form.T4]
-    truth.intro = [p.replace("（国办公开办函〔2021〕30号）", "（国办公开办函〔2019〕60号）")
-                   .replace("年度报告格式〉", "年度报告格式（试行）〉") for p in truth.intro]
+    truth.intro = [
+        p.replace("（国办公开办函〔2021〕30号）", "（国办公开办函〔2019〕60号）").replace(
+            "年度报告格式〉", "年度报告格式（试行）〉"
+        )
+        for p in truth.intro
+    ]
     rows = list(form.T3_ROWS)
     i = next(i for i, r in enumerate(rows) if r.key == "other_no_correction")
-    rows[i:i + 3] = [form.T3_OTHER_SINGLE]
+    rows[i : i + 3] = [form.T3_OTHER_SINGLE]
     return {form.T2: t2_layout_2019(rep), form.T3: t3_layout(rep, rows=rows)}
 
 
@@ -248,31 +327,51 @@ def _to_2019(rng: random.Random, truth: TruthReport) -> dict:
 def _pre2019_article(rng: random.Random, agency: Agency, year: int) -> str:
     n_pub, n_req = rng.randint(100, 3000), rng.randint(0, 200)
     paras = [
-        ("一、概述", f"{year}年，{agency.short}认真贯彻落实《中华人民共和国政府信息公开条例》，"
-                    "进一步完善工作机制，政府信息公开工作稳步推进。"),
-        ("二、主动公开政府信息情况", f"全年主动公开政府信息{n_pub}条，其中通过政府网站公开{n_pub // 2}条。"),
+        (
+            "一、概述",
+            f"{year}年，{agency.short}认真贯彻落实《中华人民共和国政府信息公开条例》，"
+            "进一步完善工作机制，政府信息公开工作稳步推进。",
+        ),
+        (
+            "二、主动公开政府信息情况",
+            f"全年主动公开政府信息{n_pub}条，其中通过政府网站公开{n_pub // 2}条。",
+        ),
         ("三、依申请公开政府信息情况", f"全年共受理政府信息公开申请{n_req}件，均已按期答复。"),
         ("四、政府信息公开的收费及减免情况", "本年度未收取政府信息公开相关费用。"),
-        ("五、因政府信息公开申请行政复议、提起行政诉讼的情况", "本年度未发生因政府信息公开申请行政复议、提起行政诉讼的情况。"),
-        ("六、政府信息公开工作存在的主要问题及改进情况", "部分信息公开还不够及时，下一步将进一步加强培训。"),
+        (
+            "五、因政府信息公开申请行政复议、提起行政诉讼的情况",
+            "本年度未发生因政府信息公开申请行政复议、提起行政诉讼的情况。",
+        ),
+        (
+            "六、政府信息公开工作存在的主要问题及改进情况",
+            "部分信息公开还不够及时，下一步将进一步加强培训。",
+        ),
     ]
     body = "".join(f"<p><strong>{h}</strong></p><p>{t}</p>" for h, t in paras)
-    rows = [("主动公开政府信息数", "条", n_pub, n_pub * rng.randint(4, 9)),
-            ("其中：主动公开规范性文件数", "条", rng.randint(0, 40), rng.randint(40, 400)),
-            ("收到申请数", "件", n_req, n_req * rng.randint(3, 8)),
-            ("其中：当面申请数", "件", n_req // 3, n_req),
-            ("对申请作出答复数", "件", n_req, n_req * 5),
-            ("行政复议数", "件", 0, rng.randint(0, 5)),
-            ("行政诉讼数", "件", 0, rng.randint(0, 3))]
-    table = ("<table border=1><tr><td>指标名称</td><td>计量单位</td><td>本年度</td><td>历年累计</td></tr>"
-             + "".join(f"<tr><td>{a}</td><td>{b}</td><td>{c}</td><td>{d}</td></tr>" for a, b, c, d in rows)
-             + "</table>")
+    rows = [
+        ("主动公开政府信息数", "条", n_pub, n_pub * rng.randint(4, 9)),
+        ("其中：主动公开规范性文件数", "条", rng.randint(0, 40), rng.randint(40, 400)),
+        ("收到申请数", "件", n_req, n_req * rng.randint(3, 8)),
+        ("其中：当面申请数", "件", n_req // 3, n_req),
+        ("对申请作出答复数", "件", n_req, n_req * 5),
+        ("行政复议数", "件", 0, rng.randint(0, 5)),
+        ("行政诉讼数", "件", 0, rng.randint(0, 3)),
+    ]
+    table = (
+        "<table border=1><tr><td>指标名称</td><td>计量单位</td>"
+        "<td>本年度</td><td>历年累计</td></tr>"
+        + "".join(
+            f"<tr><td>{a}</td><td>{b}</td><td>{c}</td><td>{d}</td></tr>" for a, b, c, d in rows
+        )
+        + "</table>"
+    )
     return body + f"<p>附表：{year}年度政府信息公开工作统计表</p>" + table
 
 
 # --- building ------------------------------------------------------------------------------
 def _convert_doc(docx_bytes: bytes, workdir: Path) -> bytes | None:
     from parsers.convert import convert_with_libreoffice
+
     return convert_with_libreoffice(docx_bytes, "docx", "doc", workdir=workdir)
 
 
@@ -284,8 +383,13 @@ def _plan(n: int) -> list[str]:
     return plan
 
 
-def build(n: int = 320, seed: int = 2024, with_doc: bool | None = None,
-          variants: tuple[str, ...] | None = None, per_variant: int | None = None) -> list[Case]:
+def build(
+    n: int = 320,
+    seed: int = 2024,
+    with_doc: bool | None = None,
+    variants: tuple[str, ...] | None = None,
+    per_variant: int | None = None,
+) -> list[Case]:
     """The corpus: about ``n`` cases over the variants (``per_variant`` overrides the weights).
     ``with_doc``: add the LibreOffice .doc cases (default: when soffice is installed)."""
     from demo.render_docx import render_docx
@@ -307,8 +411,13 @@ def build(n: int = 320, seed: int = 2024, with_doc: bool | None = None,
     cases: list[Case] = []
     for i, variant in enumerate(plan):
         agency, region, code = _agency(rng)
-        fmt = {"pdf_ruled": "pdf", "pdf_unruled": "pdf", "docx_merged": "docx", "text_tsv": "text",
-               "doc_libreoffice": "doc"}.get(variant, "html")
+        fmt = {
+            "pdf_ruled": "pdf",
+            "pdf_unruled": "pdf",
+            "docx_merged": "docx",
+            "text_tsv": "text",
+            "doc_libreoffice": "doc",
+        }.get(variant, "html")
         if variant == "pre2019":
             year = rng.randint(2009, 2018)
         elif variant == "html_2019":
@@ -317,18 +426,44 @@ def build(n: int = 320, seed: int = 2024, with_doc: bool | None = None,
             year = rng.randint(2021, 2024)
         published = _published(rng, year)
         cid = f"{i:04d}-{variant}"
-        url = f"http://www.example.gov.cn/xxgk/ndbg/{year + 1}{published[5:7]}/t{published.replace('-', '')}_{100000 + i}.html"
+        url = (
+            f"http://www.example.gov.cn/xxgk/ndbg/{year + 1}{published[5:7]}/"
+            f"t{published.replace('-', '')}_{100000 + i}.html"
+        )
         case = {"expect_missing": [], "expect_extra": 0, "hazards": []}
         if variant == "pre2019":
             title = f"{agency.name}{year}年政府信息公开工作年度报告"
-            article = (f"<p align=center>{escape(title)}</p>" + _pre2019_article(rng, agency, year)
-                       + f"<p>{agency.name}</p><p>{published[:4]}年{int(published[5:7])}月{int(published[8:])}日</p>")
+            article = (
+                f"<p align=center>{escape(title)}</p>"
+                + _pre2019_article(rng, agency, year)
+                + f"<p>{agency.name}</p>"
+                f"<p>{published[:4]}年{int(published[5:7])}月{int(published[8:])}日</p>"
+            )
             data = page_trs(title, published, article, agency.name, year).encode()
-            truth = Report(status="no_tables", title=title, agency=agency.name, year=year,
-                           format_version=form.FORMAT_PRE2019, published=published, doc_format="html",
-                           level=agency.level)
-            cases.append(Case(cid, variant, "html", f"{cid}.html", url, data, truth, region, code,
-                              expect_published=True))
+            truth = Report(
+                status="no_tables",
+                title=title,
+                agency=agency.name,
+                year=year,
+                format_version=form.FORMAT_PRE2019,
+                published=published,
+                doc_format="html",
+                level=agency.level,
+            )
+            cases.append(
+                Case(
+                    cid,
+                    variant,
+                    "html",
+                    f"{cid}.html",
+                    url,
+                    data,
+                    truth,
+                    region,
+                    code,
+                    expect_published=True,
+                )
+            )
             continue
         truth = make_truth(rng, agency, year, published, fmt if fmt != "doc" else "doc")
         truth.report.level = agency.level
@@ -353,14 +488,27 @@ def build(n: int = 320, seed: int = 2024, with_doc: bool | None = None,
             data = render_text(truth, layouts)
         else:
             import tempfile
+
             with tempfile.TemporaryDirectory() as tmp:
                 data = _convert_doc(render_docx(truth, layouts), Path(tmp))
             if data is None:
                 continue
         truth.report.doc_format = fmt
-        cases.append(Case(cid, variant, fmt, f"{cid}.{EXT[fmt]}", url, data, truth.report, region, code,
-                          expect_published=fmt in ("html", "text", "pdf", "docx", "doc"),
-                          **case))
+        cases.append(
+            Case(
+                cid,
+                variant,
+                fmt,
+                f"{cid}.{EXT[fmt]}",
+                url,
+                data,
+                truth.report,
+                region,
+                code,
+                expect_published=fmt in ("html", "text", "pdf", "docx", "doc"),
+                **case,
+            )
+        )
     return cases
 
 
@@ -370,8 +518,10 @@ def write(cases: list[Case], folder: str | Path) -> Path:
     (out / "files").mkdir(parents=True, exist_ok=True)
     for c in cases:
         (out / "files" / c.filename).write_bytes(c.data)
-    (out / "truth.json").write_text(json.dumps([c.truth_dict() for c in cases], ensure_ascii=False,
-                                               indent=1, default=str), encoding="utf-8")
+    (out / "truth.json").write_text(
+        json.dumps([c.truth_dict() for c in cases], ensure_ascii=False, indent=1, default=str),
+        encoding="utf-8",
+    )
     return out
 
 

@@ -4,6 +4,7 @@ Used by ``nianbao demo`` (so every demo run says whether it matched) and by the
 end-to-end tests. A report matches when it was found, parsed, every truth cell
 has the same value, and its failing hard-rule findings are exactly the intended ones.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,16 +41,17 @@ class Verification:
             f"- reports flagged exactly as intended: {self.flag_right}/{self.reports} "
             f"({self.flag_expected} carry deliberate inconsistencies)",
             f"- bad documents recorded as expected: {self.bad_right}/{self.bad_total}",
-            "- result: " + ("MATCHES the demo truth" if self.ok
-                            else f"{len(self.problems)} MISMATCHES"),
+            "- result: "
+            + ("MATCHES the demo truth" if self.ok else f"{len(self.problems)} MISMATCHES"),
         ]
         lines += [f"  - {p}" for p in self.problems[:50]]
         return "\n".join(lines)
 
 
 def _current_report(db, url: str) -> dict | None:
-    rows = list(db.query("select * from reports where document_id = ? and is_current = 1",
-                         [doc_id(url)]))
+    rows = list(
+        db.query("select * from reports where document_id = ? and is_current = 1", [doc_id(url)])
+    )
     return rows[0] if rows else None
 
 
@@ -68,15 +70,20 @@ def verify(paths: Paths, demo_root: Path, base_urls: dict[str, str]) -> Verifica
             v.cells_total += len(t["report"]["cells"])
             continue
         v.found += 1
-        stored = {(c["tbl"], c["row_key"], c["col_key"]): c["value"]
-                  for c in db.query("select * from cells where report_id = ?", [row["id"]])}
+        stored = {
+            (c["tbl"], c["row_key"], c["col_key"]): c["value"]
+            for c in db.query("select * from cells where report_id = ?", [row["id"]])
+        }
         wrong = []
         for c in t["report"]["cells"]:
             v.cells_total += 1
             got = stored.get((c["table"], c["row"], c["col"]), "absent")
             want = c["value"]
-            if got == want or (got is None and want is None) or (
-                    isinstance(got, float) and want is not None and abs(got - want) < 1e-6):
+            if (
+                got == want
+                or (got is None and want is None)
+                or (isinstance(got, float) and want is not None and abs(got - want) < 1e-6)
+            ):
                 v.cells_right += 1
             else:
                 wrong.append(f"{c['table']}.{c['row']}.{c['col']} want {want} got {got}")
@@ -87,9 +94,14 @@ def verify(paths: Paths, demo_root: Path, base_urls: dict[str, str]) -> Verifica
         for key, want in (("year", t["year"]), ("agency", t["agency"])):
             if row[key] != want:
                 v.problems.append(f"{name}: {key} is {row[key]!r}, want {want!r}")
-        failed = {(f["rule"], f["scope"]) for f in db.query(
-            "select rule, scope from findings where report_id = ? and status = 'fail' "
-            "and severity = 'error'", [row["id"]])}
+        failed = {
+            (f["rule"], f["scope"])
+            for f in db.query(
+                "select rule, scope from findings where report_id = ? and status = 'fail' "
+                "and severity = 'error'",
+                [row["id"]],
+            )
+        }
         expected = {(f["rule"], f["scope"]) for f in t.get("expected_findings", [])}
         v.flag_expected += bool(expected)
         if failed == expected:
@@ -99,12 +111,16 @@ def verify(paths: Paths, demo_root: Path, base_urls: dict[str, str]) -> Verifica
     for bad in truth.get("bad_documents", []):
         v.bad_total += 1
         url = base_urls[bad["source_id"]].rstrip("/") + bad["path"]
-        doc = db["documents"].get(doc_id(url)) if db["documents"].count_where(
-            "id = ?", [doc_id(url)]) else None
+        doc = (
+            db["documents"].get(doc_id(url))
+            if db["documents"].count_where("id = ?", [doc_id(url)])
+            else None
+        )
         want = bad["expected_status"]
         if doc is not None and doc["status"] == want:
             v.bad_right += 1
         else:
-            v.problems.append(f"bad document {url}: status {doc and doc['status']!r}, "
-                              f"want {want!r}")
+            v.problems.append(
+                f"bad document {url}: status {doc and doc['status']!r}, want {want!r}"
+            )
     return v

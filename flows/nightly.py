@@ -4,6 +4,7 @@ Prefect must be configured before it is imported (PREFECT_HOME inside the data f
 analytics off): import this module through :func:`flows.prefect_env.configure` first —
 the CLI does. Without a Prefect server the flow runs on a temporary local one.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ from crawler.run import crawl_in_subprocess
 from flows import stages
 from nianbao.config import paths as data_paths
 
-NIGHTLY_CRON = "0 2 * * *"          # 02:00, after sites publish the day's batch
+NIGHTLY_CRON = "0 2 * * *"  # 02:00, after sites publish the day's batch
 NIGHTLY_TIMEZONE = "Asia/Shanghai"
 
 
@@ -39,12 +40,20 @@ def batches(ids: list[str], n: int = CRAWL_PROCESSES) -> list[list[str]]:
 
 
 @task(retries=2, retry_delay_seconds=[10, 60], task_run_name="crawl-{batch_name}")
-def crawl_batch(registry: str, source_ids: list[str], data: str, run_id: str, fast: bool,
-                batch_name: str = "", revalidate_all: bool = False) -> dict:
+def crawl_batch(
+    registry: str,
+    source_ids: list[str],
+    data: str,
+    run_id: str,
+    fast: bool,
+    batch_name: str = "",
+    revalidate_all: bool = False,
+) -> dict:
     """Crawl some sources in one subprocess; retried as a whole (an incremental re-crawl
     fetches only what changed, so a retry costs little)."""
-    stats = crawl_in_subprocess(registry, source_ids, data, run_id, fast=fast,
-                                revalidate_all=revalidate_all)
+    stats = crawl_in_subprocess(
+        registry, source_ids, data, run_id, fast=fast, revalidate_all=revalidate_all
+    )
     log = get_run_logger()
     for sid, st in stats.get("sources", {}).items():
         log.info("crawled %s: %s", sid, st)
@@ -72,14 +81,22 @@ def publish(data: str, run_id: str, newly_flagged: list[dict]) -> dict:
     """Summarise the run and publish it, with the reports newly flagged, as a Prefect artifact."""
     summary = stages.summarize(data_paths(data), run_id)
     summary["newly_flagged"] = newly_flagged
-    create_markdown_artifact(markdown=stages.format_summary(summary),
-                             key="nianbao-run-summary", description="nianbao nightly run")
+    create_markdown_artifact(
+        markdown=stages.format_summary(summary),
+        key="nianbao-run-summary",
+        description="nianbao nightly run",
+    )
     return summary
 
 
 @flow(name="nightly", log_prints=True)
-def nightly(registry: str, data: str | None = None, sources: list[str] | None = None,
-            fast: bool = False, revalidate_all: bool = False) -> dict:
+def nightly(
+    registry: str,
+    data: str | None = None,
+    sources: list[str] | None = None,
+    fast: bool = False,
+    revalidate_all: bool = False,
+) -> dict:
     """Crawl every source of ``registry`` (or only ``sources``), then parse, check, publish.
     ``revalidate_all`` asks the sites about every known document (crawler.freshness)."""
     paths = data_paths(data)
@@ -88,13 +105,28 @@ def nightly(registry: str, data: str | None = None, sources: list[str] | None = 
     run_id = new_run_id()
     db = open_db(paths.db)
     upsert_sources(db, entries, registry=str(registry))
-    db["crawl_runs"].insert({"id": run_id, "started_at": now(), "status": "running",
-                             "sources": json.dumps([s["id"] for s in entries])}, pk="id")
+    db["crawl_runs"].insert(
+        {
+            "id": run_id,
+            "started_at": now(),
+            "status": "running",
+            "sources": json.dumps([s["id"] for s in entries]),
+        },
+        pk="id",
+    )
     groups = batches([s["id"] for s in entries])
-    futures = [crawl_batch.submit(str(registry), ids, data, run_id, fast,
-                                  batch_name=f"{i + 1}of{len(groups)}",
-                                  revalidate_all=revalidate_all)
-               for i, ids in enumerate(groups)]
+    futures = [
+        crawl_batch.submit(
+            str(registry),
+            ids,
+            data,
+            run_id,
+            fast,
+            batch_name=f"{i + 1}of{len(groups)}",
+            revalidate_all=revalidate_all,
+        )
+        for i, ids in enumerate(groups)
+    ]
     crawl_stats, failed = {}, []
     for ids, fut in zip(groups, futures):
         try:
@@ -106,8 +138,15 @@ def nightly(registry: str, data: str | None = None, sources: list[str] | None = 
     checked = check_reports(data)
     summary = publish(data, run_id, checked["newly_flagged"])
     summary.update(crawl=crawl_stats, crawl_failed=failed, parse=parsed, check=checked)
-    db["crawl_runs"].update(run_id, {
-        "finished_at": now(), "status": "failed_sources" if failed else "ok",
-        "stats": json.dumps({"crawl": crawl_stats, "failed": failed, "parse": parsed,
-                             "check": checked}, ensure_ascii=False)})
+    db["crawl_runs"].update(
+        run_id,
+        {
+            "finished_at": now(),
+            "status": "failed_sources" if failed else "ok",
+            "stats": json.dumps(
+                {"crawl": crawl_stats, "failed": failed, "parse": parsed, "check": checked},
+                ensure_ascii=False,
+            ),
+        },
+    )
     return summary

@@ -1,4 +1,5 @@
 """Prefect settings that must be in place before ``import prefect``."""
+
 from __future__ import annotations
 
 import os

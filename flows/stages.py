@@ -6,6 +6,7 @@ Each stage reads what the previous one left in the database and is idempotent:
 ``summarize`` describes a run. The Prefect flow (flows/nightly.py) and the CLI both call
 these, so they stay testable without an orchestrator.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,14 +14,14 @@ import json
 import logging
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Iterator
 
 from archive.db import now, open_db, save_findings, save_report
 from archive.store import BlobStore
 from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
 from nianbao.config import Paths
-from nianbao.model import Report, STATUS_NO_TABLES, STATUS_NOT_REPORT
+from nianbao.model import STATUS_NO_TABLES, STATUS_NOT_REPORT, Report
 from parsers import PARSER_ID, parse_bytes
 
 log = logging.getLogger("nianbao.stages")
@@ -56,14 +57,19 @@ def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> di
     version (a new parser re-reads the whole archive); returns counts."""
     db = open_db(paths.db)
     store = BlobStore(paths.blobs)
-    docs = list(db.query("""
+    docs = list(
+        db.query(
+            """
         select d.*, s.agency as source_agency, s.region, s.level,
           (select count(*) from documents c where c.linked_from = d.url) as n_children
         from documents d left join sources s on s.id = d.source_id
         where d.sha256 is not null and d.http_status between 200 and 299
           and (d.parsed_sha256 is null or d.parsed_sha256 != d.sha256
                or d.parsed_by is null or d.parsed_by != ?)
-        order by d.id""", [PARSER_ID]))
+        order by d.id""",
+            [PARSER_ID],
+        )
+    )
     jobs = [(str(store.path(d["sha256"])), d["url"], d["content_type"]) for d in docs]
     counts: dict[str, int] = {}
     for i, (doc, result) in enumerate(zip(docs, _map(jobs, workers or _workers())), 1):
@@ -78,9 +84,15 @@ def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> di
             report.region = report.region or doc["region"]
             report.level = report.level or doc["level"]
             save_report(db, doc, doc["sha256"], report, extra={"source_id": doc["source_id"]})
-        db["documents"].update(doc["id"], {
-            "status": status, "error": report.error, "parsed_sha256": doc["sha256"],
-            "parsed_by": PARSER_ID})
+        db["documents"].update(
+            doc["id"],
+            {
+                "status": status,
+                "error": report.error,
+                "parsed_sha256": doc["sha256"],
+                "parsed_by": PARSER_ID,
+            },
+        )
         counts[status] = counts.get(status, 0) + 1
         if progress:
             progress(i, len(docs), doc["url"], status)
@@ -94,13 +106,22 @@ def check_pending(paths: Paths) -> dict:
     ran over exactly these reports (``corpus_checks``)."""
     db = open_db(paths.db)
     flagged_before = _flagged_ids(db)
-    ids = [r["id"] for r in db.query(
-        "select id from reports where is_current = 1 and "
-        "(rules_version is null or rules_version != ?)", [RULES_VERSION])]
+    ids = [
+        r["id"]
+        for r in db.query(
+            "select id from reports where is_current = 1 and "
+            "(rules_version is null or rules_version != ?)",
+            [RULES_VERSION],
+        )
+    ]
     for rid in ids:
         save_findings(db, rid, run_checks(load_report(db, rid)), RULES_VERSION)
-    current = [r[0] for r in db.execute(
-        "select id from reports where is_current = 1 and status = 'parsed' order by id")]
+    current = [
+        r[0]
+        for r in db.execute(
+            "select id from reports where is_current = 1 and status = 'parsed' order by id"
+        )
+    ]
     # A report id is its document plus its content hash: the same ids under the same rules
     # version give the same corpus findings, already stored.
     fingerprint = hashlib.sha256("\n".join([RULES_VERSION, *current]).encode()).hexdigest()
@@ -110,25 +131,46 @@ def check_pending(paths: Paths) -> dict:
         for rid, findings in run_corpus_checks(parsed).items():
             save_findings(db, rid, findings, RULES_VERSION, rules=CORPUS_RULES)
         with db.conn:
-            db["corpus_checks"].insert({"fingerprint": fingerprint, "rules_version": RULES_VERSION,
-                                        "reports": len(current), "checked_at": now()},
-                                       replace=True)
+            db["corpus_checks"].insert(
+                {
+                    "fingerprint": fingerprint,
+                    "rules_version": RULES_VERSION,
+                    "reports": len(current),
+                    "checked_at": now(),
+                },
+                replace=True,
+            )
         corpus = len(current)
-    by_flag = dict(db.execute("select flag_status, count(*) from reports where is_current = 1 "
-                              "group by flag_status").fetchall())
+    by_flag = dict(
+        db.execute(
+            "select flag_status, count(*) from reports where is_current = 1 group by flag_status"
+        ).fetchall()
+    )
     newly = sorted(_flagged_ids(db) - flagged_before)
-    return {"reports_checked": len(ids), "corpus_reports": corpus, "by_flag": by_flag,
-            "newly_flagged": list_flags(db, report_ids=newly) if newly else []}
+    return {
+        "reports_checked": len(ids),
+        "corpus_reports": corpus,
+        "by_flag": by_flag,
+        "newly_flagged": list_flags(db, report_ids=newly) if newly else [],
+    }
 
 
 def _flagged_ids(db) -> set[str]:
-    return {r["id"] for r in db.query(
-        "select id from reports where is_current = 1 and flag_status = 'flagged'")}
+    return {
+        r["id"]
+        for r in db.query("select id from reports where is_current = 1 and flag_status = 'flagged'")
+    }
 
 
-def list_flags(db, *, rule: str | None = None, year: int | None = None,
-               region: str | None = None, warnings: bool = False,
-               report_ids: list[str] | None = None) -> list[dict]:
+def list_flags(
+    db,
+    *,
+    rule: str | None = None,
+    year: int | None = None,
+    region: str | None = None,
+    warnings: bool = False,
+    report_ids: list[str] | None = None,
+) -> list[dict]:
     """Failing findings grouped per report: what ``nianbao flags`` and the artifact list.
 
     ``region`` matches any part of the region name; ``warnings`` adds the soft rules.
@@ -149,29 +191,62 @@ def list_flags(db, *, rule: str | None = None, year: int | None = None,
     if report_ids is not None:
         where.append(f"r.id in ({', '.join('?' * len(report_ids))})")
         params.extend(report_ids)
-    return [dict(r) for r in db.query(f"""
+    return [
+        dict(r)
+        for r in db.query(
+            f"""
         select r.id as report_id, r.agency, r.region, r.year, r.url,
           group_concat(f.rule || '[' || f.scope || ']' ||
             case when f.expected is not null and f.actual is not null
               then ' ' || printf('%g', f.actual) || '≠' || printf('%g', f.expected)
               else '' end, '; ') as failures
         from reports r join findings f on f.report_id = r.id
-        where {' and '.join(where)}
-        group by r.id order by r.agency, r.year""", params)]
+        where {" and ".join(where)}
+        group by r.id order by r.agency, r.year""",
+            params,
+        )
+    ]
 
 
 def load_report(db, rid: str) -> Report:
     """Rebuild the canonical model of a stored report (the inverse of save_report)."""
     row = db["reports"].get(rid)
-    cells = [{
-        "table": c["tbl"], "row": c["row_key"], "col": c["col_key"],
-        "value": _number(c["value"]), "raw": c["raw"], "note": c["note"],
-        "source": {"page": c["page"], "bbox": json.loads(c["bbox"]) if c["bbox"] else None,
-                   "table": c["src_table"], "row": c["src_row"], "col": c["src_col"]},
-    } for c in db.query("select * from cells where report_id = ?", [rid])]
-    fields = {k: row[k] for k in ("status", "title", "agency", "region", "level", "year",
-                                  "format_version",
-                                  "published", "url", "doc_format", "text", "error", "parser")}
+    cells = [
+        {
+            "table": c["tbl"],
+            "row": c["row_key"],
+            "col": c["col_key"],
+            "value": _number(c["value"]),
+            "raw": c["raw"],
+            "note": c["note"],
+            "source": {
+                "page": c["page"],
+                "bbox": json.loads(c["bbox"]) if c["bbox"] else None,
+                "table": c["src_table"],
+                "row": c["src_row"],
+                "col": c["src_col"],
+            },
+        }
+        for c in db.query("select * from cells where report_id = ?", [rid])
+    ]
+    fields = {
+        k: row[k]
+        for k in (
+            "status",
+            "title",
+            "agency",
+            "region",
+            "level",
+            "year",
+            "format_version",
+            "published",
+            "url",
+            "doc_format",
+            "text",
+            "error",
+            "parser",
+        )
+    }
     for k in ("missing_rows", "extra_rows", "warnings"):
         fields[k] = json.loads(row[k] or "[]")
     return Report.from_dict({**fields, "cells": cells})
@@ -190,33 +265,53 @@ def summarize(paths: Paths, run_id: str | None = None) -> dict:
         "run_id": run_id,
         "at": now(),
         "sources": one("select count(*) from sources"),
-        "sources_crawled": one("select count(distinct source_id) from captures where run_id = ?",
-                               [run_id]) if run_id else None,
-        "fetches": one("select count(*) from captures where run_id = ?", [run_id]) if run_id
+        "sources_crawled": one(
+            "select count(distinct source_id) from captures where run_id = ?", [run_id]
+        )
+        if run_id
+        else None,
+        "fetches": one("select count(*) from captures where run_id = ?", [run_id])
+        if run_id
         else one("select count(*) from captures"),
-        "not_modified": one("select count(*) from captures where run_id = ? and status = 304",
-                            [run_id]) if run_id else None,
-        "fresh": one("select coalesce(sum(fresh), 0) from source_runs where run_id = ?",
-                     [run_id]) if run_id else None,
+        "not_modified": one(
+            "select count(*) from captures where run_id = ? and status = 304", [run_id]
+        )
+        if run_id
+        else None,
+        "fresh": one("select coalesce(sum(fresh), 0) from source_runs where run_id = ?", [run_id])
+        if run_id
+        else None,
         "bytes_stored": one("select coalesce(sum(size), 0) from blobs"),
         "documents": one("select count(*) from documents"),
-        "documents_by_status": dict(db.execute(
-            "select status, count(*) from documents group by status order by status").fetchall()),
+        "documents_by_status": dict(
+            db.execute(
+                "select status, count(*) from documents group by status order by status"
+            ).fetchall()
+        ),
         "reports": one("select count(*) from reports where is_current = 1"),
         "reports_parsed": one(
-            "select count(*) from reports where is_current = 1 and status = 'parsed'"),
-        "reports_by_flag": dict(db.execute(
-            "select flag_status, count(*) from reports where is_current = 1 "
-            "group by flag_status order by flag_status").fetchall()),
+            "select count(*) from reports where is_current = 1 and status = 'parsed'"
+        ),
+        "reports_by_flag": dict(
+            db.execute(
+                "select flag_status, count(*) from reports where is_current = 1 "
+                "group by flag_status order by flag_status"
+            ).fetchall()
+        ),
         "flagged": list_flags(db),
-        "warnings_by_rule": dict(db.execute("""
+        "warnings_by_rule": dict(
+            db.execute("""
             select f.rule, count(distinct f.report_id) from findings f
             join reports r on r.id = f.report_id
             where r.is_current = 1 and f.status = 'fail' and f.severity = 'warning'
-            group by f.rule order by f.rule""").fetchall()),
-        "problems": [dict(r) for r in db.query("""
+            group by f.rule order by f.rule""").fetchall()
+        ),
+        "problems": [
+            dict(r)
+            for r in db.query("""
             select url, status, coalesce(error, '') as error from documents
-            where status not in ('parsed', 'see_attachment') order by status, url""")],
+            where status not in ('parsed', 'see_attachment') order by status, url""")
+        ],
     }
     return summary
 
@@ -226,11 +321,19 @@ def format_summary(s: dict) -> str:
     lines = [
         f"## nianbao run {s.get('run_id') or ''}".rstrip(),
         "",
-        f"- sources: {s['sources']}" + (f" (crawled this run: {s['sources_crawled']})"
-                                        if s.get("sources_crawled") is not None else ""),
+        f"- sources: {s['sources']}"
+        + (
+            f" (crawled this run: {s['sources_crawled']})"
+            if s.get("sources_crawled") is not None
+            else ""
+        ),
         f"- fetches this run: {s['fetches']}"
-        + (f" ({s['not_modified']} answered 304; {s['fresh']} documents still fresh, not "
-           "asked about)" if s.get("not_modified") or s.get("fresh") else "")
+        + (
+            f" ({s['not_modified']} answered 304; {s['fresh']} documents still fresh, not "
+            "asked about)"
+            if s.get("not_modified") or s.get("fresh")
+            else ""
+        )
         + f"; raw bytes archived: {s['bytes_stored']:,}",
         f"- documents: {s['documents']} "
         + ", ".join(f"{k}={v}" for k, v in s["documents_by_status"].items()),
@@ -242,11 +345,16 @@ def format_summary(s: dict) -> str:
     lines += [f"- {f['agency']} {f['year']}: {f['failures']}  <{f['url']}>" for f in s["flagged"]]
     if s.get("newly_flagged") is not None:
         lines += ["", f"### newly flagged in this run ({len(s['newly_flagged'])})"]
-        lines += [f"- [{f['agency']} {f['year']}]({f['url']}): {f['failures']}"
-                  for f in s["newly_flagged"]]
+        lines += [
+            f"- [{f['agency']} {f['year']}]({f['url']}): {f['failures']}"
+            for f in s["newly_flagged"]
+        ]
     if s.get("warnings_by_rule"):
-        lines += ["", "### reports with warnings (soft rules) by rule",
-                  "- " + ", ".join(f"{k}: {v}" for k, v in s["warnings_by_rule"].items())]
+        lines += [
+            "",
+            "### reports with warnings (soft rules) by rule",
+            "- " + ", ".join(f"{k}: {v}" for k, v in s["warnings_by_rule"].items()),
+        ]
     lines += ["", f"### documents with problems ({len(s['problems'])})"]
     lines += [f"- [{p['status']}] {p['url']} {p['error']}".rstrip() for p in s["problems"]]
     return "\n".join(lines)

@@ -1,14 +1,15 @@
 """The ``nianbao`` command: one entry point for every stage.
 
-    nianbao demo                 build the demo sites, serve them on 127.0.0.1, run the nightly flow
-    nianbao run -r sources.yaml  the nightly flow (crawl → parse → check → publish) on a registry
-    nianbao crawl / parse / check  one stage at a time
-    nianbao parse FILE --json    parse local files and print the canonical model
-    nianbao eval                 parser accuracy, cell by cell, on the variant corpus and samples
-    nianbao serve                browse the archive in Datasette
-    nianbao export               write the main views as CSV / Parquet
-    nianbao schedule             serve the nightly flow on a cron schedule (needs a Prefect server)
+nianbao demo                 build the demo sites, serve them on 127.0.0.1, run the nightly flow
+nianbao run -r sources.yaml  the nightly flow (crawl → parse → check → publish) on a registry
+nianbao crawl / parse / check  one stage at a time
+nianbao parse FILE --json    parse local files and print the canonical model
+nianbao eval                 parser accuracy, cell by cell, on the variant corpus and samples
+nianbao serve                browse the archive in Datasette
+nianbao export               write the main views as CSV / Parquet
+nianbao schedule             serve the nightly flow on a cron schedule (needs a Prefect server)
 """
+
 from __future__ import annotations
 
 import json
@@ -24,20 +25,35 @@ DEMO_BASE_PORT = 8701
 
 
 def _data_option(f):
-    return click.option("--data", "data", type=click.Path(file_okay=False), default=None,
-                        help="Data folder (default ./data or $NIANBAO_DATA).")(f)
+    return click.option(
+        "--data",
+        "data",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Data folder (default ./data or $NIANBAO_DATA).",
+    )(f)
 
 
 def _crawl_options(f):
     """What to crawl and how: the options ``run`` and ``crawl`` share."""
-    for option in reversed((
-        click.option("-r", "--registry", required=True,
-                     type=click.Path(exists=True, dir_okay=False), help="Sources registry (YAML)."),
-        click.option("-s", "--source", "sources", multiple=True, help="Only these source ids."),
-        click.option("--fast", is_flag=True, help="No politeness delay (local sites only)."),
-        click.option("--revalidate-all", is_flag=True,
-                     help="Ask the sites about every known document, not only stale ones."),
-    )):
+    for option in reversed(
+        (
+            click.option(
+                "-r",
+                "--registry",
+                required=True,
+                type=click.Path(exists=True, dir_okay=False),
+                help="Sources registry (YAML).",
+            ),
+            click.option("-s", "--source", "sources", multiple=True, help="Only these source ids."),
+            click.option("--fast", is_flag=True, help="No politeness delay (local sites only)."),
+            click.option(
+                "--revalidate-all",
+                is_flag=True,
+                help="Ask the sites about every known document, not only stale ones.",
+            ),
+        )
+    ):
         f = option(f)
     return f
 
@@ -67,8 +83,12 @@ def _print_summary(summary: dict) -> None:
 @main.command()
 @_data_option
 @click.option("--agencies", default=6, show_default=True, help="Number of demo agencies.")
-@click.option("--port", default=DEMO_BASE_PORT, show_default=True,
-              help="First port of the demo sites (one port per site, 0 = any free port).")
+@click.option(
+    "--port",
+    default=DEMO_BASE_PORT,
+    show_default=True,
+    help="First port of the demo sites (one port per site, 0 = any free port).",
+)
 def demo(data, agencies, port):
     """Build the demo municipal sites, serve them on 127.0.0.1 and run the nightly flow."""
     from demo.server import DemoServer
@@ -87,12 +107,14 @@ def demo(data, agencies, port):
         raise click.ClickException(
             f"cannot serve the demo sites from port {port} on: {exc}. Another program uses "
             "the port; pick another base with --port N (or --port 0 for any free ports — "
-            "then a rerun gets new URLs and archives the sites anew).") from exc
+            "then a rerun gets new URLs and archives the sites anew)."
+        ) from exc
     with server:
         urls = server.urls
         click.echo("demo sites: " + ", ".join(f"{k} {v}" for k, v in urls.items()))
-        summary = nightly(registry=str(paths.demo / "sources.yaml"), data=str(paths.data),
-                          fast=True)
+        summary = nightly(
+            registry=str(paths.demo / "sources.yaml"), data=str(paths.data), fast=True
+        )
     _print_summary(summary)
     result = verify(paths, paths.demo, urls)
     click.echo("")
@@ -108,9 +130,13 @@ def demo(data, agencies, port):
 def run(data, registry, sources, fast, revalidate_all):
     """Run the nightly flow once: crawl, parse, check, publish."""
     paths = data_paths(data)
-    summary = _nightly(paths)(registry=registry, data=str(paths.data),
-                              sources=list(sources) or None, fast=fast,
-                              revalidate_all=revalidate_all)
+    summary = _nightly(paths)(
+        registry=registry,
+        data=str(paths.data),
+        sources=list(sources) or None,
+        fast=fast,
+        revalidate_all=revalidate_all,
+    )
     _print_summary(summary)
 
 
@@ -119,16 +145,21 @@ def run(data, registry, sources, fast, revalidate_all):
 @_crawl_options
 def crawl(data, registry, sources, fast, revalidate_all):
     """Crawl sources into the archive (no parsing)."""
-    from archive.db import open_db, upsert_sources
+    from archive.db import new_run_id, open_db, upsert_sources
     from crawler.registry import load_registry, select_sources
-    from archive.db import new_run_id
     from crawler.run import crawl_in_subprocess
 
     paths = data_paths(data)
     entries = select_sources(load_registry(registry), list(sources), registry)
     upsert_sources(open_db(paths.db), entries, registry=registry)
-    stats = crawl_in_subprocess(registry, [s["id"] for s in entries], str(paths.data),
-                                new_run_id(), fast=fast, revalidate_all=revalidate_all)
+    stats = crawl_in_subprocess(
+        registry,
+        [s["id"] for s in entries],
+        str(paths.data),
+        new_run_id(),
+        fast=fast,
+        revalidate_all=revalidate_all,
+    )
     click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
 
 
@@ -146,9 +177,11 @@ def parse(data, files, as_json):
             click.echo(json.dumps(out if len(out) > 1 else out[0], ensure_ascii=False, indent=1))
         else:
             for f, r in zip(files, out):
-                click.echo(f"{f}: {r['status']} {r['agency']} {r['year']} "
-                           f"format {r['format_version']}, {len(r['cells'])} cells"
-                           + (f", error: {r['error']}" if r["error"] else ""))
+                click.echo(
+                    f"{f}: {r['status']} {r['agency']} {r['year']} "
+                    f"format {r['format_version']}, {len(r['cells'])} cells"
+                    + (f", error: {r['error']}" if r["error"] else "")
+                )
         return
     from flows.stages import parse_pending
 
@@ -162,8 +195,12 @@ def parse(data, files, as_json):
 @main.command("eval", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--n", default=320, show_default=True, help="Variant corpus size.")
 @click.option("--seed", default=2024, show_default=True)
-@click.option("--corpus", type=click.Path(file_okay=False), default=None,
-              help="Read a corpus written by demo.variants.write instead of building one.")
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Read a corpus written by demo.variants.write instead of building one.",
+)
 @click.option("--no-doc", is_flag=True, help="Skip the LibreOffice .doc cases.")
 @click.option("--quiet", is_flag=True, help="List at most 40 wrong cells.")
 def eval_(n, seed, corpus, no_doc, quiet):
@@ -172,8 +209,12 @@ def eval_(n, seed, corpus, no_doc, quiet):
     sys.path.insert(0, str(root / "bench"))
     import parse_eval
 
-    argv = ["--n", str(n), "--seed", str(seed)] + (["--corpus", corpus] if corpus else []) \
-        + (["--no-doc"] if no_doc else []) + (["--quiet"] if quiet else [])
+    argv = (
+        ["--n", str(n), "--seed", str(seed)]
+        + (["--corpus", corpus] if corpus else [])
+        + (["--no-doc"] if no_doc else [])
+        + (["--quiet"] if quiet else [])
+    )
     sys.exit(parse_eval.main(argv))
 
 
@@ -206,8 +247,13 @@ def flags(data, rule, year, region, warnings):
     from archive.db import open_db
     from flows.stages import list_flags
 
-    rows = list_flags(open_db(data_paths(data).db), rule=rule, year=year, region=region,
-                      warnings=warnings or (rule is not None))
+    rows = list_flags(
+        open_db(data_paths(data).db),
+        rule=rule,
+        year=year,
+        region=region,
+        warnings=warnings or (rule is not None),
+    )
     for r in rows:
         click.echo(f"{r['agency']} {r['year']}  {r['url']}\n    {r['failures']}")
     click.echo(f"{len(rows)} report(s)", err=True)
@@ -237,10 +283,22 @@ def serve(data, port):
 
 @main.command()
 @_data_option
-@click.option("-o", "--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Output folder (default DATA/export).")
-@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["csv", "parquet"]),
-              help="csv and/or parquet (default both; parquet needs pyarrow).")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Output folder (default DATA/export).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["csv", "parquet"]),
+    help="csv and/or parquet (default both; parquet needs pyarrow).",
+)
 def export(data, out, formats):
     """Write the main views (reports, values, findings, completeness …) as CSV and Parquet."""
     from archive.export import export_views
@@ -248,8 +306,9 @@ def export(data, out, formats):
     paths = data_paths(data)
     if not paths.db.exists():
         raise click.ClickException(f"no database at {paths.db}: run `nianbao demo` first")
-    written = export_views(paths.db, Path(out) if out else paths.data / "export",
-                           formats=formats or None)
+    written = export_views(
+        paths.db, Path(out) if out else paths.data / "export", formats=formats or None
+    )
     for f, n in written:
         click.echo(f"{f}\t{n} rows")
 
@@ -264,10 +323,11 @@ def schedule(data, registry, cron):
     nightly = _nightly(paths)
     from flows.nightly import NIGHTLY_CRON, nightly_schedule
 
-    nightly.serve(name="nianbao-nightly", schedules=[nightly_schedule(cron or NIGHTLY_CRON)],
-                  parameters={"registry": str(Path(registry).resolve()),
-                              "data": str(paths.data)})
-
+    nightly.serve(
+        name="nianbao-nightly",
+        schedules=[nightly_schedule(cron or NIGHTLY_CRON)],
+        parameters={"registry": str(Path(registry).resolve()), "data": str(paths.data)},
+    )
 
 
 @main.group()
@@ -287,9 +347,11 @@ def sources_check(registry):
     by_cms: dict[str, int] = {}
     for s in ok:
         by_cms[s["cms"]] = by_cms.get(s["cms"], 0) + 1
-    click.echo(f"{registry}: {len(ok)} valid source(s)"
-               + (f" ({', '.join(f'{k} {v}' for k, v in sorted(by_cms.items()))})" if ok else "")
-               + (f", {len(errors)} error(s)" if errors else ""))
+    click.echo(
+        f"{registry}: {len(ok)} valid source(s)"
+        + (f" ({', '.join(f'{k} {v}' for k, v in sorted(by_cms.items()))})" if ok else "")
+        + (f", {len(errors)} error(s)" if errors else "")
+    )
     sys.exit(1 if errors else 0)
 
 

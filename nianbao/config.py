@@ -4,6 +4,7 @@ Everything lives under one data folder (default ``./data``, or ``$NIANBAO_DATA``
 the database ``nianbao.db``, the raw bytes under ``blobs/``, Prefect's home under
 ``prefect/`` and the generated demo sites under ``demo/``.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,4 +43,6 @@ def paths(data: str | os.PathLike | None = None) -> Paths:
     return Paths(Path(root).resolve())
 
 
-USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; archival crawler of 政府信息公开年报)"
+USER_AGENT = (
+    "nianbao/0.1 (+https://github.com/nianbao/nianbao; archival crawler of 政府信息公开年报)"
+)

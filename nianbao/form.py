@@ -6,13 +6,14 @@ printed on the form. Parsers match labels against these tables, checks
 iterate over them, the database and the demo generator render from them.
 Nothing else in the project should spell a row key or a label by hand.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 # Format versions (see FORMAT.md, "Legal basis and format versions").
-FORMAT_2021 = "2021"        # 国办公开办函〔2021〕30号
-FORMAT_2019 = "2019"        # 国办公开办函〔2019〕60号 trial format
+FORMAT_2021 = "2021"  # 国办公开办函〔2021〕30号
+FORMAT_2019 = "2019"  # 国办公开办函〔2019〕60号 trial format
 FORMAT_PRE2019 = "pre2019"  # free-form, provincial tables; stored as text only
 FORMAT_UNKNOWN = "unknown"
 
@@ -93,10 +94,18 @@ T3_ROWS: tuple[Row, ...] = (
     Row("rejected_publication", "3.要求提供公开出版物", "（五）不予处理", _T3),
     Row("rejected_excessive", "4.无正当理由大量反复申请", "（五）不予处理", _T3),
     Row("rejected_reconfirm", "5.要求行政机关确认或重新出具已获取信息", "（五）不予处理", _T3),
-    Row("other_no_correction",
-        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "（六）其他处理", _T3),
-    Row("other_no_fee",
-        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "（六）其他处理", _T3),
+    Row(
+        "other_no_correction",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "（六）其他处理",
+        _T3,
+    ),
+    Row(
+        "other_no_fee",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "（六）其他处理",
+        _T3,
+    ),
     Row("other_other", "3.其他", "（六）其他处理", _T3),
     Row("total", "（七）总计", _R, _T3),
     Row("carried_forward", "四、结转下年度继续办理", "", _T3),
@@ -133,7 +142,7 @@ def expected_cells(table: str, fmt: str = FORMAT_2021) -> list[tuple[str, str]]:
     rows = list(ROWS[table])
     if table == T3 and fmt == FORMAT_2019:
         i = next(i for i, r in enumerate(rows) if r.key == "other_no_correction")
-        rows[i:i + 3] = [T3_OTHER_SINGLE]
+        rows[i : i + 3] = [T3_OTHER_SINGLE]
     return [(r.key, c) for r in rows for c in r.columns]
 
 
@@ -165,7 +174,12 @@ T2_ROWS_2019: tuple[Row, ...] = (
     Row("penalties", "行政处罚", "第二十条第（六）项", _ITEM_COLS_2019),
     Row("enforcement", "行政强制", "第二十条第（六）项", _ITEM_COLS_2019),
     Row("fees", "行政事业性收费", "第二十条第（八）项", ("prev_items", "change")),
-    Row("procurement", "政府集中采购", "第二十条第（九）项", ("procurement_items", "procurement_amount")),
+    Row(
+        "procurement",
+        "政府集中采购",
+        "第二十条第（九）项",
+        ("procurement_items", "procurement_amount"),
+    ),
 )
 T2_SIGNED_2019 = ("change",)
 

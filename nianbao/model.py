@@ -4,6 +4,7 @@ A parser turns a document into a :class:`Report`; checks read its :class:`Cell` 
 and produce :class:`Finding` objects; the archive stores both, one row per cell and one
 row per finding. ``to_dict``/``from_dict`` give the JSON shape of ``nianbao parse --json``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,34 +16,34 @@ from nianbao import form
 Number = int | float
 
 # Document / report statuses, recorded in the database and counted in summaries.
-STATUS_PARSED = "parsed"            # tables found and read
-STATUS_NO_TABLES = "no_tables"      # a report, but its standard tables could not be found
-STATUS_NOT_REPORT = "not_report"    # the document is not an annual report
-STATUS_NEEDS_OCR = "needs_ocr"      # image-only document: numbers are never guessed
-STATUS_ERROR = "error"              # the file could not be read (corrupt, truncated, ...)
+STATUS_PARSED = "parsed"  # tables found and read
+STATUS_NO_TABLES = "no_tables"  # a report, but its standard tables could not be found
+STATUS_NOT_REPORT = "not_report"  # the document is not an annual report
+STATUS_NEEDS_OCR = "needs_ocr"  # image-only document: numbers are never guessed
+STATUS_ERROR = "error"  # the file could not be read (corrupt, truncated, ...)
 
 
 @dataclass
 class Source:
     """Where a value came from inside its document: enough to find the cell by hand."""
 
-    page: int | None = None                  # PDF page, 1-based
+    page: int | None = None  # PDF page, 1-based
     bbox: tuple[float, float, float, float] | None = None  # PDF cell box (x0, top, x1, bottom)
-    table: int | None = None                 # table index in the document, 0-based
-    row: int | None = None                   # row index inside that table
-    col: int | None = None                   # column index inside that row
+    table: int | None = None  # table index in the document, 0-based
+    row: int | None = None  # row index inside that table
+    col: int | None = None  # column index inside that row
 
 
 @dataclass
 class Cell:
     """One number of a standard table, normalised, with the text it was read from."""
 
-    table: str                  # form.T2 / T3 / T4
-    row: str                    # canonical row key (form.py)
-    col: str                    # canonical column key
-    value: Number | None        # the number; None when the cell is blank or unreadable
-    raw: str = ""               # the cell text as printed
-    note: str | None = None     # e.g. "余" qualifier, "（其中修订16件）", "blank read as 0"
+    table: str  # form.T2 / T3 / T4
+    row: str  # canonical row key (form.py)
+    col: str  # canonical column key
+    value: Number | None  # the number; None when the cell is blank or unreadable
+    raw: str = ""  # the cell text as printed
+    note: str | None = None  # e.g. "余" qualifier, "（其中修订16件）", "blank read as 0"
     source: Source = field(default_factory=Source)
 
     @property
@@ -57,24 +58,24 @@ class Report:
     status: str = STATUS_PARSED
     title: str | None = None
     agency: str | None = None
-    region: str | None = None      # e.g. 江苏省淮安市
-    level: str | None = None       # government | department (deadlines differ, Art. 49)
+    region: str | None = None  # e.g. 江苏省淮安市
+    level: str | None = None  # government | department (deadlines differ, Art. 49)
     year: int | None = None
     format_version: str = form.FORMAT_UNKNOWN
-    published: str | None = None   # ISO date
+    published: str | None = None  # ISO date
     url: str | None = None
     doc_format: str | None = None  # html / pdf / docx / text
     cells: list[Cell] = field(default_factory=list)
     text: str = ""
     missing_rows: list[str] = field(default_factory=list)  # "t3.withheld_admin_query"
-    extra_rows: list[str] = field(default_factory=list)    # labels that matched no row
-    warnings: list[str] = field(default_factory=list)      # where the parser is unsure
+    extra_rows: list[str] = field(default_factory=list)  # labels that matched no row
+    warnings: list[str] = field(default_factory=list)  # where the parser is unsure
     error: str | None = None
     parser: str | None = None
     # Added with issue 3 (defaults keep old JSON and callers working):
     region_code: str | None = None  # administrative division code (GB/T 2260), e.g. 320800
     sections: dict[str, str] = field(default_factory=dict)  # "一" … "六" → section text
-    ocr: bool = False               # numbers read by OCR from images: never as trusted as text
+    ocr: bool = False  # numbers read by OCR from images: never as trusted as text
 
     def value(self, table: str, row: str, col: str) -> Number | None:
         """The value of one cell, or None if it is absent or blank."""
@@ -105,13 +106,17 @@ class Report:
         for name in _REPORT_FIELDS:
             v = getattr(self, name)
             d[name] = list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
-        d["cells"] = [{**{n: getattr(c, n) for n in _CELL_FIELDS},
-                       "source": {n: getattr(c.source, n) for n in _SOURCE_FIELDS}}
-                      for c in self.cells]
+        d["cells"] = [
+            {
+                **{n: getattr(c, n) for n in _CELL_FIELDS},
+                "source": {n: getattr(c.source, n) for n in _SOURCE_FIELDS},
+            }
+            for c in self.cells
+        ]
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Report":
+    def from_dict(cls, d: dict[str, Any]) -> Report:
         d = dict(d)
         cells = []
         for c in d.pop("cells", []):
@@ -129,7 +134,7 @@ _CELL_FIELDS = tuple(f.name for f in dataclasses.fields(Cell) if f.name != "sour
 _SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(Source))
 
 # Finding severities and statuses.
-SEVERITY_ERROR = "error"      # hard rule
+SEVERITY_ERROR = "error"  # hard rule
 SEVERITY_WARNING = "warning"  # soft rule
 FAIL, PASS, NOT_ASSESSABLE = "fail", "pass", "not_assessable"
 
@@ -141,7 +146,7 @@ class Finding:
     rule: str
     severity: str
     status: str
-    scope: str = ""                 # e.g. the column or group the rule was applied to
+    scope: str = ""  # e.g. the column or group the rule was applied to
     expected: Number | None = None
     actual: Number | None = None
     cells: list[str] = field(default_factory=list)  # Cell.address values

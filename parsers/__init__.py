@@ -19,6 +19,7 @@ Modules, one job each:
 
 pdfium is not thread-safe: PDF parsing is serialised by a lock; use processes for parallelism.
 """
+
 from .core import PARSER_ID, PARSER_VERSION, parse_bytes, parse_file, sniff
 
 __all__ = ["PARSER_ID", "PARSER_VERSION", "parse_bytes", "parse_file", "sniff", "main"]
@@ -27,4 +28,5 @@ __all__ = ["PARSER_ID", "PARSER_VERSION", "parse_bytes", "parse_file", "sniff", 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point (``parse FILE… [--json]``); returns the exit code."""
     from .__main__ import main as _main
+
     return _main(argv)

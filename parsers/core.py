@@ -1,4 +1,5 @@
 """parse_bytes: sniff the real format, dispatch, fill a Report. Never raises on bad input."""
+
 from __future__ import annotations
 
 import io
@@ -8,14 +9,20 @@ import zipfile
 from pathlib import Path
 
 from nianbao import form
-from nianbao.model import (STATUS_ERROR, STATUS_NEEDS_OCR, STATUS_NO_TABLES, STATUS_NOT_REPORT,
-                           STATUS_PARSED, Report)
+from nianbao.model import (
+    STATUS_ERROR,
+    STATUS_NEEDS_OCR,
+    STATUS_NO_TABLES,
+    STATUS_NOT_REPORT,
+    STATUS_PARSED,
+    Report,
+)
 
 from . import metadata
 from .grid import Grid
 from .tables import read_tables
 
-PARSER_VERSION = "0.1.1"   # 0.1.1: text after an HTML table no longer written twice
+PARSER_VERSION = "0.1.1"  # 0.1.1: text after an HTML table no longer written twice
 PARSER_ID = f"nianbao-parsers/{PARSER_VERSION}"
 
 
@@ -28,12 +35,24 @@ class NeedsOCR(Exception):
 
 
 # --- sniffing ------------------------------------------------------------------------------
-HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<table", b"<p>", b"<p ", b"<title")
+HTML_MARKERS = (
+    b"<!doctype html",
+    b"<html",
+    b"<head",
+    b"<body",
+    b"<meta",
+    b"<div",
+    b"<table",
+    b"<p>",
+    b"<p ",
+    b"<title",
+)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def sniff(data: bytes) -> str:
-    """'pdf' / 'docx' / 'html' / 'text' / 'ole' / 'zip' / 'binary' / 'empty' from the bytes alone."""
+    """'pdf' / 'docx' / 'html' / 'text' / 'ole' / 'zip' / 'binary' / 'empty' from the bytes
+    alone."""
     if not data or not data.strip(b" \t\r\n\x00"):
         return "empty"
     head = data[:2048]
@@ -57,13 +76,26 @@ def sniff(data: bytes) -> str:
 
 def hinted_format(content_type: str | None, filename: str | None, url: str | None) -> str | None:
     ct = (content_type or "").lower()
-    for key, fmt in (("pdf", "pdf"), ("wordprocessingml", "docx"), ("msword", "doc"), ("html", "html"),
-                     ("text/plain", "text")):
+    for key, fmt in (
+        ("pdf", "pdf"),
+        ("wordprocessingml", "docx"),
+        ("msword", "doc"),
+        ("html", "html"),
+        ("text/plain", "text"),
+    ):
         if key in ct:
             return fmt
     name = (filename or url or "").lower().split("?")[0]
-    for ext, fmt in ((".pdf", "pdf"), (".docx", "docx"), (".doc", "doc"), (".wps", "doc"),
-                     (".html", "html"), (".htm", "html"), (".shtml", "html"), (".txt", "text")):
+    for ext, fmt in (
+        (".pdf", "pdf"),
+        (".docx", "docx"),
+        (".doc", "doc"),
+        (".wps", "doc"),
+        (".html", "html"),
+        (".htm", "html"),
+        (".shtml", "html"),
+        (".txt", "text"),
+    ):
         if name.endswith(ext):
             return fmt
     return None
@@ -82,7 +114,9 @@ def _norm_enc(enc: str | None) -> str | None:
     return e
 
 
-def decode(data: bytes, *, encoding: str | None = None, content_type: str | None = None) -> tuple[str, str]:
+def decode(
+    data: bytes, *, encoding: str | None = None, content_type: str | None = None
+) -> tuple[str, str]:
     """HTTP charset → <meta> → BOM → utf-8 → gb18030. Returns (text, encoding used)."""
     declared = []
     if encoding:
@@ -117,15 +151,23 @@ def decode(data: bytes, *, encoding: str | None = None, content_type: str | None
 
 
 # --- assembly ------------------------------------------------------------------------------
-def assemble(report: Report, text: str, grids: list[Grid], title_hint: str | None = None,
-             published_hint: str | None = None) -> Report:
+def assemble(
+    report: Report,
+    text: str,
+    grids: list[Grid],
+    title_hint: str | None = None,
+    published_hint: str | None = None,
+) -> Report:
     report.text = text
     meta = metadata.extract(text, title_hint)
     report.title, report.agency, report.year = meta.title, meta.agency, meta.year
     # publication date, in order of trust: page metadata (PubDate, 发布日期 by the article),
     # the report's own text (the date under the signature), the URL (/t20240201_…)
-    report.published = published_hint or meta.published or (
-        metadata.published_from_url(report.url) if meta.looks_like_report else None)
+    report.published = (
+        published_hint
+        or meta.published
+        or (metadata.published_from_url(report.url) if meta.looks_like_report else None)
+    )
     if report.level is None:
         report.level = metadata.level_of(meta.agency)
     if meta.looks_like_report:
@@ -139,10 +181,17 @@ def assemble(report: Report, text: str, grids: list[Grid], title_hint: str | Non
     t3_split = bool(t3_rows & set(form.T3_OTHER_SPLIT))
     t3_single = form.T3_OTHER_SINGLE.key in t3_rows
     report.format_version = metadata.format_version(
-        t2_2021=t.t2_2021_columns, t2_2019=t.t2_2019_columns, t3_split=t3_split, t3_single=t3_single,
-        any_table=bool(t.tables_found), year=meta.year)
+        t2_2021=t.t2_2021_columns,
+        t2_2019=t.t2_2019_columns,
+        t3_split=t3_split,
+        t3_single=t3_single,
+        any_table=bool(t.tables_found),
+        year=meta.year,
+    )
     if t3_split and t3_single:
-        report.warnings.append("t3: both the single （六）其他处理 row and its three sub-rows present")
+        report.warnings.append(
+            "t3: both the single （六）其他处理 row and its three sub-rows present"
+        )
     if t.tables_found:
         report.status = STATUS_PARSED
         fmt = form.FORMAT_2019 if (t3_single and not t3_split) else form.FORMAT_2021
@@ -171,12 +220,14 @@ def ocr_enabled(ocr: bool | None) -> bool:
     if not ocr:
         return False
     from .ocr import available
+
     return available()
 
 
 def _ocr_route(data: bytes, report: Report, pages: list[int] | None, reason: str) -> Report:
     """Image pages read by OCR: every value noted "OCR", the report flagged ``ocr``."""
     from .ocr import ocr_pdf
+
     text, grids, warns = ocr_pdf(data, pages)
     report.warnings.extend(warns)
     report = assemble(report, (report.text + "\n" + text) if report.text else text, grids)
@@ -190,19 +241,31 @@ def _ocr_route(data: bytes, report: Report, pages: list[int] | None, reason: str
     blank = [c for c in report.cells if not c.raw.strip()]
     if blank:
         report.cells = [c for c in report.cells if c.raw.strip()]
-        report.warnings.append(f"OCR: {len(blank)} empty cell(s) left out as unread: "
-                               + ", ".join(c.address for c in blank[:10]) + (" …" if len(blank) > 10 else ""))
+        report.warnings.append(
+            f"OCR: {len(blank)} empty cell(s) left out as unread: "
+            + ", ".join(c.address for c in blank[:10])
+            + (" …" if len(blank) > 10 else "")
+        )
     for c in report.cells:
         c.note = "OCR" if not c.note else f"OCR; {c.note}"
-    report.warnings.append(f"{reason}: numbers read by OCR (tesseract chi_sim) from page images; "
-                           "verify them against the document")
+    report.warnings.append(
+        f"{reason}: numbers read by OCR (tesseract chi_sim) from page images; "
+        "verify them against the document"
+    )
     return report
 
 
-def _dispatch(fmt: str, data: bytes, report: Report, encoding: str | None, content_type: str | None,
-              ocr: bool | None = None) -> Report:
+def _dispatch(
+    fmt: str,
+    data: bytes,
+    report: Report,
+    encoding: str | None,
+    content_type: str | None,
+    ocr: bool | None = None,
+) -> Report:
     if fmt == "pdf":
         from .pdf import parse_pdf
+
         try:
             text, grids, warns = parse_pdf(data)
         except NeedsOCR as e:
@@ -217,15 +280,17 @@ def _dispatch(fmt: str, data: bytes, report: Report, encoding: str | None, conte
                 pages = [int(x) for x in re.findall(r"\d+", image_pages.split(":", 1)[1])]
                 report.warnings.remove(image_pages)
                 return _ocr_route(data, report, pages, image_pages)
-            report.status = STATUS_NEEDS_OCR   # the tables are probably scanned images
+            report.status = STATUS_NEEDS_OCR  # the tables are probably scanned images
             report.warnings.append("tables on pages without a text layer; numbers are not guessed")
         return report
     if fmt == "docx":
         from .docx import parse_docx
+
         text, grids = parse_docx(data)
         return assemble(report, text, grids)
     if fmt == "html":
         from .html import parse_html
+
         s, enc = decode(data, encoding=encoding, content_type=content_type)
         text, grids, title, published, attached, images = parse_html(s)
         report = assemble(report, text, grids, title_hint=title, published_hint=published)
@@ -236,6 +301,7 @@ def _dispatch(fmt: str, data: bytes, report: Report, encoding: str | None, conte
         return report
     if fmt == "text":
         from .text import parse_text
+
         s, enc = decode(data, encoding=encoding, content_type=content_type)
         text, grids = parse_text(s)
         return assemble(report, text, grids)
@@ -245,24 +311,38 @@ def _dispatch(fmt: str, data: bytes, report: Report, encoding: str | None, conte
 def _parse_legacy(data: bytes, report: Report, hint: str | None) -> Report:
     """.doc/.wps (OLE): converted to DOCX by LibreOffice, then read as DOCX."""
     from .convert import convert_with_libreoffice
+
     # a compound file header: byte order FFFE, sector size 2^9 or 2^12 (no LibreOffice start
     # for garbage that merely begins with the magic bytes)
-    if len(data) < 1536 or data[28:30] != b"\xfe\xff" or data[30:32] not in (b"\x09\x00", b"\x0c\x00"):
+    if (
+        len(data) < 1536
+        or data[28:30] != b"\xfe\xff"
+        or data[30:32] not in (b"\x09\x00", b"\x0c\x00")
+    ):
         raise ParseError("corrupt or truncated legacy Word/WPS document (bad compound file header)")
     try:
         docx_bytes = convert_with_libreoffice(data, "doc", "docx")
     except RuntimeError as e:
         raise ParseError(f"legacy Word/WPS document: conversion failed: {e}") from e
     if docx_bytes is None:
-        raise ParseError("legacy binary Word/WPS document (.doc/.wps): LibreOffice (soffice) is not "
-                         "installed, cannot convert")
+        raise ParseError(
+            "legacy binary Word/WPS document (.doc/.wps): LibreOffice (soffice) is not "
+            "installed, cannot convert"
+        )
     report.doc_format = "doc"
     report.warnings.append("converted from a legacy Word/WPS document by LibreOffice")
     return _dispatch("docx", docx_bytes, report, None, None)
 
 
-def parse_bytes(data: bytes, *, url: str | None = None, content_type: str | None = None,
-                filename: str | None = None, encoding: str | None = None, ocr: bool | None = None) -> Report:
+def parse_bytes(
+    data: bytes,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    filename: str | None = None,
+    encoding: str | None = None,
+    ocr: bool | None = None,
+) -> Report:
     report = Report(url=url, parser=PARSER_ID)
     try:
         real = sniff(data)
@@ -273,9 +353,13 @@ def parse_bytes(data: bytes, *, url: str | None = None, content_type: str | None
         if real == "ole":
             return _parse_legacy(data, report, hint)
         if real == "badzip":
-            raise ParseError("corrupt or truncated ZIP container" + (f" (expected {hint})" if hint else ""))
+            raise ParseError(
+                "corrupt or truncated ZIP container" + (f" (expected {hint})" if hint else "")
+            )
         if real in ("zip", "binary"):
-            raise ParseError(f"unsupported binary content ({real})" + (f", expected {hint}" if hint else ""))
+            raise ParseError(
+                f"unsupported binary content ({real})" + (f", expected {hint}" if hint else "")
+            )
         if hint == "doc" and real == "html":
             # Word can save a "web page" under .doc: parse it, but only keep it if it is a report
             r = _dispatch(real, data, report, encoding, content_type)
@@ -287,8 +371,10 @@ def parse_bytes(data: bytes, *, url: str | None = None, content_type: str | None
             # A link to a document that returned a web page: an error page, a login wall …
             s, _ = decode(data[:4096], encoding=encoding, content_type=content_type)
             m = re.search(r"<title[^>]*>(.*?)</title>", s, re.I | re.S)
-            raise ParseError(f"expected {hint} but received {real}"
-                             + (f" (page title: {m.group(1).strip()[:80]!r})" if m else ""))
+            raise ParseError(
+                f"expected {hint} but received {real}"
+                + (f" (page title: {m.group(1).strip()[:80]!r})" if m else "")
+            )
         if hint and hint != real and not (hint == "text" and real == "html"):
             report.warnings.append(f"content type/extension says {hint}, content is {real}")
         return _dispatch(real, data, report, encoding, content_type, ocr)

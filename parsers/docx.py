@@ -6,6 +6,7 @@ positions it covers. python-docx gives the same grid, but its ``row.cells`` look
 cell above for every vMerge continuation with XPath (~100 ms for one report's tables); the
 direct read is ~10x faster. Content controls (``w:sdt``) are looked through.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,7 +19,9 @@ from nianbao.model import Source
 from .grid import GCell, Grid
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (W + x for x in ("p", "tbl", "tr", "tc", "sdt", "sdtContent"))
+_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (
+    W + x for x in ("p", "tbl", "tr", "tc", "sdt", "sdtContent")
+)
 _PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True)
 
 
@@ -56,7 +59,7 @@ def _val(el, path: str) -> str | None:
 
 def _grid(tbl, index: int) -> Grid:
     rows: list[list[GCell]] = []
-    above: dict[int, GCell] = {}        # grid column → the vertically merged cell it belongs to
+    above: dict[int, GCell] = {}  # grid column → the vertically merged cell it belongs to
     for r, tr in enumerate(_children(tbl, _TR)):
         out: list[GCell] = []
         before = _val(tr, f"{W}trPr/{W}gridBefore")
@@ -66,7 +69,7 @@ def _grid(tbl, index: int) -> Grid:
             col = len(out)
             span = _val(tc, f"{W}tcPr/{W}gridSpan")
             span = max(1, min(int(span), 100)) if span and span.isdigit() else 1
-            vmerge = _val(tc, f"{W}tcPr/{W}vMerge")      # None, "restart", or "" / "continue"
+            vmerge = _val(tc, f"{W}tcPr/{W}vMerge")  # None, "restart", or "" / "continue"
             if vmerge is not None and vmerge != "restart" and col in above:
                 cell = above[col]
             else:

@@ -4,10 +4,11 @@ Merged cells are expanded: every grid position a merged cell covers holds the *s
 :class:`GCell` object, so a label spanning rows is known on each row, and code that
 needs distinct cells dedupes by identity.
 """
+
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nianbao.model import Source
 
@@ -26,8 +27,14 @@ class GCell:
 
     __slots__ = ("text", "_source", "_at", "uid", "flag")
 
-    def __init__(self, text: str, source: Source | None = None, uid: int | None = None,
-                 flag: str | None = None, at: tuple[int, int, int] | None = None):
+    def __init__(
+        self,
+        text: str,
+        source: Source | None = None,
+        uid: int | None = None,
+        flag: str | None = None,
+        at: tuple[int, int, int] | None = None,
+    ):
         self.text = text
         self._source = source
         self._at = at
@@ -54,14 +61,14 @@ class GCell:
 @dataclass
 class Grid:
     rows: list[list[GCell]]
-    index: int = 0                # table index in the document (0-based)
-    page: int | None = None       # first page (PDF)
-    spans_known: bool = True      # False for flattened text: merges were lost
+    index: int = 0  # table index in the document (0-based)
+    page: int | None = None  # first page (PDF)
+    spans_known: bool = True  # False for flattened text: merges were lost
     bbox: tuple[float, float, float, float] | None = None  # PDF: table box on `page`
     last_page: int | None = None
     last_bbox: tuple[float, float, float, float] | None = None  # PDF: box of the part on last_page
-    continued: bool = False       # PDF: rows from a following page were appended
-    centred: bool = False         # PDF without ruling: a header spanning columns sits over the middle one
+    continued: bool = False  # PDF: rows from a following page were appended
+    centred: bool = False  # PDF without ruling: a header spanning columns sits over the middle one
 
     @property
     def width(self) -> int:
@@ -113,12 +120,19 @@ def from_spans(spans: list[Span], *, index: int = 0, page: int | None = None) ->
             for c in range(s.col, s.col + max(s.colspan, 1)):
                 if grid[r][c] is None:
                     grid[r][c] = cell
-    rows = [[c if c is not None else GCell("", Source(table=index, row=i, col=j)) for j, c in enumerate(row)]
-            for i, row in enumerate(grid)]
+    rows = [
+        [
+            c if c is not None else GCell("", Source(table=index, row=i, col=j))
+            for j, c in enumerate(row)
+        ]
+        for i, row in enumerate(grid)
+    ]
     return Grid(rows, index=index, page=page)
 
 
-def place_html_like(rows: list[list[tuple[str, int, int, Source | None]]], *, index: int = 0) -> Grid:
+def place_html_like(
+    rows: list[list[tuple[str, int, int, Source | None]]], *, index: int = 0
+) -> Grid:
     """HTML/DOCX placement: cells given row by row (text, rowspan, colspan), positions taken
     by earlier rowspans are skipped (the HTML table model). Spans past the table's end are
     clipped; the first cell placed at a position keeps it."""
@@ -133,7 +147,7 @@ def place_html_like(rows: list[list[tuple[str, int, int, Source | None]]], *, in
                 c += 1
             cell = GCell(text, src, at=(index, r, c))
             if rowspan == 1 and colspan == 1 and c >= n:
-                row.append(cell)          # the common case: a plain cell at the row's end
+                row.append(cell)  # the common case: a plain cell at the row's end
                 c += 1
                 continue
             rowspan = min(max(1, min(rowspan, 200)), nrows - r)
@@ -152,7 +166,9 @@ def place_html_like(rows: list[list[tuple[str, int, int, Source | None]]], *, in
         if len(row) < width:
             row.extend([None] * (width - len(row)))
         if None in row:
-            row[:] = [x if x is not None else GCell("", at=(index, i, j)) for j, x in enumerate(row)]
+            row[:] = [
+                x if x is not None else GCell("", at=(index, i, j)) for j, x in enumerate(row)
+            ]
     return Grid(grid, index=index)
 
 
@@ -161,17 +177,29 @@ def from_rows(rows: list[list[str]], *, index: int = 0, spans_known: bool = Fals
     width = max((len(r) for r in rows), default=0)
     out = []
     for i, r in enumerate(rows):
-        out.append([GCell(t, Source(table=index, row=i, col=j)) for j, t in enumerate(r)]
-                   + [GCell("", Source(table=index, row=i, col=j)) for j in range(len(r), width)])
+        out.append(
+            [GCell(t, Source(table=index, row=i, col=j)) for j, t in enumerate(r)]
+            + [GCell("", Source(table=index, row=i, col=j)) for j in range(len(r), width)]
+        )
     return Grid(out, index=index, spans_known=spans_known)
 
 
 def append_rows(top: Grid, bottom: Grid) -> Grid:
     """Continue `top` with `bottom`'s rows (a table broken across pages)."""
     width = max(top.width, bottom.width)
-    rows = [r + [GCell("", r[-1].source if r else Source()) for _ in range(width - len(r))]
-            for r in top.rows + bottom.rows]
-    g = Grid(rows, index=top.index, page=top.page, spans_known=top.spans_known and bottom.spans_known,
-             bbox=top.bbox, last_page=bottom.last_page or bottom.page,
-             last_bbox=bottom.last_bbox or bottom.bbox, continued=True, centred=top.centred or bottom.centred)
+    rows = [
+        r + [GCell("", r[-1].source if r else Source()) for _ in range(width - len(r))]
+        for r in top.rows + bottom.rows
+    ]
+    g = Grid(
+        rows,
+        index=top.index,
+        page=top.page,
+        spans_known=top.spans_known and bottom.spans_known,
+        bbox=top.bbox,
+        last_page=bottom.last_page or bottom.page,
+        last_bbox=bottom.last_bbox or bottom.bbox,
+        continued=True,
+        centred=top.centred or bottom.centred,
+    )
     return g

@@ -5,27 +5,43 @@ The report sits in an article container (TRS editors, CMS templates); page chrom
 &nbsp;) is harmless because cell text is taken from all descendants and labels are
 whitespace-normalised.
 """
+
 from __future__ import annotations
 
 import re
 
 from lxml import etree
 
-from . import labels as L
 from .grid import Grid, place_html_like
 
 # Article containers seen on government CMSs, most specific first: (XPath, minimum text length
 # to accept it, a pattern the page source must hold for the XPath to match: the class or id
 # value as written, or the start tag, whose name is case-insensitive).
 CONTAINERS: tuple[tuple[str, int, str], ...] = (
-    ("//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]", 10, "TRS_Editor"),
-    ("//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]", 10, "TRS_UEDITOR"),
-    ("//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]", 10, "article_content"),
+    (
+        "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+        10,
+        "TRS_Editor",
+    ),
+    (
+        "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
+        10,
+        "TRS_UEDITOR",
+    ),
+    (
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
+        10,
+        "article_content",
+    ),
     ("//*[@id='zoom']", 10, "zoom"),
     ("//*[@id='ivs_content']", 10, "ivs_content"),
     ("//ucapcontent", 10, "(?i:<ucapcontent)"),
     ("//*[@id='UCAP-CONTENT']", 10, "UCAP-CONTENT"),
-    ("//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]", 50, "article-content"),
+    (
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+        50,
+        "article-content",
+    ),
     ("//*[@id='content']", 200, "content"),
     ("//article", 200, "(?i:<article)"),
 )
@@ -37,11 +53,41 @@ _CONTAINER_XPATHS = tuple((etree.XPath(xp), n, re.compile(hint)) for xp, n, hint
 
 ATTACHMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".ofd")
 # Section words that show where the report text is (used when no known container matches).
-REPORT_MARKERS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
-                  "行政复议", "存在的主要问题", "其他需要报告的事项", "年度报告")
+REPORT_MARKERS = (
+    "总体情况",
+    "主动公开政府信息情况",
+    "收到和处理政府信息公开申请情况",
+    "行政复议",
+    "存在的主要问题",
+    "其他需要报告的事项",
+    "年度报告",
+)
 DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template")
-BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
-              "article", "blockquote", "pre", "ul", "ol", "dd", "dt", "hr", "center", "form"}
+BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "hr",
+    "center",
+    "form",
+}
 # Elements walked into (not flattened) by _doc_text: layout cells can hold the whole article.
 _CONTAINER_TAGS = {"body", "td", "th", "tbody", "thead", "tfoot", "main", "ucapcontent"}
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -100,7 +146,7 @@ def _walk(e, out: list[str], cell_text: dict) -> None:
                 texts = [_text(td) for td in _cells(tr)]
             out.append("\t".join(t.replace("\n", "") for t in texts))
         out.append("")
-        return       # the table's tail is its parent's to write, as for every element
+        return  # the table's tail is its parent's to write, as for every element
     if tag in BLOCK_TAGS or tag in _CONTAINER_TAGS:
         if e.text and e.text.strip():
             out.append(e.text.strip())
@@ -139,7 +185,7 @@ def _span(el, attr: str) -> int:
     v = el.get(attr)
     if not v:
         return 1
-    if v.isdecimal():             # the common case: a bare number
+    if v.isdecimal():  # the common case: a bare number
         n = int(v)
         return n if n > 0 else 1
     m = re.match(r"\s*(\d+)", v)
@@ -148,7 +194,7 @@ def _span(el, attr: str) -> int:
 
 def find_container(root, source: str | None = None):
     """The article element. ``source``: the page's HTML, to skip rules that cannot match."""
-    char_refs = None            # "&#" in the source, looked up once when first needed
+    char_refs = None  # "&#" in the source, looked up once when first needed
     for xp, min_len, hint in _CONTAINER_XPATHS:
         if source is not None and not hint.search(source):
             if char_refs is None:
@@ -161,8 +207,8 @@ def find_container(root, source: str | None = None):
     best, best_key = None, None
     for e in root.iter("div", "td", "section", "article", "main", "body"):
         if e.tag == "td" and len(e) < 3:
-            continue              # a data cell (or a layout cell with one wrapper: its child counts)
-        t = _all_text(e)          # (no normalisation: it cost O(page) per element)
+            continue  # a data cell (or a layout cell with one wrapper: its child counts)
+        t = _all_text(e)  # (no normalisation: it cost O(page) per element)
         hits = sum(1 for w in REPORT_MARKERS if w in t)
         if hits == 0:
             continue
@@ -175,21 +221,35 @@ def find_container(root, source: str | None = None):
     return body if body is not None else root
 
 
-PUBDATE_META = ("PubDate", "pubdate", "publishdate", "article:published_time", "firstpublishedtime",
-                "dcterms.issued", "DC.Date", "Maketime")
+PUBDATE_META = (
+    "PubDate",
+    "pubdate",
+    "publishdate",
+    "article:published_time",
+    "firstpublishedtime",
+    "dcterms.issued",
+    "DC.Date",
+    "Maketime",
+)
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
-_LABELLED_DATE = re.compile(r"(?:发布时间|发布日期|成文日期|公开日期|发文日期)\s*[:：]?\s*"
-                            r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+_LABELLED_DATE = re.compile(
+    r"(?:发布时间|发布日期|成文日期|公开日期|发文日期)\s*[:：]?\s*"
+    r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})"
+)
 
 
 def _published(root, container) -> str | None:
     """<meta name=PubDate …> or a labelled date ("发布时间：…") near the article."""
-    metas = [(m.get("name"), m.get("property"), c) for m in root.iter("meta")
-             if (c := m.get("content")) is not None]     # one pass, not an XPath per name
+    metas = [
+        (m.get("name"), m.get("property"), c)
+        for m in root.iter("meta")
+        if (c := m.get("content")) is not None
+    ]  # one pass, not an XPath per name
     for name in PUBDATE_META:
         for n, prop, content in metas:
             if (n == name or prop == name) and (d := _DATE.search(content)):
-                return "%04d-%02d-%02d" % tuple(map(int, d.groups()))
+                year, month, day = map(int, d.groups())
+                return f"{year:04d}-{month:02d}-{day:02d}"
     text = _all_text(container)
     el, base = container, len(text)
     for _ in range(3):
@@ -202,7 +262,8 @@ def _published(root, container) -> str | None:
         el, text = parent, parent_text
     # (every gap in the pattern is \s*, so whitespace need not be collapsed first)
     if d := _LABELLED_DATE.search(text):
-        return "%04d-%02d-%02d" % tuple(map(int, d.groups()))
+        year, month, day = map(int, d.groups())
+        return f"{year:04d}-{month:02d}-{day:02d}"
     return None
 
 
@@ -225,7 +286,7 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
     if root is None:
         root = etree.fromstring("<html><body></body></html>", _PARSER)
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
-    etree.strip_tags(root, etree.Comment)   # conditional comments of Word exports (tails kept)
+    etree.strip_tags(root, etree.Comment)  # conditional comments of Word exports (tails kept)
     mark_blocks(root)
     title_el = root.find(".//title")
     title = _text(title_el) if title_el is not None else None
@@ -234,16 +295,25 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
     cell_text: dict = {}
     for table in container.iter("table"):
         if _has_table_inside(table):
-            continue   # a layout table around other tables: read the inner ones
+            continue  # a layout table around other tables: read the inner ones
         rows = []
         for tr in _rows(table):
             tds = _cells(tr)
             texts = [_text(td) for td in tds]
             cell_text[tr] = texts
-            rows.append([(t, _span(td, "rowspan"), _span(td, "colspan"), None) for t, td in zip(texts, tds)])
+            rows.append(
+                [(t, _span(td, "rowspan"), _span(td, "colspan"), None) for t, td in zip(texts, tds)]
+            )
         if not rows:
             continue
         grids.append(place_html_like(rows, index=len(grids)))
     text = _doc_text(container, cell_text)
     notes = attachments(container)
-    return text, grids, title, _published(root, container), notes, sum(1 for _ in container.iterdescendants("img"))
+    return (
+        text,
+        grids,
+        title,
+        _published(root, container),
+        notes,
+        sum(1 for _ in container.iterdescendants("img")),
+    )

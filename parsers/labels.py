@@ -3,6 +3,7 @@
 Rules are data: ``ROW_ALIASES`` lists extra spellings, ``T3_BLOCKS`` the blocks whose
 numbered sub-rows ("1." … "8.") only make sense together with the block.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,10 +16,10 @@ from rapidfuzz import fuzz
 from nianbao import form
 
 # Scores (0-100, rapidfuzz ratio on normalised text).
-SURE = 90        # at or above: a confident match
-MATCH = 72       # at or above: a match, with a warning below SURE
+SURE = 90  # at or above: a confident match
+MATCH = 72  # at or above: a match, with a warning below SURE
 _QUOTES = re.compile(r"[\"'“”‘’「」『』〝〞]")
-_ENUM = re.compile(r"^(\d{1,2})[、.,．]")   # "1、" / "1．" / "1," → "1."
+_ENUM = re.compile(r"^(\d{1,2})[、.,．]")  # "1、" / "1．" / "1," → "1."
 _CN_ENUM = re.compile(r"^\(([一二三四五六七八九十])\)")
 _TRAIL_PUNCT = re.compile(r"[。;；:：]+$")
 
@@ -29,7 +30,7 @@ def normalise(text: str | None) -> str:
     if not text:
         return ""
     s = unicodedata.normalize("NFKC", text.replace("\xa0", " "))
-    s = "".join(s.split())    # = re.sub(r"\s+", "", s): both use Unicode whitespace, split is C-level
+    s = "".join(s.split())  # = re.sub(r"\s+", "", s): both use Unicode whitespace, split is C-level
     s = _QUOTES.sub("", s)
     s = s.replace("【", "(").replace("】", ")").replace("〔", "(").replace("〕", ")")
     s = _ENUM.sub(r"\1.", s)
@@ -44,7 +45,7 @@ norm = lru_cache(maxsize=8192)(normalise)
 
 @lru_cache(maxsize=65536)
 def enumerator(text: str) -> str | None:
-    """"1." for sub-rows, "(三)" for blocks, "一、" for sections, else None."""
+    """ "1." for sub-rows, "(三)" for blocks, "一、" for sections, else None."""
     s = norm(text)
     if m := re.match(r"^(\d{1,2})\.", s):
         return m.group(1) + "."
@@ -68,7 +69,9 @@ def score(a: str, b: str) -> float:
 
 # --- 表三 blocks and rows ----------------------------------------------------------
 T3_RESULTS_HEADER = "三、本年度办理结果"
-T3_BLOCKS = tuple(dict.fromkeys(r.block for r in form.T3_ROWS if r.block and r.block != T3_RESULTS_HEADER))
+T3_BLOCKS = tuple(
+    dict.fromkeys(r.block for r in form.T3_ROWS if r.block and r.block != T3_RESULTS_HEADER)
+)
 # Extra spellings seen in reports, per row key (labels are normalised before use).
 ROW_ALIASES: dict[str, tuple[str, ...]] = {
     "partially_granted": ("（二）部分公开",),
@@ -80,7 +83,13 @@ ROW_ALIASES: dict[str, tuple[str, ...]] = {
     "normative_documents": ("规范性文件",),
 }
 # Group labels in 表三's header that are not columns themselves.
-T3_HEADER_GROUPS = ("申请人情况", "法人或其他组织", "本列数据的勾稽关系为", "第一项加第二项之和", "等于第三项加第四项之和")
+T3_HEADER_GROUPS = (
+    "申请人情况",
+    "法人或其他组织",
+    "本列数据的勾稽关系为",
+    "第一项加第二项之和",
+    "等于第三项加第四项之和",
+)
 
 
 def _labels(key: str, label: str) -> tuple[str, ...]:
@@ -125,14 +134,22 @@ def match_block(text: str) -> Match:
     # Enumerator plus a recognisable word is enough ("（四）无" + "法提供" rejoined elsewhere).
     e = enumerator(text)
     for b in T3_BLOCKS:
-        if e and e == enumerator(b) and norm(text)[len(e):] and norm(b).endswith(norm(text)[len(e):]):
+        if (
+            e
+            and e == enumerator(b)
+            and norm(text)[len(e) :]
+            and norm(b).endswith(norm(text)[len(e) :])
+        ):
             return Match(b, MATCH, b)
     return Match(None, m.score)
 
 
 @lru_cache(maxsize=65536)
 def is_results_header(text: str) -> bool:
-    return score(text, T3_RESULTS_HEADER) >= SURE or norm(text) in ("本年度办理结果", "三、本年度办理结果")
+    return score(text, T3_RESULTS_HEADER) >= SURE or norm(text) in (
+        "本年度办理结果",
+        "三、本年度办理结果",
+    )
 
 
 def all_known_labels() -> list[str]:
@@ -153,16 +170,17 @@ def best_known(text: str) -> float:
 
 @lru_cache(maxsize=65536)
 def split_block_prefix(text: str) -> tuple[str | None, str]:
-    """"（三）不予公开1.属于国家秘密" (block and sub-row in one cell) → ("（三）不予公开", "1.属于国家秘密").
-    Also strips a leading "三、本年度办理结果". Returns (None, text) when there is no such prefix."""
+    """ "（三）不予公开1.属于国家秘密" (block and sub-row in one cell) →
+    ("（三）不予公开", "1.属于国家秘密"). Also strips a leading "三、本年度办理结果".
+    Returns (None, text) when there is no such prefix."""
     n = norm(text)
     for head in (T3_RESULTS_HEADER, "本年度办理结果"):
         h = norm(head)
         if n.startswith(h) and len(n) > len(h):
-            n = n[len(h):]
+            n = n[len(h) :]
             text = n
     for b in T3_BLOCKS:
         nb = norm(b)
-        if n.startswith(nb) and len(n) > len(nb) and re.match(r"\d", n[len(nb):]):
-            return b, n[len(nb):]
+        if n.startswith(nb) and len(n) > len(nb) and re.match(r"\d", n[len(nb) :]):
+            return b, n[len(nb) :]
     return None, text

@@ -1,4 +1,5 @@
 """Report metadata from its text: title, agency, year, publication date, format version."""
+
 from __future__ import annotations
 
 import re
@@ -11,10 +12,16 @@ from . import labels as L
 
 _CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
 _YEAR = r"((?:19|20)\d{2}|[二][〇零○][一二三四五六七八九〇零○]{2})"
-TITLE_RE = re.compile(rf"^(.{{0,60}}?){_YEAR}\s*年度?\s*(.{{0,30}}?政府信息公开.{{0,12}}?(?:年度)?报告)")
-DATE_LABEL_RE = re.compile(r"(?:发布(?:时间|日期)|成文日期|公开日期|发文日期)\s*[:：]?\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+TITLE_RE = re.compile(
+    rf"^(.{{0,60}}?){_YEAR}\s*年度?\s*(.{{0,30}}?政府信息公开.{{0,12}}?(?:年度)?报告)"
+)
+DATE_LABEL_RE = re.compile(
+    r"(?:发布(?:时间|日期)|成文日期|公开日期|发文日期)\s*[:：]?\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})"
+)
 DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
-AGENCY_SUFFIX = re.compile(r"(政府|办公室|办公厅|局|委员会|委|厅|署|院|中心|所|处|会|部|办|馆|站|队|行|区|县|市|镇|乡|街道)$")
+AGENCY_SUFFIX = re.compile(
+    r"(政府|办公室|办公厅|局|委员会|委|厅|署|院|中心|所|处|会|部|办|馆|站|队|行|区|县|市|镇|乡|街道)$"
+)
 # Art. 49: local governments report by 31 March, government departments by 31 January.
 LEVEL_RULES: tuple[tuple[str, str], ...] = (
     (r"人民政府$", "government"),
@@ -23,7 +30,12 @@ LEVEL_RULES: tuple[tuple[str, str], ...] = (
 )
 REPORT_WORDS = ("政府信息公开", "年度报告")
 # Words that show a document is an annual report even without a clean title line.
-REPORT_MARKERS = ("主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议", "总体情况")
+REPORT_MARKERS = (
+    "主动公开政府信息情况",
+    "收到和处理政府信息公开申请情况",
+    "政府信息公开行政复议",
+    "总体情况",
+)
 
 
 @dataclass
@@ -41,7 +53,7 @@ def _year(s: str) -> int | None:
 
 
 def _clean(s: str) -> str:
-    return "".join(s.split())    # no whitespace (\xa0 included), as re.sub(r"\s+", "", s)
+    return "".join(s.split())  # no whitespace (\xa0 included), as re.sub(r"\s+", "", s)
 
 
 def find_title(text: str, hint: str | None = None) -> tuple[str | None, str | None, int | None]:
@@ -54,7 +66,7 @@ def find_title(text: str, hint: str | None = None) -> tuple[str | None, str | No
     for i, line in enumerate(lines[:25]):
         candidates.append(line)
         if i > 0 and len(lines[i - 1]) <= 30:
-            candidates.append(lines[i - 1] + line)   # title split over two lines
+            candidates.append(lines[i - 1] + line)  # title split over two lines
     best = None
     for k, c in enumerate(candidates):
         m = TITLE_RE.search(c)
@@ -70,7 +82,7 @@ def find_title(text: str, hint: str | None = None) -> tuple[str | None, str | No
                 agency = mm.group(1)
         if agency:
             agency = re.sub(r"^(?:关于|《)", "", agency)
-        score = (agency is not None, -k)   # a title naming the agency; the earliest one
+        score = (agency is not None, -k)  # a title naming the agency; the earliest one
         if best is None or score > best[0]:
             best = (score, c, agency, _year(m.group(2)))
     if best is None:
@@ -131,8 +143,15 @@ def is_listing(text: str) -> bool:
     return len(years) >= 2
 
 
-def format_version(*, t2_2021: bool, t2_2019: bool, t3_split: bool, t3_single: bool,
-                   any_table: bool, year: int | None) -> str:
+def format_version(
+    *,
+    t2_2021: bool,
+    t2_2019: bool,
+    t3_split: bool,
+    t3_single: bool,
+    any_table: bool,
+    year: int | None,
+) -> str:
     """2021 if 表二 has 本年制发件数 or 表三 the three （六） sub-rows; 2019 for the trial
     format's markers; pre2019 when no standard table was found in a report for 2018 or earlier."""
     if t2_2021 or t3_split:
@@ -145,7 +164,13 @@ def format_version(*, t2_2021: bool, t2_2019: bool, t3_split: bool, t3_single: b
 
 
 # --- region and division code (cpca) ---------------------------------------------------------
-_GENERIC_PLACES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "直辖县级行政区划"}
+_GENERIC_PLACES = {
+    "市辖区",
+    "县",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+    "直辖县级行政区划",
+}
 
 
 @lru_cache(maxsize=4096)
@@ -180,7 +205,7 @@ def region_of(name: str | None) -> tuple[str | None, str | None]:
             code = code[:2] + "0000" if level == 0 else code[:4] + "00" if level == 1 else code
             if i < len(parts) - 1 and level < 2:
                 pass
-            region = "".join(dict.fromkeys(kept))   # 北京市北京市 → 北京市
+            region = "".join(dict.fromkeys(kept))  # 北京市北京市 → 北京市
             return region, code
     return None, None
 
@@ -210,7 +235,12 @@ def sections_of(text: str) -> dict[str, str]:
         if m:
             head = L.norm(m.group(2))
             key = next((k for k, words in SECTION_WORDS if any(w in head for w in words)), None)
-            if key is None and len(head) <= 20 and m.group(1) not in out and not _t3_row_label(head):
+            if (
+                key is None
+                and len(head) <= 20
+                and m.group(1) not in out
+                and not _t3_row_label(head)
+            ):
                 key = m.group(1)
             if key is not None and key in out:
                 key = None if key == current else key + "+"
@@ -227,9 +257,11 @@ def _t3_row_label(head: str) -> bool:
 
 
 # --- publication date from the URL -----------------------------------------------------------
-_URL_DATE = (re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"),            # TRS: /t20240201_123.html
-             re.compile(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})/"),   # /2024/02/01/ or /20240201/
-             re.compile(r"[/_-]((?:19|20)\d{2})-(\d{2})-(\d{2})[/_.]"))
+_URL_DATE = (
+    re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"),  # TRS: /t20240201_123.html
+    re.compile(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})/"),  # /2024/02/01/ or /20240201/
+    re.compile(r"[/_-]((?:19|20)\d{2})-(\d{2})-(\d{2})[/_.]"),
+)
 
 
 def published_from_url(url: str | None) -> str | None:

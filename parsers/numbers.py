@@ -5,13 +5,14 @@ Every rule returns (value, note). ``value`` None means "no number written"
 A cell no rule understands gives ``ParsedNumber(ok=False)`` and the caller adds a
 warning naming the cell: a wrong number is worse than a missing one.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 Number = int | float
 
@@ -20,8 +21,8 @@ Number = int | float
 class ParsedNumber:
     value: Number | None
     note: str | None = None
-    ok: bool = True          # False: text present but not understood as a number
-    blank: bool = False      # nothing (or a placeholder) written
+    ok: bool = True  # False: text present but not understood as a number
+    blank: bool = False  # nothing (or a placeholder) written
 
 
 _SPACE = re.compile(r"\s+")
@@ -29,13 +30,38 @@ _SPLIT_DIGITS = re.compile(r"\d[\s\xa0\u3000]+\d")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
 
 # Placeholders that mean "nothing to report" (value None, note records the mark).
-BLANK_MARKS = frozenset({"", "&nbsp;", "&nbsp", "-", "--", "—", "——", "–", "/", "\\", "无", "空", "暂无", "null", "none", "n/a"})
+BLANK_MARKS = frozenset(
+    {
+        "",
+        "&nbsp;",
+        "&nbsp",
+        "-",
+        "--",
+        "—",
+        "——",
+        "–",
+        "/",
+        "\\",
+        "无",
+        "空",
+        "暂无",
+        "null",
+        "none",
+        "n/a",
+    }
+)
 
 # Units that may trail a number. factor: multiply to convert into the column's unit,
 # per column kind ("count" or "amount_10k" = 万元).
 UNITS: dict[str, dict[str, float]] = {
-    "件": {"count": 1}, "个": {"count": 1}, "条": {"count": 1}, "次": {"count": 1},
-    "项": {"count": 1}, "人": {"count": 1}, "份": {"count": 1}, "起": {"count": 1},
+    "件": {"count": 1},
+    "个": {"count": 1},
+    "条": {"count": 1},
+    "次": {"count": 1},
+    "项": {"count": 1},
+    "人": {"count": 1},
+    "份": {"count": 1},
+    "起": {"count": 1},
     "万元": {"amount_10k": 1},
     "元": {"amount_10k": 0.0001},
 }
@@ -93,12 +119,12 @@ def _r_unit(s: str, decimal: bool) -> ParsedNumber | None:
         return None
     kind = "amount_10k" if decimal else "count"
     factor = UNITS[m.group(2)].get(kind)
-    if factor is None:          # e.g. "元" in a count column: not understood
+    if factor is None:  # e.g. "元" in a count column: not understood
         return None
     v = float(m.group(1)) * factor
     if decimal:
         v = round(v, 6)
-        note = f"written '{s}'" + (f", converted to 万元" if factor != 1 else "")
+        note = f"written '{s}'" + (", converted to 万元" if factor != 1 else "")
         return ParsedNumber(v, note)
     if v != int(v):
         return None
@@ -156,7 +182,9 @@ RULES: tuple[tuple[str, Rule], ...] = (
 def parse_number(text: str | None, decimal: bool = False) -> ParsedNumber:
     if text and _SPLIT_DIGITS.search(unicodedata.normalize("NFKC", text)):
         # "71 3": two cells run together, or a space as thousands separator: never guess
-        return ParsedNumber(None, f"unreadable '{text.strip()}' (digits separated by spaces)", ok=False)
+        return ParsedNumber(
+            None, f"unreadable '{text.strip()}' (digits separated by spaces)", ok=False
+        )
     s = normalise(text)
     for _name, rule in RULES:
         r = rule(s, decimal)

@@ -6,6 +6,7 @@ OCR misreads digits: every value read this way carries the note "OCR" and the re
 ``ocr=True`` with a warning; without tesseract the document stays ``needs_ocr``.
 Debian: tesseract-ocr tesseract-ocr-chi-sim (~13 s a page at 300 dpi on this machine).
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,7 @@ import pypdfium2 as pdfium
 from .grid import Grid
 
 DPI = 200
-MAX_PAGES = 30          # a scanned 200-page file is not OCRed in the nightly run
+MAX_PAGES = 30  # a scanned 200-page file is not OCRed in the nightly run
 TIMEOUT = 120
 MIN_CONF = 30.0
 
@@ -41,6 +42,7 @@ def _without_rules(img):
     text of a ruled table far better without the grid."""
     import numpy as np
     from PIL import Image
+
     a = np.asarray(img).copy()
     dark = a < 128
     rows = dark.mean(axis=1) > 0.35
@@ -48,7 +50,7 @@ def _without_rules(img):
     for mask, axis in ((rows, 0), (cols, 1)):
         idx = np.flatnonzero(mask)
         for i in idx:
-            for d in (-1, 0, 1):          # a rule is 1–3 px wide at 200 dpi
+            for d in (-1, 0, 1):  # a rule is 1–3 px wide at 200 dpi
                 j = i + d
                 if 0 <= j < (a.shape[0] if axis == 0 else a.shape[1]):
                     if axis == 0:
@@ -60,23 +62,29 @@ def _without_rules(img):
 
 def _words(png: bytes) -> list[tuple[int, float, float, float, float, str, float]]:
     """(line id, left, top, right, bottom, text, confidence) in pixels."""
-    proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", "chi_sim", "--psm", "6", "tsv"],
-                          input=png, capture_output=True, timeout=TIMEOUT)
+    proc = subprocess.run(
+        ["tesseract", "stdin", "stdout", "-l", "chi_sim", "--psm", "6", "tsv"],
+        input=png,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
     out = []
-    for row in csv.DictReader(io.StringIO(proc.stdout.decode("utf-8", "replace")), delimiter="\t",
-                              quoting=csv.QUOTE_NONE):
+    for row in csv.DictReader(
+        io.StringIO(proc.stdout.decode("utf-8", "replace")), delimiter="\t", quoting=csv.QUOTE_NONE
+    ):
         text = (row.get("text") or "").strip()
         if not text or row.get("level") != "5":
             continue
         line = hash((row["block_num"], row["par_num"], row["line_num"]))
-        l, t, w, h = (float(row[k]) for k in ("left", "top", "width", "height"))
-        out.append((line, l, t, l + w, t + h, text, float(row.get("conf") or 0)))
+        left, t, w, h = (float(row[k]) for k in ("left", "top", "width", "height"))
+        out.append((line, left, t, left + w, t + h, text, float(row.get("conf") or 0)))
     return out
 
 
 def ocr_pdf(data: bytes, pages: list[int] | None = None) -> tuple[str, list[Grid], list[str]]:
     """(text, grids, warnings) of the given 1-based pages (default: all, up to MAX_PAGES)."""
     from .pdf import _PDFIUM_LOCK, grids_from_chars
+
     warns: list[str] = []
     images: list[tuple[int, float, bytes]] = []
     with _PDFIUM_LOCK:
@@ -104,7 +112,7 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None) -> tuple[str, list[Grid
         chars: list[tuple[float, float, float, str]] = []
         lines: list[str] = []
         prev_line = None
-        for line, l, t, r, b, text, conf in words:
+        for line, left, t, r, b, text, conf in words:
             if line != prev_line:
                 chars.append((0.0, 0.0, 0.0, "\n"))
                 lines.append("")
@@ -112,9 +120,9 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None) -> tuple[str, list[Grid
             lines[-1] += text
             if conf < MIN_CONF and any(ch.isdigit() for ch in text):
                 low += 1
-            w = (r - l) / len(text)
-            for i, ch in enumerate(text):       # split the word's box evenly over its characters
-                chars.append(((l + i * w) * k, (l + (i + 1) * w) * k, (t + b) / 2 * k, ch))
+            w = (r - left) / len(text)
+            for i, ch in enumerate(text):  # split the word's box evenly over its characters
+                chars.append(((left + i * w) * k, (left + (i + 1) * w) * k, (t + b) / 2 * k, ch))
         texts.append("\n".join(lines))
         grids.extend(grids_from_chars(chars, height, n, len(grids)))
     if low:

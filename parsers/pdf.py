@@ -6,6 +6,7 @@ tables, pdfplumber.table) run on ruling lines and character boxes read through p
 the same geometry as ``page.extract_tables()`` without pdfminer's ~150 ms/page layout pass.
 Tables broken across pages are continued; a row label split by the break is rejoined.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -25,11 +26,11 @@ from .grid import GCell, Grid, Span, append_rows, from_spans
 from .numbers import looks_numeric
 from .tables import SIGNATURES
 
-SNAP = 3.0           # pdfplumber defaults: snap/join/intersection tolerance, edge min length
+SNAP = 3.0  # pdfplumber defaults: snap/join/intersection tolerance, edge min length
 EDGE_MIN = 3.0
-THIN = 3.0           # a filled rectangle thinner than this is a ruling line
+THIN = 3.0  # a filled rectangle thinner than this is a ruling line
 MIN_TEXT_CHARS_PER_PAGE = 8
-MIN_TABLE_WORDS = 2   # distinct table words in a page's text before its geometry is read
+MIN_TABLE_WORDS = 2  # distinct table words in a page's text before its geometry is read
 _PAGE_NO = re.compile(r"^[-—–\s]*(第?\s*\d+\s*页?(共\s*\d+\s*页)?)[-—–\s]*$|^\d+\s*/\s*\d+$")
 _UNREADABLE = re.compile("[\ue000-\uf8ff\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TABLE_WORDS = tuple(dict.fromkeys(L.norm(w) for ws in SIGNATURES.values() for w in ws))
@@ -44,13 +45,17 @@ def _iter_paths(container, count, get, depth: int = 0):
         if kind == pr.FPDF_PAGEOBJ_PATH:
             yield obj
         elif kind == pr.FPDF_PAGEOBJ_FORM and depth < 4:
-            yield from _iter_paths(obj, pr.FPDFFormObj_CountObjects, pr.FPDFFormObj_GetObject, depth + 1)
+            yield from _iter_paths(
+                obj, pr.FPDFFormObj_CountObjects, pr.FPDFFormObj_GetObject, depth + 1
+            )
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
     raw = page.raw
-    return any(pr.FPDFPageObj_GetType(pr.FPDFPage_GetObject(raw, i)) == pr.FPDF_PAGEOBJ_IMAGE
-               for i in range(pr.FPDFPage_CountObjects(raw)))
+    return any(
+        pr.FPDFPageObj_GetType(pr.FPDFPage_GetObject(raw, i)) == pr.FPDF_PAGEOBJ_IMAGE
+        for i in range(pr.FPDFPage_CountObjects(raw))
+    )
 
 
 def count_paths(page: pdfium.PdfPage, limit: int = 4) -> int:
@@ -78,13 +83,33 @@ def _edges(page: pdfium.PdfPage, height: float) -> list[dict]:
         if abs(x1 - x0) < 1.0 and abs(t1 - t0) >= 1.0:
             xm = (x0 + x1) / 2
             top, bot = min(t0, t1), max(t0, t1)
-            edges.append({"x0": xm, "x1": xm, "top": top, "bottom": bot, "width": 0, "height": bot - top,
-                          "orientation": "v", "object_type": "line"})
+            edges.append(
+                {
+                    "x0": xm,
+                    "x1": xm,
+                    "top": top,
+                    "bottom": bot,
+                    "width": 0,
+                    "height": bot - top,
+                    "orientation": "v",
+                    "object_type": "line",
+                }
+            )
         elif abs(t1 - t0) < 1.0 and abs(x1 - x0) >= 1.0:
             tm = (t0 + t1) / 2
             a, b = min(x0, x1), max(x0, x1)
-            edges.append({"x0": a, "x1": b, "top": tm, "bottom": tm, "width": b - a, "height": 0,
-                          "orientation": "h", "object_type": "line"})
+            edges.append(
+                {
+                    "x0": a,
+                    "x1": b,
+                    "top": tm,
+                    "bottom": tm,
+                    "width": b - a,
+                    "height": 0,
+                    "orientation": "h",
+                    "object_type": "line",
+                }
+            )
 
     for raw in _iter_paths(page.raw, pr.FPDFPage_CountObjects, pr.FPDFPage_GetObject):
         pr.FPDFPath_GetDrawMode(raw, fill, stroke)
@@ -92,11 +117,11 @@ def _edges(page: pdfium.PdfPage, height: float) -> list[dict]:
             if not fill.value:
                 continue
             pr.FPDFPageObj_GetBounds(raw, l_, b_, r_, t_)
-            l, b, r, t = l_.value, b_.value, r_.value, t_.value
-            if r - l <= THIN:                       # a line drawn as a thin filled box
-                add((l + r) / 2, b, (l + r) / 2, t)
+            left, b, r, t = l_.value, b_.value, r_.value, t_.value
+            if r - left <= THIN:  # a line drawn as a thin filled box
+                add((left + r) / 2, b, (left + r) / 2, t)
             elif t - b <= THIN:
-                add(l, (b + t) / 2, r, (b + t) / 2)
+                add(left, (b + t) / 2, r, (b + t) / 2)
             continue
         pr.FPDFPageObj_GetMatrix(raw, mat)
         a_, b2, c_, d_, e_, f_ = mat.a, mat.b, mat.c, mat.d, mat.e, mat.f
@@ -124,11 +149,13 @@ def _cells(edges: list[dict]) -> list[tuple[float, float, float, float]]:
     ids: dict[int, int] = {}
     pts: dict[tuple[float, float], tuple[frozenset, frozenset]] = {}
     for pt_, es in inter.items():
-        pts[pt_] = (frozenset(ids.setdefault(id(e), len(ids)) for e in es["v"]),
-                    frozenset(ids.setdefault(id(e), len(ids)) for e in es["h"]))
+        pts[pt_] = (
+            frozenset(ids.setdefault(id(e), len(ids)) for e in es["v"]),
+            frozenset(ids.setdefault(id(e), len(ids)) for e in es["h"]),
+        )
     by_y: dict[float, list[float]] = {}
     by_x: dict[float, list[float]] = {}
-    for (px, py) in pts:
+    for px, py in pts:
         by_y.setdefault(py, []).append(px)
         by_x.setdefault(px, []).append(py)
     for v in by_y.values():
@@ -154,14 +181,16 @@ def _cells(edges: list[dict]) -> list[tuple[float, float, float, float]]:
     return out
 
 
-def _chars(tp: pdfium.PdfTextPage, height: float, text: str | None = None) -> list[tuple[float, float, float, str]]:
+def _chars(
+    tp: pdfium.PdfTextPage, height: float, text: str | None = None
+) -> list[tuple[float, float, float, str]]:
     """(x0, x1, y centre from the top, char) in pdfium's reading order; "\n" entries mark the
     line breaks pdfium puts between text lines. Whitespace is dropped (gaps are measured)."""
     raw = tp.raw
     n = pr.FPDFText_CountChars(raw)
     out: list[tuple[float, float, float, str]] = []
-    l, r, b, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-    if text is None or len(text) != n:          # surrogate pairs: the slow, exact path
+    left, r, b, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    if text is None or len(text) != n:  # surrogate pairs: the slow, exact path
         text = "".join(chr(pr.FPDFText_GetUnicode(raw, i)) for i in range(n))
     for i, ch in enumerate(text):
         if ch in "\r\n":
@@ -169,20 +198,25 @@ def _chars(tp: pdfium.PdfTextPage, height: float, text: str | None = None) -> li
             continue
         if ch.isspace() or ch in "\x00\ufffe":
             continue
-        pr.FPDFText_GetCharBox(raw, i, l, r, b, t)
-        out.append((l.value, r.value, height - (b.value + t.value) / 2, ch))
+        pr.FPDFText_GetCharBox(raw, i, left, r, b, t)
+        out.append((left.value, r.value, height - (b.value + t.value) / 2, ch))
     return out
 
 
-def _assign(chars: list[tuple[float, float, float, str]], xs: list[float], ys: list[float],
-            owner: dict[tuple[int, int], int], n: int) -> tuple[list[str], set[int]]:
+def _assign(
+    chars: list[tuple[float, float, float, str]],
+    xs: list[float],
+    ys: list[float],
+    owner: dict[tuple[int, int], int],
+    n: int,
+) -> tuple[list[str], set[int]]:
     """Text of each cell: the characters whose centre lies inside it, in reading order, lines
     kept. A character is never counted in two cells; a wide gap inside a line becomes a space,
     so digits that overflowed from a neighbour cell read "34 5", which no number rule accepts."""
     parts: list[list[str]] = [[] for _ in range(n)]
-    last: list[tuple[int, float]] = [(-1, 0.0)] * n      # (line, right edge) of the last char
+    last: list[tuple[int, float]] = [(-1, 0.0)] * n  # (line, right edge) of the last char
     line = 0
-    prev: tuple[int, int, float, str] | None = None     # (cell, line, right edge, char)
+    prev: tuple[int, int, float, str] | None = None  # (cell, line, right edge, char)
     crossed: set[int] = set()
     x_lo, x_hi, y_lo, y_hi = xs[0], xs[-1], ys[0], ys[-1]
     for x0, x1, cy, ch in chars:
@@ -195,9 +229,15 @@ def _assign(chars: list[tuple[float, float, float, str]], xs: list[float], ys: l
         k = owner.get((bisect.bisect_right(ys, cy) - 1, bisect.bisect_right(xs, cx) - 1))
         if k is None:
             continue
-        if prev and prev[0] != k and prev[1] == line and prev[3].isdigit() and ch.isdigit() \
-                and x0 - prev[2] < (x1 - x0) * 0.8:
-            crossed.update((k, prev[0]))    # one run of digits across a cell border
+        if (
+            prev
+            and prev[0] != k
+            and prev[1] == line
+            and prev[3].isdigit()
+            and ch.isdigit()
+            and x0 - prev[2] < (x1 - x0) * 0.8
+        ):
+            crossed.update((k, prev[0]))  # one run of digits across a cell border
         prev = (k, line, x1, ch)
         if parts[k]:
             if last[k][0] != line:
@@ -224,23 +264,32 @@ def _page_box(page: pdfium.PdfPage) -> tuple[float, float]:
     return r, t
 
 
-def _page_grids(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int, first_index: int,
-                text: str | None = None) -> list[Grid]:
+def _page_grids(
+    page: pdfium.PdfPage,
+    tp: pdfium.PdfTextPage,
+    page_no: int,
+    first_index: int,
+    text: str | None = None,
+) -> list[Grid]:
     height = _page_box(page)[1]
     edges = _edges(page, height)
     if len(edges) < 4:
         return []
     edges = pt.merge_edges(edges, SNAP, SNAP, SNAP, SNAP)
-    edges = [e for e in edges if (e["width"] if e["orientation"] == "h" else e["height"]) >= EDGE_MIN]
+    edges = [
+        e for e in edges if (e["width"] if e["orientation"] == "h" else e["height"]) >= EDGE_MIN
+    ]
     cells = _cells(edges)
-    tables = sorted(pt.cells_to_tables(cells), key=lambda cs: (min(c[1] for c in cs), min(c[0] for c in cs)))
+    tables = sorted(
+        pt.cells_to_tables(cells), key=lambda cs: (min(c[1] for c in cs), min(c[0] for c in cs))
+    )
     grids: list[Grid] = []
     chars = None
     for cs in tables:
         xs = _cluster([v for c in cs for v in (c[0], c[2])])
         ys = _cluster([v for c in cs for v in (c[1], c[3])])
         if len(xs) < 3 or len(ys) < 3:
-            continue   # one column or one row: a frame around text, not a table
+            continue  # one column or one row: a frame around text, not a table
         ti = first_index + len(grids)
 
         def idx(vals: list[float], v: float) -> int:
@@ -254,9 +303,25 @@ def _page_grids(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int, firs
             if c1 <= c0 or r1 <= r0:
                 continue
             k = len(spans)
-            spans.append((Span(r0, c0, "", r1 - r0, c1 - c0,
-                               Source(page=page_no, bbox=tuple(round(v, 2) for v in bbox), table=ti,
-                                      row=r0, col=c0)), bbox))
+            spans.append(
+                (
+                    Span(
+                        r0,
+                        c0,
+                        "",
+                        r1 - r0,
+                        c1 - c0,
+                        Source(
+                            page=page_no,
+                            bbox=tuple(round(v, 2) for v in bbox),
+                            table=ti,
+                            row=r0,
+                            col=c0,
+                        ),
+                    ),
+                    bbox,
+                )
+            )
             for r in range(r0, r1):
                 for c in range(c0, c1):
                     owner.setdefault((r, c), k)
@@ -314,18 +379,30 @@ def _rejoin(a: list[GCell], b: list[GCell]) -> bool:
     return joined_any and not any(c.text.strip() and looks_numeric(c.text) for c in b)
 
 
-def stitch(grids: list[Grid], page_lines: dict[int, "_Lines"], page_heights: dict[int, float]) -> list[Grid]:
+def stitch(
+    grids: list[Grid], page_lines: dict[int, _Lines], page_heights: dict[int, float]
+) -> list[Grid]:
     """Continue a table on the next page: the next page's first table, with no body text
     between the two parts (page numbers aside) and the same number of columns."""
     out: list[Grid] = []
     for g in grids:
         prev = out[-1] if out else None
-        if prev is not None and g.page == (prev.last_page or prev.page) + 1 and prev.bbox and g.bbox:
-            first_on_page = not any(x.page == g.page and x.bbox[1] < g.bbox[1] for x in grids if x is not g)
+        if (
+            prev is not None
+            and g.page == (prev.last_page or prev.page) + 1
+            and prev.bbox
+            and g.bbox
+        ):
+            first_on_page = not any(
+                x.page == g.page and x.bbox[1] < g.bbox[1] for x in grids if x is not g
+            )
             above = _body_text_between(page_lines.get(g.page), -1, g.bbox[1] - 1)
             prev_bottom = (prev.last_bbox or prev.bbox)[3]
-            below = _body_text_between(page_lines.get(prev.last_page), prev_bottom + 1,
-                                       page_heights.get(prev.last_page, 1e9) + 1)
+            below = _body_text_between(
+                page_lines.get(prev.last_page),
+                prev_bottom + 1,
+                page_heights.get(prev.last_page, 1e9) + 1,
+            )
             if first_on_page and not above and not below and g.width == prev.width:
                 drop = _rejoin(prev.rows[-1], g.rows[0])
                 if drop:
@@ -342,13 +419,13 @@ def stitch(grids: list[Grid], page_lines: dict[int, "_Lines"], page_heights: dic
         out.append(g)
     for i, g in enumerate(out):
         g.index = i
-        for r, row in enumerate(g.rows):
+        for _r, row in enumerate(g.rows):
             for c in row:
                 c.source.table = i
     return out
 
 
-_PDFIUM_LOCK = threading.Lock()   # pdfium is not thread-safe: one document at a time per process
+_PDFIUM_LOCK = threading.Lock()  # pdfium is not thread-safe: one document at a time per process
 
 
 def parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
@@ -384,16 +461,25 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
         visible_per_page = [len(re.sub(r"\s", "", t)) for t in texts]
         visible = sum(visible_per_page)
         if visible < MIN_TEXT_CHARS_PER_PAGE * n:
-            raise NeedsOCR(f"no text layer ({visible} characters on {n} pages); numbers are not guessed")
+            raise NeedsOCR(
+                f"no text layer ({visible} characters on {n} pages); numbers are not guessed"
+            )
         joined = "".join(texts)
         bad = len(_UNREADABLE.findall(joined))
         if bad > 0.3 * visible:
-            raise NeedsOCR(f"text layer unreadable ({bad} of {visible} characters unmapped: "
-                           "fonts without a Unicode map); numbers are not guessed")
-        image_pages = [i + 1 for i, v in enumerate(visible_per_page)
-                       if v < MIN_TEXT_CHARS_PER_PAGE and _has_image(tps[i][0])]
+            raise NeedsOCR(
+                f"text layer unreadable ({bad} of {visible} characters unmapped: "
+                "fonts without a Unicode map); numbers are not guessed"
+            )
+        image_pages = [
+            i + 1
+            for i, v in enumerate(visible_per_page)
+            if v < MIN_TEXT_CHARS_PER_PAGE and _has_image(tps[i][0])
+        ]
         if image_pages:
-            warns.append("pages without a text layer (scanned images?): " + ", ".join(map(str, image_pages)))
+            warns.append(
+                "pages without a text layer (scanned images?): " + ", ".join(map(str, image_pages))
+            )
         grids: list[Grid] = []
         page_lines: dict[int, list] = {}
         heights: dict[int, float] = {}
@@ -418,13 +504,21 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
             page_lines[i + 1] = _Lines(tp, width, height)
             grids.extend(found)
             # a table that reaches the page's last text line may continue on the next page
-            want_next = bool(found) and not _body_text_between(page_lines[i + 1], found[-1].bbox[3] + 1, height + 1)
+            want_next = bool(found) and not _body_text_between(
+                page_lines[i + 1], found[-1].bbox[3] + 1, height + 1
+            )
         if not grids and table_text_pages:
-            warns.append("no ruled table found on pages with table text ("
-                         + ", ".join(map(str, table_text_pages)) + "): tables without ruling lines are not read")
+            warns.append(
+                "no ruled table found on pages with table text ("
+                + ", ".join(map(str, table_text_pages))
+                + "): tables without ruling lines are not read"
+            )
         if unruled:
-            warns.append("tables without ruling lines read from word positions on page(s) "
-                          + ", ".join(map(str, unruled)) + ": check merged cells by hand")
+            warns.append(
+                "tables without ruling lines read from word positions on page(s) "
+                + ", ".join(map(str, unruled))
+                + ": check merged cells by hand"
+            )
         grids = stitch(grids, page_lines, heights)
         text = "\n".join(texts)
         return text, grids, warns
@@ -438,6 +532,7 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
 # --- tables without ruling: rows and columns from word positions -----------------------------
 class _Seg:
     """A run of characters on one text line with no wide gap: one cell's line of text."""
+
     __slots__ = ("text", "x0", "x1", "y", "size", "numeric", "row")
 
     def __init__(self, chars: list[tuple[float, float, float, str]]):
@@ -465,7 +560,11 @@ def _segments(chars: list[tuple[float, float, float, str]]) -> list[_Seg]:
         if run:
             p = run[-1]
             w = max(p[1] - p[0], ch[1] - ch[0], 1.0)
-            if ch[0] - p[1] > 0.9 * w or abs(ch[2] - p[2]) > 0.6 * max(w, 6.0) or ch[0] < p[0] - 0.5:
+            if (
+                ch[0] - p[1] > 0.9 * w
+                or abs(ch[2] - p[2]) > 0.6 * max(w, 6.0)
+                or ch[0] < p[0] - 0.5
+            ):
                 out.append(_Seg(run))
                 run = []
         run.append(ch)
@@ -484,12 +583,20 @@ def _cluster_pos(values: list[float], tol: float) -> list[float]:
 
 def _is_prose(s: _Seg, width: float) -> bool:
     t = L.norm(s.text)
-    return (s.x1 - s.x0 > 0.6 * width or t.endswith("。")
-            or bool(re.match(r"^[一二三四五六七八九十]、.*(情况|事项)$", t)))
+    return (
+        s.x1 - s.x0 > 0.6 * width
+        or t.endswith("。")
+        or bool(re.match(r"^[一二三四五六七八九十]、.*(情况|事项)$", t))
+    )
 
 
-def _unruled_grids(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int, first_index: int,
-                   text: str | None = None) -> list[Grid]:
+def _unruled_grids(
+    page: pdfium.PdfPage,
+    tp: pdfium.PdfTextPage,
+    page_no: int,
+    first_index: int,
+    text: str | None = None,
+) -> list[Grid]:
     """Tables drawn without (full) ruling, e.g. 三线表: data rows are the lines holding numbers,
     value columns the clusters of the numbers' centres; label lines are attached to the data
     row they are centred on (multi-line labels by chaining lines of the same column), the
@@ -499,12 +606,16 @@ def _unruled_grids(page: pdfium.PdfPage, tp: pdfium.PdfTextPage, page_no: int, f
     return grids_from_chars(_chars(tp, height, text), height, page_no, first_index)
 
 
-def grids_from_chars(chars: list[tuple[float, float, float, str]], height: float, page_no: int,
-                     first_index: int) -> list[Grid]:
+def grids_from_chars(
+    chars: list[tuple[float, float, float, str]], height: float, page_no: int, first_index: int
+) -> list[Grid]:
     """The word-position table reader on characters (x0, x1, y centre, char; "\n" between
     lines) from any source: a PDF text layer, or OCR."""
-    segs = [s for s in _segments(chars)     # page numbers in the margins
-            if not (_PAGE_NO.match(s.text) and (s.y < 60 or s.y > height - 60))]
+    segs = [
+        s
+        for s in _segments(chars)  # page numbers in the margins
+        if not (_PAGE_NO.match(s.text) and (s.y < 60 or s.y > height - 60))
+    ]
     if not segs:
         return []
     sizes = sorted(s.size for s in segs if not s.numeric)
@@ -525,16 +636,23 @@ def grids_from_chars(chars: list[tuple[float, float, float, str]], height: float
     for rows_y in regions:
         top = max([p for p in prose if p < rows_y[0]], default=-1.0)
         bottom = min([p for p in prose if p > rows_y[-1]], default=height + 1)
-        inside = [s for s in segs if top < s.y < bottom and not (not s.numeric and _is_prose(s, text_w))]
-        nums = [s for s in inside if s.numeric and any(abs(s.y - a) <= 0.3 * leading for a in rows_y)]
+        inside = [
+            s for s in segs if top < s.y < bottom and not (not s.numeric and _is_prose(s, text_w))
+        ]
+        nums = [
+            s for s in inside if s.numeric and any(abs(s.y - a) <= 0.3 * leading for a in rows_y)
+        ]
         if len(rows_y) < 2 and len({round(s.xc) for s in nums}) < 4:
             continue
         # value columns: positions where numbers line up on several rows; a lone number
         # elsewhere (a digit of a label, a figure in a note) is text
         tol = max(6.0, leading * 0.8)
-        cols = [c for c in _cluster_pos([s.xc for s in nums], tol)
-                if sum(1 for s in nums if abs(s.xc - c) <= tol) >= max(1 if len(rows_y) == 1 else 2,
-                                                                    0.25 * len(rows_y))]
+        cols = [
+            c
+            for c in _cluster_pos([s.xc for s in nums], tol)
+            if sum(1 for s in nums if abs(s.xc - c) <= tol)
+            >= max(1 if len(rows_y) == 1 else 2, 0.25 * len(rows_y))
+        ]
         if not cols:
             continue
         for s in inside:
@@ -563,8 +681,11 @@ def grids_from_chars(chars: list[tuple[float, float, float, str]], height: float
                 if id(s) in attached:
                     continue
                 for t in labels:
-                    if id(t) in attached and abs(t.y - s.y) <= 1.3 * leading and \
-                            min(s.x1, t.x1) - max(s.x0, t.x0) > 0:
+                    if (
+                        id(t) in attached
+                        and abs(t.y - s.y) <= 1.3 * leading
+                        and min(s.x1, t.x1) - max(s.x0, t.x0) > 0
+                    ):
                         s.row = t.row
                         attached.add(id(s))
                         changed = True
@@ -572,7 +693,10 @@ def grids_from_chars(chars: list[tuple[float, float, float, str]], height: float
         loose = [s for s in inside if s.row is None and id(s) not in attached]
         header_y = _cluster_pos([s.y for s in loose], 0.3 * leading)
         # grid rows in page order: header rows and data rows
-        order = sorted([(y, "h", k) for k, y in enumerate(header_y)] + [(y, "d", k) for k, y in enumerate(rows_y)])
+        order = sorted(
+            [(y, "h", k) for k, y in enumerate(header_y)]
+            + [(y, "d", k) for k, y in enumerate(rows_y)]
+        )
         label_groups: dict[tuple[str, int], list[list[_Seg]]] = {}
         values: dict[tuple[str, int], dict[int, list[_Seg]]] = {}
         for s in inside:
@@ -590,38 +714,70 @@ def grids_from_chars(chars: list[tuple[float, float, float, str]], height: float
                     groups.append([s])
             else:
                 for j, cx in enumerate(cols):
-                    covers = s.x0 - 2 <= cx <= s.x1 + 2 if not s.numeric else \
-                        abs(s.xc - cx) == min(abs(s.xc - c) for c in cols)
+                    covers = (
+                        s.x0 - 2 <= cx <= s.x1 + 2
+                        if not s.numeric
+                        else abs(s.xc - cx) == min(abs(s.xc - c) for c in cols)
+                    )
                     if covers:
                         values.setdefault(key, {}).setdefault(j, []).append(s)
         nlab = max((len(v) for v in label_groups.values()), default=0)
         ti = first_index + len(grids)
         rows: list[list[GCell]] = []
-        for r, (y, kind, k) in enumerate(order):
+        for r, (_y, kind, k) in enumerate(order):
             key = (kind, k)
             groups = sorted(label_groups.get(key, []), key=lambda g: min(x.x0 for x in g))
-            cells: list[GCell] = [GCell("", Source(page=page_no, table=ti, row=r, col=j))
-                                  for j in range(nlab - len(groups))]
+            cells: list[GCell] = [
+                GCell("", Source(page=page_no, table=ti, row=r, col=j))
+                for j in range(nlab - len(groups))
+            ]
             for g in groups:
                 g.sort(key=lambda x: (round(x.y, 1), x.x0))
-                cells.append(GCell("".join(x.text for x in g), Source(
-                    page=page_no, table=ti, row=r, col=len(cells),
-                    bbox=(round(min(x.x0 for x in g), 2), round(min(x.y for x in g) - leading / 2, 2),
-                          round(max(x.x1 for x in g), 2), round(max(x.y for x in g) + leading / 2, 2)))))
+                cells.append(
+                    GCell(
+                        "".join(x.text for x in g),
+                        Source(
+                            page=page_no,
+                            table=ti,
+                            row=r,
+                            col=len(cells),
+                            bbox=(
+                                round(min(x.x0 for x in g), 2),
+                                round(min(x.y for x in g) - leading / 2, 2),
+                                round(max(x.x1 for x in g), 2),
+                                round(max(x.y for x in g) + leading / 2, 2),
+                            ),
+                        ),
+                    )
+                )
             for j in range(len(cols)):
                 segs_j = sorted(values.get(key, {}).get(j, []), key=lambda x: (round(x.y, 1), x.x0))
                 src = Source(page=page_no, table=ti, row=r, col=nlab + j)
                 if segs_j:
-                    src.bbox = (round(min(x.x0 for x in segs_j), 2), round(min(x.y for x in segs_j) - leading / 2, 2),
-                                round(max(x.x1 for x in segs_j), 2), round(max(x.y for x in segs_j) + leading / 2, 2))
-                c = GCell(" ".join(x.text for x in segs_j) if kind == "d" else "".join(x.text for x in segs_j), src)
+                    src.bbox = (
+                        round(min(x.x0 for x in segs_j), 2),
+                        round(min(x.y for x in segs_j) - leading / 2, 2),
+                        round(max(x.x1 for x in segs_j), 2),
+                        round(max(x.y for x in segs_j) + leading / 2, 2),
+                    )
+                c = GCell(
+                    " ".join(x.text for x in segs_j)
+                    if kind == "d"
+                    else "".join(x.text for x in segs_j),
+                    src,
+                )
                 if kind == "d" and len(segs_j) > 1:
                     c.flag = "two numbers under one column"
                 cells.append(c)
             rows.append(cells)
         g = Grid(rows, index=ti, page=page_no, spans_known=False, centred=True)
         ys = [s.y for s in inside]
-        g.bbox = (min(s.x0 for s in inside), min(ys) - leading, max(s.x1 for s in inside), max(ys) + leading)
+        g.bbox = (
+            min(s.x0 for s in inside),
+            min(ys) - leading,
+            max(s.x1 for s in inside),
+            max(ys) + leading,
+        )
         g.last_page = page_no
         grids.append(g)
     return grids

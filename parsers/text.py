@@ -1,4 +1,5 @@
 """Plain text: tables are runs of tab-separated lines (merged cells lost)."""
+
 from __future__ import annotations
 
 from nianbao.model import Source
@@ -13,7 +14,7 @@ def grids_from_text(text: str) -> list[Grid]:
     def flush() -> None:
         if len(block) >= 2:
             g = from_rows([cells for _, cells in block], index=len(grids), spans_known=False)
-            for i, (lineno, _) in enumerate(block):
+            for i, (_lineno, _) in enumerate(block):
                 for j, c in enumerate(g.rows[i]):
                     # provenance: table index, row inside it, column; row also maps to a line
                     c.source = Source(table=g.index, row=i, col=j)

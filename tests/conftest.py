@@ -1,4 +1,5 @@
 """Shared fixtures. Prefect is configured here, before any test imports it."""
+
 from __future__ import annotations
 
 import os

@@ -12,6 +12,7 @@ with numbers that satisfy the hard rules, except on purpose:
 - 杭州市人民政府 2023 also has an attachment that could not be parsed (no_tables): the
   parsed page is the ``is_primary`` one.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -75,8 +76,16 @@ def build_cells(seed: int, base: int, unbalanced: bool = False) -> list[Cell]:
     for tbl in (form.T2, form.T3, form.T4):
         for n, (row, col) in enumerate(form.expected_cells(tbl)):
             v = values[(tbl, row, col)]
-            cells.append(Cell(tbl, row, col, v, raw=f"{v:g}",
-                              source=Source(table=int(tbl[1]) - 2, row=n // 7, col=n % 7)))
+            cells.append(
+                Cell(
+                    tbl,
+                    row,
+                    col,
+                    v,
+                    raw=f"{v:g}",
+                    source=Source(table=int(tbl[1]) - 2, row=n // 7, col=n % 7),
+                )
+            )
     return cells
 
 
@@ -85,7 +94,10 @@ def report_text(agency: str, year: int, cells: list[Cell]) -> str:
     new = v[(form.T3, "new_requests", "total")]
     carried = v[(form.T3, "carried_over", "total")]
     review = v[(form.T4, "review", "total")]
-    lit = v[(form.T4, "litigation_direct", "total")] + v[(form.T4, "litigation_after_review", "total")]
+    lit = (
+        v[(form.T4, "litigation_direct", "total")]
+        + v[(form.T4, "litigation_after_review", "total")]
+    )
     return (
         f"{agency}{year}年政府信息公开工作年度报告\n"
         f"一、总体情况\n{year}年，{agency}认真贯彻落实《中华人民共和国政府信息公开条例》，"
@@ -105,10 +117,21 @@ def build(path: str | Path) -> dict:
     store = BlobStore(path.parent / "blobs")
     from archive.db import upsert_sources
 
-    upsert_sources(db, [
-        {"id": sid, "agency": a, "region": r, "level": lv, "cms": "demo",
-         "start_urls": [f"http://{sid}.example.cn/xxgk/ndbg/"]}
-        for sid, a, r, lv, *_ in [*AGENCIES, EXTRA_SOURCE]], registry="tests/researcher_db.py")
+    upsert_sources(
+        db,
+        [
+            {
+                "id": sid,
+                "agency": a,
+                "region": r,
+                "level": lv,
+                "cms": "demo",
+                "start_urls": [f"http://{sid}.example.cn/xxgk/ndbg/"],
+            }
+            for sid, a, r, lv, *_ in [*AGENCIES, EXTRA_SOURCE]
+        ],
+        registry="tests/researcher_db.py",
+    )
     built = {"reports": {}, "flagged": [], "missing": sorted(MISSING)}
     for a_i, (sid, agency, region, level, base) in enumerate(AGENCIES):
         for year in YEARS:
@@ -118,45 +141,102 @@ def build(path: str | Path) -> dict:
             cells = build_cells(seed, base, unbalanced=(sid, year) in UNBALANCED)
             text = report_text(agency, year, cells)
             url = f"http://{sid}.example.cn/xxgk/ndbg/{year}.html"
-            html = (f"<html><head><meta charset='utf-8'><title>{agency}{year}年度报告</title>"
-                    f"</head><body><pre>{text}</pre></body></html>").encode("utf-8")
+            html = (
+                f"<html><head><meta charset='utf-8'><title>{agency}{year}年度报告</title>"
+                f"</head><body><pre>{text}</pre></body></html>"
+            ).encode()
             deadline_month = "01" if level == "department" else "03"
-            rid = _store(db, store, sid, url, html, "text/html; charset=utf-8", Report(
-                title=f"{agency}{year}年政府信息公开工作年度报告", agency=agency,
-                region=region, level=level, year=year, format_version=form.FORMAT_2021,
-                published=f"{year + 1}-{deadline_month}-15", url=url, doc_format="html",
-                cells=cells, text=text, parser="tests.researcher_db"))
+            rid = _store(
+                db,
+                store,
+                sid,
+                url,
+                html,
+                "text/html; charset=utf-8",
+                Report(
+                    title=f"{agency}{year}年政府信息公开工作年度报告",
+                    agency=agency,
+                    region=region,
+                    level=level,
+                    year=year,
+                    format_version=form.FORMAT_2021,
+                    published=f"{year + 1}-{deadline_month}-15",
+                    url=url,
+                    doc_format="html",
+                    cells=cells,
+                    text=text,
+                    parser="tests.researcher_db",
+                ),
+            )
             built["reports"][(sid, year)] = rid
             if (sid, year) in UNBALANCED:
                 built["flagged"].append(rid)
     # a second document for the same agency and year that could not be parsed
     sid, agency, region, level, _ = AGENCIES[2]
     url = f"http://{sid}.example.cn/xxgk/ndbg/2023-fujian.pdf"
-    built["attachment"] = _store(db, store, sid, url, b"%PDF-1.4 not really a table\n",
-                                 "application/pdf", Report(
-        status=STATUS_NO_TABLES, title=f"{agency}2023年政府信息公开工作年度报告（附件）",
-        agency=agency, region=region, level=level, year=2023, url=url, doc_format="pdf",
-        text="附件：年度报告扫描件", parser="tests.researcher_db"))
+    built["attachment"] = _store(
+        db,
+        store,
+        sid,
+        url,
+        b"%PDF-1.4 not really a table\n",
+        "application/pdf",
+        Report(
+            status=STATUS_NO_TABLES,
+            title=f"{agency}2023年政府信息公开工作年度报告（附件）",
+            agency=agency,
+            region=region,
+            level=level,
+            year=2023,
+            url=url,
+            doc_format="pdf",
+            text="附件：年度报告扫描件",
+            parser="tests.researcher_db",
+        ),
+    )
     built["sources"] = len(AGENCIES) + 1
     return built
 
 
-def _store(db, store: BlobStore, sid: str, url: str, body: bytes, ctype: str,
-           report: Report) -> str:
+def _store(
+    db, store: BlobStore, sid: str, url: str, body: bytes, ctype: str, report: Report
+) -> str:
     sha, _ = store.put(body)
     record_blob(db, sha, len(body), store.relpath(sha))
-    cap = record_capture(db, run_id="demo-run", source_id=sid, url=url, final_url=url,
-                         method="GET", status=200, sha256=sha, content_type=ctype,
-                         size=len(body), fetched_at=f"{report.year + 1}-04-02T08:00:00+00:00")
+    cap = record_capture(
+        db,
+        run_id="demo-run",
+        source_id=sid,
+        url=url,
+        final_url=url,
+        method="GET",
+        status=200,
+        sha256=sha,
+        content_type=ctype,
+        size=len(body),
+        fetched_at=f"{report.year + 1}-04-02T08:00:00+00:00",
+    )
     did = doc_id(url)
-    db["documents"].upsert({
-        "id": did, "source_id": sid, "url": url, "role": "page" if ctype.startswith("text/html")
-        else "attachment", "title": report.title, "published": report.published,
-        "first_seen": "2024-04-02T08:00:00+00:00", "last_seen": "2024-04-02T08:00:00+00:00",
-        "sha256": sha, "content_type": ctype, "capture_id": cap, "http_status": 200,
-        "status": report.status, "parsed_sha256": sha}, pk="id")
-    rid = save_report(db, {"id": did, "url": url}, sha, report,
-                      extra={"source_id": sid})
+    db["documents"].upsert(
+        {
+            "id": did,
+            "source_id": sid,
+            "url": url,
+            "role": "page" if ctype.startswith("text/html") else "attachment",
+            "title": report.title,
+            "published": report.published,
+            "first_seen": "2024-04-02T08:00:00+00:00",
+            "last_seen": "2024-04-02T08:00:00+00:00",
+            "sha256": sha,
+            "content_type": ctype,
+            "capture_id": cap,
+            "http_status": 200,
+            "status": report.status,
+            "parsed_sha256": sha,
+        },
+        pk="id",
+    )
+    rid = save_report(db, {"id": did, "url": url}, sha, report, extra={"source_id": sid})
     save_findings(db, rid, checks.run_checks(report), checks.RULES_VERSION)
     return rid
 

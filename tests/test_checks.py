@@ -3,6 +3,7 @@
 Reports come from the demo generator (demo/corpus.py), whose truth is computed
 independently of checks/: a defect it injects names the exact findings it must cause.
 """
+
 from __future__ import annotations
 
 import random
@@ -22,15 +23,19 @@ TOWN = Agency("云溪县人民政府", "县政府", "示范省云溪县", "gover
 
 def truth(agency=CITY, year=2023, seed=1, defect=None, prev=None, published=None):
     rng = random.Random(seed)
-    t = make_truth(rng, agency, year, published or f"{year + 1}-01-20", "html",
-                   prev=prev, defect=defect)
+    t = make_truth(
+        rng, agency, year, published or f"{year + 1}-01-20", "html", prev=prev, defect=defect
+    )
     t.report.level = agency.level  # the pipeline takes it from the source registry
     return t
 
 
 def failing(findings, severity=None):
-    return sorted((f.rule, f.scope) for f in findings
-                  if f.status == FAIL and (severity is None or f.severity == severity))
+    return sorted(
+        (f.rule, f.scope)
+        for f in findings
+        if f.status == FAIL and (severity is None or f.severity == severity)
+    )
 
 
 def test_a_clean_report_passes_every_rule_in_every_scope():
@@ -57,13 +62,22 @@ def test_each_injected_defect_is_found_exactly_where_it_was_put(defect, seed):
 
 def test_failing_findings_carry_expected_actual_and_cells():
     t = truth(seed=3)
-    set_value(t.report, form.T3, "carried_forward", "total",
-              t.report.value(form.T3, "carried_forward", "total") + 4)
+    set_value(
+        t.report,
+        form.T3,
+        "carried_forward",
+        "total",
+        t.report.value(form.T3, "carried_forward", "total") + 4,
+    )
     (f,) = [f for f in run_checks(t.report) if f.status == FAIL and f.rule == "T3-BALANCE"]
     assert f.scope == "total" and f.severity == "error"
     assert f.actual - f.expected == 4 == f.difference
-    assert f.cells == ["t3.total.total", "t3.carried_forward.total",
-                       "t3.new_requests.total", "t3.carried_over.total"]
+    assert f.cells == [
+        "t3.total.total",
+        "t3.carried_forward.total",
+        "t3.new_requests.total",
+        "t3.carried_over.total",
+    ]
     assert "T3" not in f.message_zh and "结转" in f.message_zh
 
 
@@ -113,8 +127,9 @@ def test_text_table_agrees_on_clean_reports_and_catches_a_wrong_figure():
     assert new > 0, "a large agency receives requests"
     ok = {f.scope: f.status for f in run_checks(t.report) if f.rule == "TEXT-TABLE"}
     assert ok["new_requests"] == PASS and ok["proactive_channels"] == PASS
-    t.report.text = t.report.text.replace(f"共收到政府信息公开申请{new}件",
-                                          f"共收到政府信息公开申请{new + 10}件")
+    t.report.text = t.report.text.replace(
+        f"共收到政府信息公开申请{new}件", f"共收到政府信息公开申请{new + 10}件"
+    )
     bad = [f for f in run_checks(t.report) if f.rule == "TEXT-TABLE" and f.status == FAIL]
     assert [(f.scope, f.expected, f.actual) for f in bad] == [("new_requests", new + 10, new)]
 
@@ -123,6 +138,7 @@ def test_text_table_reads_chinese_numerals_and_no_requests_phrases():
     t = truth(seed=8)
     new = int(t.report.value(form.T3, "new_requests", "total"))
     import cn2an
+
     t.report.text = f"本年度共收到政府信息公开申请{cn2an.an2cn(new)}件。"
     assert [f.status for f in run_checks(t.report) if f.rule == "TEXT-TABLE"] == [PASS]
     t.report.text = "本年度未收到政府信息公开申请。"
@@ -158,23 +174,38 @@ def test_carry_over_and_in_force_hold_across_years_and_fail_when_broken():
     assert not [f for f in results["市政府-2022"] if f.rule == "T3-CARRY"]  # no 2021 archived
 
     r = reports["市政府-2024"]
-    set_value(r, form.T3, "carried_over", "natural_person",
-              r.value(form.T3, "carried_over", "natural_person") + 2)
-    set_value(r, form.T2, "normative_documents", "in_force",
-              r.value(form.T2, "normative_documents", "in_force") + 1)
+    set_value(
+        r,
+        form.T3,
+        "carried_over",
+        "natural_person",
+        r.value(form.T3, "carried_over", "natural_person") + 2,
+    )
+    set_value(
+        r,
+        form.T2,
+        "normative_documents",
+        "in_force",
+        r.value(form.T2, "normative_documents", "in_force") + 1,
+    )
     bad = failing(run_corpus_checks(reports)["市政府-2024"])
     assert bad == [("T2-INFORCE", "normative_documents"), ("T3-CARRY", "natural_person")]
 
 
 def test_duplicate_finds_a_copied_report_and_no_false_pairs_among_clean_ones():
-    reports = {**_series(CITY, [2022, 2023, 2024]), **_series(TOWN, [2022, 2023, 2024], seed=40),
-               **_series(BUREAU, [2023, 2024], seed=70)}
+    reports = {
+        **_series(CITY, [2022, 2023, 2024]),
+        **_series(TOWN, [2022, 2023, 2024], seed=40),
+        **_series(BUREAU, [2023, 2024], seed=70),
+    }
     clean = run_corpus_checks(reports)
     assert [rid for rid, f in clean.items() if failing(f)] == []
 
     copy = clean_copy(reports["市政府-2023"])
     copy.agency = TOWN.name
-    copy.text = reports["市政府-2023"].text.replace(CITY.name, TOWN.name).replace("市政府", "县政府")
+    copy.text = (
+        reports["市政府-2023"].text.replace(CITY.name, TOWN.name).replace("市政府", "县政府")
+    )
     copy.year = 2021
     reports["copy"] = copy
     dup = run_corpus_checks(reports)

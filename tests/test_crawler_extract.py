@@ -1,4 +1,5 @@
 """Detail-page extraction shared by all spiders, on hand-written pages (no network)."""
+
 from __future__ import annotations
 
 from scrapy.http import HtmlResponse, Request
@@ -7,16 +8,29 @@ from crawler.spiders.base import fix_encoding
 from crawler.spiders.hanweb import HanwebSpider, _var
 from crawler.spiders.trs import TrsSpider, page_count
 
-SOURCE = {"id": "t", "agency": "清河市人民政府", "region": "r", "level": "government", "cms": "trs",
-          "start_urls": ["http://127.0.0.1:8000/zwgk/index.html"], "allowed_domains": ["127.0.0.1"]}
+SOURCE = {
+    "id": "t",
+    "agency": "清河市人民政府",
+    "region": "r",
+    "level": "government",
+    "cms": "trs",
+    "start_urls": ["http://127.0.0.1:8000/zwgk/index.html"],
+    "allowed_domains": ["127.0.0.1"],
+}
 URL = "http://127.0.0.1:8000/zwgk/202402/t20240210_1.html"
 
 
-def response(html: str, url: str = URL, encoding: str = "utf-8", ctype: str | None = None,
-             meta: dict | None = None) -> HtmlResponse:
+def response(
+    html: str,
+    url: str = URL,
+    encoding: str = "utf-8",
+    ctype: str | None = None,
+    meta: dict | None = None,
+) -> HtmlResponse:
     headers = {"Content-Type": ctype or f"text/html; charset={encoding}"}
-    return HtmlResponse(url, body=html.encode(encoding), headers=headers,
-                        request=Request(url, meta=meta or {}))
+    return HtmlResponse(
+        url, body=html.encode(encoding), headers=headers, request=Request(url, meta=meta or {})
+    )
 
 
 def test_attachments_by_extension_frame_viewer_and_onclick():
@@ -42,59 +56,91 @@ def test_attachments_by_extension_frame_viewer_and_onclick():
 
 def test_title_and_date_fallbacks():
     spider = TrsSpider(source=SOURCE)
-    meta = """<html><head><meta name="ArticleTitle" content=" 清河市2023年政府信息公开工作年度报告 ">
-    <meta name="PubDate" content="2024-02-15 09:30"><title>x_y</title></head>
-    <body><h1>h1 title</h1><p>发布时间：2024-02-20</p></body></html>"""
+    meta = (
+        '<html><head><meta name="ArticleTitle" content=" 清河市2023年政府信息公开工作年度报告 ">'
+        '\n    <meta name="PubDate" content="2024-02-15 09:30"><title>x_y</title></head>'
+        "\n    <body><h1>h1 title</h1><p>发布时间：2024-02-20</p></body></html>"
+    )
     r = response(meta)
     assert spider.extract_title(r) == "清河市2023年政府信息公开工作年度报告"
-    assert spider.extract_date(r) == "2024-02-15"          # meta before page text and URL
-    h1 = "<html><head><title>t</title></head><body><h1> 标题 一 </h1><p>发布时间：2024年2月20日</p></body></html>"
+    assert spider.extract_date(r) == "2024-02-15"  # meta before page text and URL
+    h1 = (
+        "<html><head><title>t</title></head>"
+        "<body><h1> 标题 一 </h1><p>发布时间：2024年2月20日</p></body></html>"
+    )
     assert spider.extract_title(response(h1)) == "标题 一"
     assert spider.extract_date(response(h1)) == "2024-02-20"  # page text before URL date
-    bare = "<html><head><title>清河市2023年政府信息公开年报_清河市人民政府</title></head><body></body></html>"
+    bare = (
+        "<html><head><title>清河市2023年政府信息公开年报_清河市人民政府</title></head>"
+        "<body></body></html>"
+    )
     assert spider.extract_title(response(bare)) == "清河市2023年政府信息公开年报"
     assert spider.extract_date(response(bare)) == "2024-02-10"  # from t20240210_
     assert spider.extract_date(response(bare, meta={"nb_date": "2024-02-11"})) == "2024-02-11"
 
 
 def test_gbk_page_with_a_lying_header_is_repaired():
-    html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
-            '<meta name="ArticleTitle" content="清河市应急管理局2023年政府信息公开工作年度报告"></head>'
-            "<body>正文</body></html>")
+    html = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+        '<meta name="ArticleTitle" content="清河市应急管理局2023年政府信息公开工作年度报告"></head>'
+        "<body>正文</body></html>"
+    )
     honest = response(html, encoding="gbk", ctype="text/html; charset=GBK")
     lying = response(html, encoding="gbk", ctype="text/html; charset=utf-8")
     spider = TrsSpider(source=SOURCE)
-    assert spider.extract_title(fix_encoding(honest)) == "清河市应急管理局2023年政府信息公开工作年度报告"
+    assert (
+        spider.extract_title(fix_encoding(honest))
+        == "清河市应急管理局2023年政府信息公开工作年度报告"
+    )
     assert "\ufffd" in lying.text
-    assert spider.extract_title(fix_encoding(lying)) == "清河市应急管理局2023年政府信息公开工作年度报告"
+    assert (
+        spider.extract_title(fix_encoding(lying))
+        == "清河市应急管理局2023年政府信息公开工作年度报告"
+    )
 
 
 def test_trs_paging_and_hanweb_variables():
     assert page_count('createPageHTML(4, 0, "index", "shtml");') == (4, "index", "shtml")
     assert page_count("var countPage = 7;") == (7, "index", "html")
     assert page_count("<p>no paging</p>") is None
-    text = ('<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=3'
-            '&columnid=1234&unitid=5678&webname=云溪县人民政府&permissiontype=0"></a>]]></nextgroup>'
-            "<script>var columnid = '1234'; var unitid = '5678'; var webid = '3'; var perpage = 3;"
-            " var totalRecord = 7;</script>")
-    assert [_var(text, k) for k in ("columnid", "unitid", "webid", "perpage", "totalRecord")] == \
-        ["1234", "5678", "3", "3", "7"]
+    text = (
+        '<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=3'
+        '&columnid=1234&unitid=5678&webname=云溪县人民政府&permissiontype=0"></a>]]></nextgroup>'
+        "<script>var columnid = '1234'; var unitid = '5678'; var webid = '3'; var perpage = 3;"
+        " var totalRecord = 7;</script>"
+    )
+    assert [_var(text, k) for k in ("columnid", "unitid", "webid", "perpage", "totalRecord")] == [
+        "1234",
+        "5678",
+        "3",
+        "3",
+        "7",
+    ]
     assert _var(text, "webname") == "云溪县人民政府"
 
 
 def test_hanweb_column_page_requests():
     source = dict(SOURCE, cms="hanweb", start_urls=["http://127.0.0.1:8001/col/col1234/index.html"])
-    page = ("<html><body><script type=\"text/xml\"><datastore><recordset>"
-            "<record><![CDATA[<li><a href=\"/art/2024/2/28/art_1234_1.html\" title=\"某局2023年政府信息公开工作年度报告\">x</a><span>2024-02-28</span></li>]]></record>"
-            "<record><![CDATA[<li><a href=\"/art/2024/4/1/art_1234_2.html\" title=\"关于印发2024年政务公开工作要点的通知\">x</a><span>2024-04-01</span></li>]]></record>"
-            "</recordset></datastore></script><script>var columnid = '1234'; var unitid = '5678';"
-            " var webid = '3'; var perpage = 2; var totalRecord = 9;</script></body></html>")
-    out = list(HanwebSpider(source=source).parse(
-        response(page, url="http://127.0.0.1:8001/col/col1234/index.html")))
+    page = (
+        '<html><body><script type="text/xml"><datastore><recordset>'
+        '<record><![CDATA[<li><a href="/art/2024/2/28/art_1234_1.html" '
+        'title="某局2023年政府信息公开工作年度报告">x</a><span>2024-02-28</span></li>]]></record>'
+        '<record><![CDATA[<li><a href="/art/2024/4/1/art_1234_2.html" '
+        'title="关于印发2024年政务公开工作要点的通知">x</a><span>2024-04-01</span></li>]]></record>'
+        "</recordset></datastore></script><script>var columnid = '1234'; var unitid = '5678';"
+        " var webid = '3'; var perpage = 2; var totalRecord = 9;</script></body></html>"
+    )
+    out = list(
+        HanwebSpider(source=source).parse(
+            response(page, url="http://127.0.0.1:8001/col/col1234/index.html")
+        )
+    )
     gets = [r for r in out if r.method == "GET"]
     posts = [r for r in out if r.method == "POST"]
     assert [r.url for r in gets] == ["http://127.0.0.1:8001/art/2024/2/28/art_1234_1.html"]
     assert gets[0].meta["nb_date"] == "2024-02-28"
     assert [r.url.split("?")[1] for r in posts] == [
-        "startrecord=3&endrecord=8&perpage=2", "startrecord=9&endrecord=9&perpage=2"]
+        "startrecord=3&endrecord=8&perpage=2",
+        "startrecord=9&endrecord=9&perpage=2",
+    ]
     assert b"columnid=1234" in posts[0].body and b"unitid=5678" in posts[0].body

@@ -1,16 +1,20 @@
 """The revalidation policy (crawler.freshness): when a stored document is asked about again."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from crawler.freshness import RevalidationPolicy
 
-CHECKED = datetime(2026, 2, 1, 2, 0, tzinfo=timezone.utc)
+CHECKED = datetime(2026, 2, 1, 2, 0, tzinfo=UTC)
 
 
 def state(changed: datetime | None = None, http_date: str | None = None) -> dict:
-    return {"last_fetched": CHECKED.isoformat(), "last_modified": http_date,
-            "last_changed": changed.isoformat() if changed else None}
+    return {
+        "last_fetched": CHECKED.isoformat(),
+        "last_modified": http_date,
+        "last_changed": changed.isoformat() if changed else None,
+    }
 
 
 def test_lifetime_is_a_tenth_of_the_age_capped_at_a_week():
@@ -19,7 +23,8 @@ def test_lifetime_is_a_tenth_of_the_age_capped_at_a_week():
     assert p.lifetime(state(CHECKED - timedelta(days=30))) == timedelta(days=3)
     assert p.lifetime(state(CHECKED - timedelta(days=900))) == timedelta(days=7)
     assert RevalidationPolicy(max_age=timedelta(days=30)).lifetime(
-        state(CHECKED - timedelta(days=900))) == timedelta(days=30)
+        state(CHECKED - timedelta(days=900))
+    ) == timedelta(days=30)
 
 
 def test_servers_last_modified_wins_over_first_seen():
@@ -46,7 +51,7 @@ def test_unknown_or_future_change_time_is_always_stale():
     p = RevalidationPolicy()
     soon = CHECKED + timedelta(minutes=1)
     assert not p.is_fresh(state(), soon)
-    assert not p.is_fresh(state(CHECKED + timedelta(days=3)), soon)      # clock off
+    assert not p.is_fresh(state(CHECKED + timedelta(days=3)), soon)  # clock off
     assert not p.is_fresh(state(http_date="not a date"), soon)
     assert not p.is_fresh({"last_fetched": None}, soon)
 
@@ -59,7 +64,9 @@ def test_revalidate_all_asks_about_everything():
 
 def test_policy_from_crawl_settings():
     from crawler.run import crawl_settings
+
     p = RevalidationPolicy.from_settings(crawl_settings("/tmp/x", "r"))
     assert (p.fraction, p.max_age, p.revalidate_all) == (0.1, timedelta(days=7), False)
     assert RevalidationPolicy.from_settings(
-        crawl_settings("/tmp/x", "r", revalidate_all=True)).revalidate_all
+        crawl_settings("/tmp/x", "r", revalidate_all=True)
+    ).revalidate_all

@@ -8,6 +8,7 @@ passes (the crawl state is aged), and run-3 revalidates every stale document and
 exactly that change. ``archive verify`` runs on the result, then on a tampered copy. A
 separate test kills a crawl midway and starts it again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,30 +49,36 @@ def runs(tmp_path_factory):
         ids = [s["id"] for s in load_registry(registry)]
         for run in ("run-1", "run-2", "run-2b"):
             t0 = time.monotonic()
-            out["stats"][run] = crawl_in_subprocess(registry, ids, data, run, fast=True,
-                                                    timeout=120,
-                                                    revalidate_all=run == "run-2b")["sources"]
+            out["stats"][run] = crawl_in_subprocess(
+                registry, ids, data, run, fast=True, timeout=120, revalidate_all=run == "run-2b"
+            )["sources"]
             out["seconds"][run] = time.monotonic() - t0
             with sqlite3.connect(data / "nianbao.db") as con:
-                out.setdefault("last_seen", {})[run] = dict(con.execute(
-                    "select url, last_seen from documents"))
+                out.setdefault("last_seen", {})[run] = dict(
+                    con.execute("select url, last_seen from documents")
+                )
         db = sqlite_utils.Database(data / "nianbao.db")
         out["docs2"] = {r["id"]: r for r in db.query("select * from documents")}
         # As if the parse stage had run: parse only the report that will be corrected.
         fix = truth["corrections"][0]
         out["fixed_url"] = out["urls"][fix["source_id"]] + fix["page_path"]
         from flows.stages import PARSER_ID, parse_pending
+
         with db.conn:
-            db.execute("update documents set status = 'parsed', parsed_sha256 = sha256, "
-                       "parsed_by = ? where id != ? and sha256 is not null",
-                       [PARSER_ID, doc_id(out["fixed_url"])])
+            db.execute(
+                "update documents set status = 'parsed', parsed_sha256 = sha256, "
+                "parsed_by = ? where id != ? and sha256 is not null",
+                [PARSER_ID, doc_id(out["fixed_url"])],
+            )
         db.close()
         from nianbao.config import paths
+
         out["parse2"] = parse_pending(paths(data), workers=1)
         server.set_state(2)
-        pass_time(data / "nianbao.db", days=8)   # a week later: every document is stale
-        out["stats"]["run-3"] = crawl_in_subprocess(registry, ids, data, "run-3", fast=True,
-                                                    timeout=120)["sources"]
+        pass_time(data / "nianbao.db", days=8)  # a week later: every document is stale
+        out["stats"]["run-3"] = crawl_in_subprocess(
+            registry, ids, data, "run-3", fast=True, timeout=120
+        )["sources"]
         out["parse3"] = parse_pending(paths(data), workers=1)
     out["db"] = sqlite_utils.Database(data / "nianbao.db")
     return out
@@ -88,8 +95,9 @@ def test_no_change_rerun_answers_304_and_stores_nothing(runs):
     # conditionally and got a 304.
     good = {c["url"] for c in first if c["method"] == "GET" and c["status"] == 200}
     by_url = {c["url"]: c for c in forced if c["method"] == "GET"}
-    assert good and all(by_url[u]["status"] == 304 for u in good), \
-        [u for u in good if by_url[u]["status"] != 304]
+    assert good and all(by_url[u]["status"] == 304 for u in good), [
+        u for u in good if by_url[u]["status"] != 304
+    ]
     for c in forced + captures(db, "run-2"):
         if c["status"] == 304:
             assert c["bytes_received"] == 0 and c["sha256"]
@@ -108,10 +116,11 @@ def test_no_change_rerun_answers_304_and_stores_nothing(runs):
     run3_new = {c["sha256"] for c in captures(db, "run-3") if c["sha256"]} - blobs_after_run1
     assert db["blobs"].count == len(blobs_after_run1 | run3_new)
     docs1 = runs["docs2"]
-    assert runs["parse2"]["documents"] == 1          # only the one left pending on purpose
+    assert runs["parse2"]["documents"] == 1  # only the one left pending on purpose
     for did, row in docs1.items():
-        assert row["sha256"] == db["documents"].get(did)["sha256"] or \
-            row["url"] == runs["fixed_url"]
+        assert (
+            row["sha256"] == db["documents"].get(did)["sha256"] or row["url"] == runs["fixed_url"]
+        )
 
 
 def test_next_night_asks_only_about_lists(runs):
@@ -145,10 +154,11 @@ def test_crawl_state_in_sqlite(runs):
     state = {r["url"]: r for r in db.query("select * from crawl_state")}
     fixed = state[runs["fixed_url"]]
     assert fixed["etag"] and fixed["last_modified"]
-    assert fixed["not_modified_count"] == 1           # run-2b's 304, not run-3's 200
+    assert fixed["not_modified_count"] == 1  # run-2b's 304, not run-3's 200
     assert all(r["not_modified_count"] >= 1 for u, r in state.items() if u != runs["fixed_url"])
-    assert not list(Path(runs["data"]).rglob("*.db.dir")) and \
-        not list(Path(runs["data"]).rglob("*.dbm"))
+    assert not list(Path(runs["data"]).rglob("*.db.dir")) and not list(
+        Path(runs["data"]).rglob("*.dbm")
+    )
 
 
 def test_corrected_report_becomes_a_new_version(runs):
@@ -159,16 +169,19 @@ def test_corrected_report_becomes_a_new_version(runs):
     assert s3[fix["source_id"]]["changed"] == 1
     assert sum(s["changed"] for s in s3.values()) == 1
     assert sum(s["new"] for s in s3.values()) == 0
-    assert runs["parse3"]["documents"] == 1          # the corrected page, nothing else
-    versions = list(db.query("select * from document_versions where url = ? "
-                             "order by first_captured", [url]))
+    assert runs["parse3"]["documents"] == 1  # the corrected page, nothing else
+    versions = list(
+        db.query("select * from document_versions where url = ? order by first_captured", [url])
+    )
     assert len(versions) == 2
     old, new = versions
     assert old["sha256"] != new["sha256"] and old["is_current"] == 0 and new["is_current"] == 1
     assert old["first_captured"] <= new["first_captured"]
     assert old["year"] == new["year"] == fix["year"]
     # Both bodies are in the store; the new one carries the correction note.
-    served = (runs["root"] / "state2" / fix["source_id"] / fix["page_path"].lstrip("/")).read_bytes()
+    served = (
+        runs["root"] / "state2" / fix["source_id"] / fix["page_path"].lstrip("/")
+    ).read_bytes()
     assert new["sha256"] == hashlib.sha256(served).hexdigest()
     assert db["documents"].get(doc_id(url))["sha256"] == new["sha256"]
     # The run-3 capture of the page is a full 200 response again.
@@ -230,8 +243,12 @@ def test_archive_verify_finds_missing_and_altered(runs, tmp_path):
     assert any(blobs[1] in m for m in result.missing)
     assert any(blobs[0] in a for a in result.altered)
     assert any(warc in a and "WARC file" in a for a in result.altered)
-    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "archive", "verify", "--data",
-                           str(copy)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nianbao.cli", "archive", "verify", "--data", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1 and "MISSING" in proc.stdout and "ALTERED" in proc.stdout
 
 
@@ -242,8 +259,17 @@ def test_killed_crawl_resumes_without_duplicates(tmp_path):
         registry = root / "sources.yaml"
         ids = [s["id"] for s in load_registry(registry)]
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-        cmd = [sys.executable, "-m", "crawler.run", "--registry", str(registry), "--data",
-               str(data), "--run-id", "killed"] + [a for i in ids for a in ("--source", i)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "crawler.run",
+            "--registry",
+            str(registry),
+            "--data",
+            str(data),
+            "--run-id",
+            "killed",
+        ] + [a for i in ids for a in ("--source", i)]
         # Throttled (not --fast), so it is still running when killed.
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + 60
@@ -272,13 +298,23 @@ def test_killed_crawl_resumes_without_duplicates(tmp_path):
             row = db["documents"].get(doc_id(urls[t["source_id"]] + path))
             assert row["http_status"] == 200 and row["sha256"]
     # What the killed run fetched is not fetched again: it is revalidated (304).
-    killed = {c["url"] for c in db.query("select url from captures where run_id = 'killed' "
-                                          "and status = 200 and method = 'GET'")}
-    again = {c["url"]: c["status"] for c in db.query(
-        "select url, status from captures where run_id = 'resumed'")}
+    killed = {
+        c["url"]
+        for c in db.query(
+            "select url from captures where run_id = 'killed' and status = 200 and method = 'GET'"
+        )
+    }
+    again = {
+        c["url"]: c["status"]
+        for c in db.query("select url, status from captures where run_id = 'resumed'")
+    }
     assert killed and all(again.get(u) == 304 for u in killed if u in again)
-    assert db.execute("select count(*) from blobs").fetchone()[0] == \
-        db.execute("select count(distinct sha256) from captures where sha256 is not null").fetchone()[0]
+    assert (
+        db.execute("select count(*) from blobs").fetchone()[0]
+        == db.execute(
+            "select count(distinct sha256) from captures where sha256 is not null"
+        ).fetchone()[0]
+    )
     # The interrupted WARC file was never closed; every record it points at is intact.
     result = verify_archive(data)
     assert result.ok, result.text()

@@ -1,4 +1,5 @@
 """Registry validation and the spiders' pure helpers (no network)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,11 @@ from crawler.spiders import SPIDERS
 from crawler.spiders.base import is_report_title, parse_date, url_date, viewer_target
 
 GOOD = {
-    "id": "qinghe-gov", "agency": "清河市人民政府", "region": "示范省清河市",
-    "level": "government", "cms": "trs",
+    "id": "qinghe-gov",
+    "agency": "清河市人民政府",
+    "region": "示范省清河市",
+    "level": "government",
+    "cms": "trs",
     "start_urls": ["http://127.0.0.1:8000/zwgk/zfxxgk/zfxxgknb/index.html"],
     "allowed_domains": ["127.0.0.1"],
 }
@@ -31,9 +35,14 @@ def error_for(tmp_path, sources) -> RegistryError:
 
 
 def test_valid_registry_loads(tmp_path):
-    hanweb = dict(GOOD, id="dept", cms="hanweb", level="department",
-                  start_urls=["http://127.0.0.1:8001/col/col1234/index.html"],
-                  hanweb={"columnid": 1234, "unitid": "5678", "webid": 3, "perpage": 3})
+    hanweb = dict(
+        GOOD,
+        id="dept",
+        cms="hanweb",
+        level="department",
+        start_urls=["http://127.0.0.1:8001/col/col1234/index.html"],
+        hanweb={"columnid": 1234, "unitid": "5678", "webid": 3, "perpage": 3},
+    )
     sources = load_registry(write(tmp_path, [GOOD, hanweb]))
     assert [s["id"] for s in sources] == ["qinghe-gov", "dept"]
     assert sources[1]["hanweb"] == {"columnid": 1234, "unitid": 5678, "webid": 3, "perpage": 3}
@@ -56,19 +65,22 @@ def test_missing_required_field(tmp_path, field):
     assert "sources[1]" in str(err) and field in str(err)
 
 
-@pytest.mark.parametrize("change, field, words", [
-    ({"cms": "wordpress"}, "cms", "unknown CMS"),
-    ({"level": "village"}, "level", "unknown level"),
-    ({"start_urls": ["ftp://127.0.0.1/x"]}, "start_urls", "not an http(s) URL"),
-    ({"start_urls": ["127.0.0.1/index.html"]}, "start_urls", "not an http(s) URL"),
-    ({"allowed_domains": ["http://127.0.0.1:8000"]}, "allowed_domains", "bare host"),
-    ({"allowed_domains": ["example.org"]}, "start_urls", "not in allowed_domains"),
-    ({"start_url": ["http://127.0.0.1/"]}, "start_url", "unknown field"),
-    ({"id": "Qinghe Gov"}, "id", "lowercase"),
-    ({"hanweb": {"columnid": 1}}, "hanweb", "only allowed for cms 'hanweb'"),
-    ({"cms": "hanweb", "hanweb": {"columnid": "abc"}}, "hanweb.columnid", "integer"),
-    ({"cms": "hanweb", "hanweb": {"colid": 1}}, "hanweb.colid", "unknown key"),
-])
+@pytest.mark.parametrize(
+    "change, field, words",
+    [
+        ({"cms": "wordpress"}, "cms", "unknown CMS"),
+        ({"level": "village"}, "level", "unknown level"),
+        ({"start_urls": ["ftp://127.0.0.1/x"]}, "start_urls", "not an http(s) URL"),
+        ({"start_urls": ["127.0.0.1/index.html"]}, "start_urls", "not an http(s) URL"),
+        ({"allowed_domains": ["http://127.0.0.1:8000"]}, "allowed_domains", "bare host"),
+        ({"allowed_domains": ["example.org"]}, "start_urls", "not in allowed_domains"),
+        ({"start_url": ["http://127.0.0.1/"]}, "start_url", "unknown field"),
+        ({"id": "Qinghe Gov"}, "id", "lowercase"),
+        ({"hanweb": {"columnid": 1}}, "hanweb", "only allowed for cms 'hanweb'"),
+        ({"cms": "hanweb", "hanweb": {"columnid": "abc"}}, "hanweb.columnid", "integer"),
+        ({"cms": "hanweb", "hanweb": {"colid": 1}}, "hanweb.colid", "unknown key"),
+    ],
+)
 def test_bad_field(tmp_path, change, field, words):
     err = error_for(tmp_path, [GOOD | change])
     assert err.field == field and err.index == 0
@@ -154,22 +166,30 @@ sources:
 
 def test_errors_name_file_and_line(tmp_path):
     from crawler.registry import check_registry
+
     path = tmp_path / "sources.yaml"
     path.write_text(REGISTRY_WITH_ERRORS, "utf-8")
     ok, errors = check_registry(path)
     assert [s["id"] for s in ok] == ["ok-one"]
     got = [(e.line, e.field) for e in errors]
     assert got == [(12, "cms"), (19, "start_urls"), (20, "agency"), (31, "jsp.page_param")]
-    assert str(errors[0]).startswith(f"{path}:12: sources[1] (id='wrong-cms'): field 'cms': "
-                                     "unknown CMS 'drupal'")
-    with pytest.raises(RegistryError) as info:      # load_registry: the first error, placed
+    assert str(errors[0]).startswith(
+        f"{path}:12: sources[1] (id='wrong-cms'): field 'cms': unknown CMS 'drupal'"
+    )
+    with pytest.raises(RegistryError) as info:  # load_registry: the first error, placed
         load_registry(path)
     assert info.value.line == 12
 
 
 def test_family_overrides_validated(tmp_path):
-    jsp = dict(GOOD, id="j", cms="jsp", jsp={"page_param": "pageNo", "first_page": 0},
-               timeout=10, max_bytes=5_000_000)
+    jsp = dict(
+        GOOD,
+        id="j",
+        cms="jsp",
+        jsp={"page_param": "pageNo", "first_page": 0},
+        timeout=10,
+        max_bytes=5_000_000,
+    )
     gen = dict(GOOD, id="g", cms="generic", generic={"max_depth": 2})
     sources = load_registry(write(tmp_path, [jsp, gen]))
     assert sources[0]["jsp"] == {"page_param": "pageNo", "first_page": 0}
@@ -183,10 +203,15 @@ def test_family_overrides_validated(tmp_path):
 def test_sources_check_command(tmp_path):
     import subprocess
     import sys
+
     path = tmp_path / "sources.yaml"
     path.write_text(REGISTRY_WITH_ERRORS, "utf-8")
-    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "sources", "check", str(path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nianbao.cli", "sources", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert f"{path}:12:" in proc.stderr and "unknown CMS 'drupal'" in proc.stderr
     assert "1 valid source(s) (trs 1), 4 error(s)" in proc.stdout

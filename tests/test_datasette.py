@@ -6,6 +6,7 @@ search of 2 and 4 characters, every canned query, the report page, the original,
 charts; then the main pages rendered in headless Chromium (Debian's `chromium`, installed
 by scripts/setup-system.sh).
 """
+
 from __future__ import annotations
 
 import json
@@ -52,19 +53,25 @@ def server(demo):
     data, _ = demo
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--data", str(data),
-                             "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nianbao.cli", "serve", "--data", str(data), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
             urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
             break
-        except OSError:
+        except OSError as e:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("Datasette did not start:\n" + proc.stdout.read().decode())
+                raise RuntimeError(
+                    "Datasette did not start:\n" + proc.stdout.read().decode()
+                ) from e
             time.sleep(0.2)
     yield base
     proc.send_signal(signal.SIGINT)
@@ -87,14 +94,16 @@ def get_json(base, path, **params):
 
 # --- configuration ------------------------------------------------------------------------
 
+
 def test_metadata_file_is_generated_from_researcher_py():
     db = sqlite_utils.Database(memory=True)
     from archive.db import ensure_schema
 
     ensure_schema(db)
     on_disk = (ROOT / "archive/datasette/metadata.yaml").read_text(encoding="utf-8")
-    assert on_disk == researcher.metadata_yaml(db), \
+    assert on_disk == researcher.metadata_yaml(db), (
         "metadata.yaml is stale: run `python -m archive.researcher`"
+    )
 
 
 def test_every_table_view_and_column_is_described_in_chinese_and_english(demo):
@@ -120,12 +129,16 @@ def test_schema_is_idempotent_and_fts_follows_writes(demo):
 
     db = open_db(data / "nianbao.db")
     open_db(data / "nianbao.db")
-    n = db.execute("select count(*) from reports_fts where reports_fts match '\"淮安市教育局\"'").fetchone()[0]
+    n = db.execute(
+        "select count(*) from reports_fts where reports_fts match '\"淮安市教育局\"'"
+    ).fetchone()[0]
     assert n == 2
     assert db.execute("select count(*) from report_list").fetchone()[0] == 12
     # the unparsed attachment is not the one counted for 杭州市人民政府 2023
-    rows = db.execute("select status, is_primary from report_list where agency = '杭州市人民政府' "
-                      "and year = 2023 order by status").fetchall()
+    rows = db.execute(
+        "select status, is_primary from report_list where agency = '杭州市人民政府' "
+        "and year = 2023 order by status"
+    ).fetchall()
     assert rows == [("no_tables", 0), ("parsed", 1)]
     idx = {tuple(i.columns) for i in db["reports"].indexes}
     assert {("region",), ("level",), ("status",), ("year",), ("flag_status",)} <= idx
@@ -133,10 +146,12 @@ def test_schema_is_idempotent_and_fts_follows_writes(demo):
 
 # --- the JSON API --------------------------------------------------------------------------
 
+
 def test_default_facets_on_reports(server):
     d = get_json(server, "/nianbao/report_list.json", _size="0")
-    facets = {k: {r["value"]: r["count"] for r in v["results"]}
-              for k, v in d["facet_results"].items()}
+    facets = {
+        k: {r["value"]: r["count"] for r in v["results"]} for k, v in d["facet_results"].items()
+    }
     assert facets["year"] == {2021: 4, 2022: 3, 2023: 5}
     assert facets["region"] == {"浙江省杭州市": 7, "江苏省淮安市": 5}
     assert facets["level"] == {"government": 7, "department": 5}
@@ -150,7 +165,10 @@ def test_search_four_characters_through_fts(server):
     rows = get_json(server, "/nianbao/report_list.json", _search="行政复议", _shape="array")
     assert len(rows) == 11 and all(r["status"] == "parsed" for r in rows)
     rows = get_json(server, "/nianbao/report_list.json", _search="淮安市教育局", _shape="array")
-    assert {(r["agency"], r["year"]) for r in rows} == {("淮安市教育局", 2021), ("淮安市教育局", 2023)}
+    assert {(r["agency"], r["year"]) for r in rows} == {
+        ("淮安市教育局", 2021),
+        ("淮安市教育局", 2023),
+    }
     rows = get_json(server, "/nianbao/search.json", q="行政复议", _shape="array")
     assert len(rows) == 11 and all("行政复议" in r["excerpt"] for r in rows)
 
@@ -179,8 +197,10 @@ def test_canned_query_grant_rates(server, demo):
     rows = get_json(server, "/nianbao/grant_rates.json", _shape="array")
     assert len(rows) == 6
     db = sqlite_utils.Database(data / "nianbao.db")
-    g, p = db.execute("select sum(granted + partially_granted), sum(processed) from key_figures "
-                      "where is_primary = 1 and year = 2021 and region = '浙江省杭州市'").fetchone()
+    g, p = db.execute(
+        "select sum(granted + partially_granted), sum(processed) from key_figures "
+        "where is_primary = 1 and year = 2021 and region = '浙江省杭州市'"
+    ).fetchone()
     r = next(r for r in rows if r["year"] == 2021 and r["region"] == "浙江省杭州市")
     assert r["grant_rate"] == round(g / p, 4) and 0 < r["grant_rate"] < 1
 
@@ -188,27 +208,31 @@ def test_canned_query_grant_rates(server, demo):
 def test_canned_query_flagged_two_years_running(server, demo):
     _, built = demo
     rows = get_json(server, "/nianbao/flagged_two_years_running.json", _shape="array")
-    assert [(r["agency"], r["first_year"], r["second_year"]) for r in rows] == \
-        [("淮安市人民政府", 2022, 2023)]
+    assert [(r["agency"], r["first_year"], r["second_year"]) for r in rows] == [
+        ("淮安市人民政府", 2022, 2023)
+    ]
     assert rows[0]["first_year_rules"] == "T3-BALANCE"
     assert [rows[0]["first_report_id"], rows[0]["second_report_id"]] == built["flagged"]
 
 
 def test_canned_query_reports_failing_a_rule(server, demo):
     _, built = demo
-    rows = get_json(server, "/nianbao/reports_failing_rule.json", rule="T3-BALANCE",
-                    _shape="array")
+    rows = get_json(server, "/nianbao/reports_failing_rule.json", rule="T3-BALANCE", _shape="array")
     assert {r["report_id"] for r in rows} == set(built["flagged"])
     assert all(r["difference"] != 0 and "t3." in r["cells"] for r in rows)
-    assert get_json(server, "/nianbao/reports_failing_rule.json", rule="T4-SUM",
-                    _shape="array") == []
+    assert (
+        get_json(server, "/nianbao/reports_failing_rule.json", rule="T4-SUM", _shape="array") == []
+    )
 
 
 def test_canned_query_missing_reports(server):
     rows = get_json(server, "/nianbao/missing_reports.json", _shape="array")
     assert {(r["agency"], r["year"]) for r in rows} == {
-        ("淮安市教育局", 2022), ("宁波市人民政府", 2021), ("宁波市人民政府", 2022),
-        ("宁波市人民政府", 2023)}
+        ("淮安市教育局", 2022),
+        ("宁波市人民政府", 2021),
+        ("宁波市人民政府", 2022),
+        ("宁波市人民政府", 2023),
+    }
 
 
 def test_canned_query_report_cells(server, demo):
@@ -222,8 +246,15 @@ def test_canned_query_report_cells(server, demo):
 
 
 def test_every_canned_query_is_tested():
-    tested = {"applications_by_year_region", "grant_rates", "flagged_two_years_running",
-              "missing_reports", "search", "report_cells", "reports_failing_rule"}
+    tested = {
+        "applications_by_year_region",
+        "grant_rates",
+        "flagged_two_years_running",
+        "missing_reports",
+        "search",
+        "report_cells",
+        "reports_failing_rule",
+    }
     assert set(researcher.QUERIES) == tested
 
 
@@ -245,8 +276,13 @@ def test_report_page_and_archived_original(server, demo):
 def test_export_command_writes_the_main_views(demo, tmp_path):
     data, _ = demo
     out = tmp_path / "export"
-    r = subprocess.run([sys.executable, "-m", "nianbao.cli", "export", "--data", str(data),
-                        "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "nianbao.cli", "export", "--data", str(data), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert (out / "report_list.csv").read_text("utf-8-sig").startswith("report_id,agency,")
     assert (out / "completeness.csv").exists() and (out / "key_figures.parquet").exists()
@@ -254,23 +290,42 @@ def test_export_command_writes_the_main_views(demo, tmp_path):
 
 # --- headless Chromium ---------------------------------------------------------------------
 
+
 def render(url: str, budget_ms: int = 5000) -> str:
     if not CHROMIUM:
-        pytest.skip("chromium is not installed: run scripts/setup-system.sh (apt-get install chromium)")
+        pytest.skip(
+            "chromium is not installed: run scripts/setup-system.sh (apt-get install chromium)"
+        )
     with tempfile.TemporaryDirectory() as profile:
-        r = subprocess.run([
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", f"--user-data-dir={profile}",
-            f"--virtual-time-budget={budget_ms}", "--dump-dom", url],
-            capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                f"--virtual-time-budget={budget_ms}",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert r.returncode == 0, r.stderr[-2000:]
     return r.stdout
 
 
 def test_browser_home_and_report_list(server):
     home = render(server + "/")
-    assert "政府信息公开工作年度报告数据库" in home and "报告一览" in home and "completeness" in home
+    assert (
+        "政府信息公开工作年度报告数据库" in home and "报告一览" in home and "completeness" in home
+    )
     page = render(server + "/nianbao/report_list")
     assert "报告一览 · Reports" in page and "浙江省杭州市" in page
     assert 'class="facet-info' in page and "flag_status" in page

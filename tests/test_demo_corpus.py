@@ -1,4 +1,5 @@
 """The demo truth: consistent where clean, broken exactly where a defect says (demo/corpus.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,9 @@ def failures(cells: dict) -> set[tuple[str, str]]:
         if val < 0 or (not form.is_decimal(t, c) and val != int(val)):
             out.add(("DOMAIN", f"{t}.{r}.{c}"))
     for c in T3_COLS:
-        if v("t3", "new_requests", c) + v("t3", "carried_over", c) != \
-                v("t3", "total", c) + v("t3", "carried_forward", c):
+        if v("t3", "new_requests", c) + v("t3", "carried_over", c) != v("t3", "total", c) + v(
+            "t3", "carried_forward", c
+        ):
             out.add(("T3-BALANCE", c))
         if sum(v("t3", r, c) for r in form.T3_RESULT_ROWS) != v("t3", "total", c):
             out.add(("T3-RESULTS", c))
@@ -50,8 +52,9 @@ def truth(tmp_path_factory):
 
 
 def test_every_report_is_complete_and_fails_exactly_where_recorded(truth):
-    expected_keys = {(t, r, c) for t in (form.T2, form.T3, form.T4)
-                     for r, c in form.expected_cells(t)}
+    expected_keys = {
+        (t, r, c) for t in (form.T2, form.T3, form.T4) for r, c in form.expected_cells(t)
+    }
     for rep in truth["reports"]:
         cells = cell_map(rep["report"])
         assert set(cells) == expected_keys
@@ -67,7 +70,8 @@ def test_default_demo_composition(truth):
     reports = truth["reports"]
     assert len(reports) == 18
     assert {(r["source_id"], r["year"]) for r in reports} == {
-        (s[0], y) for s in DEFAULT_SITES for y in (2022, 2023, 2024)}
+        (s[0], y) for s in DEFAULT_SITES for y in (2022, 2023, 2024)
+    }
     for fmt in ("html", "pdf", "docx"):
         assert sum(r["doc_format"] == fmt for r in reports) >= 3
     defects = [d for r in reports for d in r["defects"]]
@@ -81,11 +85,24 @@ def test_default_demo_composition(truth):
         assert r["report"]["format_version"] == form.FORMAT_2021
         assert r["report"]["doc_format"] == r["doc_format"]
     bad = truth["bad_documents"]
-    assert {b["kind"] for b in bad} == {"http_500", "http_404", "no_tables", "fake_pdf", "robots",
-                                        "truncated", "redirect_loop", "timeout", "oversize"}
+    assert {b["kind"] for b in bad} == {
+        "http_500",
+        "http_404",
+        "no_tables",
+        "fake_pdf",
+        "robots",
+        "truncated",
+        "redirect_loop",
+        "timeout",
+        "oversize",
+    }
     assert len({b["source_id"] for b in bad}) == 6
-    assert {b["expected_status"] for b in bad} == {"fetch_error", "no_tables", "error",
-                                                   "robots_disallowed"}
+    assert {b["expected_status"] for b in bad} == {
+        "fetch_error",
+        "no_tables",
+        "error",
+        "robots_disallowed",
+    }
     assert len(truth["corrections"]) == 1
 
 
@@ -97,11 +114,18 @@ def test_text_quotes_the_tables(truth):
             assert f"本年度共收到政府信息公开申请{n}件" in text
         else:
             assert "本年度未收到政府信息公开申请" in text
-        for heading in ("一、总体情况", *form.TABLE_TITLES.values(), "五、存在的主要问题及改进情况",
-                        "六、其他需要报告的事项"):
+        for heading in (
+            "一、总体情况",
+            *form.TABLE_TITLES.values(),
+            "五、存在的主要问题及改进情况",
+            "六、其他需要报告的事项",
+        ):
             assert heading in text
-        channels = re.search(r"主动公开政府信息(\d+)条，其中通过政府网站公开(\d+)条，政务微信公开(\d+)条，"
-                             r"政务微博公开(\d+)条，公开栏等其他方式公开(\d+)条", text)
+        channels = re.search(
+            r"主动公开政府信息(\d+)条，其中通过政府网站公开(\d+)条，政务微信公开(\d+)条，"
+            r"政务微博公开(\d+)条，公开栏等其他方式公开(\d+)条",
+            text,
+        )
         total, *parts = map(int, channels.groups())
         assert total == sum(parts)
 
@@ -117,11 +141,12 @@ def test_years_continue_from_each_other(truth):
             if prev is None or corpus.DEFECT_BALANCE in prev["defects"]:
                 continue
             a, b = cell_map(prev["report"]), cell_map(rep["report"])
-            for c in T3_COLS:     # T3-CARRY
+            for c in T3_COLS:  # T3-CARRY
                 assert b["t3", "carried_over", c] == a["t3", "carried_forward", c]
-            for row in ("regulations", "normative_documents"):   # T2-INFORCE
-                assert b["t2", row, "in_force"] == (a["t2", row, "in_force"]
-                                                    + b["t2", row, "issued"] - b["t2", row, "repealed"])
+            for row in ("regulations", "normative_documents"):  # T2-INFORCE
+                assert b["t2", row, "in_force"] == (
+                    a["t2", row, "in_force"] + b["t2", row, "issued"] - b["t2", row, "repealed"]
+                )
             pairs += 1
     assert pairs >= 6
 
@@ -130,7 +155,9 @@ def test_years_continue_from_each_other(truth):
 def test_each_defect_breaks_only_what_it_records(defect):
     agency = corpus.Agency("清河市人民政府", "市政府", "示范省清河市", "government", "large")
     for seed in range(20):
-        t = corpus.make_truth(random.Random(seed), agency, 2023, "2024-02-01", "html", defect=defect)
+        t = corpus.make_truth(
+            random.Random(seed), agency, 2023, "2024-02-01", "html", defect=defect
+        )
         got = failures(cell_map(t.report.to_dict()))
         assert got == {(f["rule"], f["scope"]) for f in t.expected_findings} != set()
         assert failures(cell_map(t.clean.to_dict())) == set()
@@ -146,8 +173,11 @@ def test_truth_report_round_trips_through_json():
 
 def test_same_seed_same_bytes_and_larger_corpora(tmp_path):
     def tree(root):
-        return {str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-                for p in sorted(root.rglob("*")) if p.is_file()}
+        return {
+            str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
 
     m = build_demo(tmp_path / "a", n_agencies=12, years=(2023, 2024), seed=5, workers=1)
     build_demo(tmp_path / "b", n_agencies=12, years=(2023, 2024), seed=5, workers=1)
@@ -158,4 +188,5 @@ def test_same_seed_same_bytes_and_larger_corpora(tmp_path):
     assert {s["level"] for s in m.sources[4:]} == {"government", "department"}
     for r in m.reports:
         assert failures(cell_map(r["report"])) == {
-            (f["rule"], f["scope"]) for f in r["expected_findings"]}
+            (f["rule"], f["scope"]) for f in r["expected_findings"]
+        }

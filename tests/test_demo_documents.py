@@ -1,4 +1,5 @@
 """The rendered documents read back: PDF with pdfplumber, DOCX with python-docx, HTML markup."""
+
 from __future__ import annotations
 
 import io
@@ -29,7 +30,7 @@ def raw(t, table, row):
 def test_pdf_reads_back(truth):
     data = render_pdf(truth)
     assert data.startswith(b"%PDF") and len(data) < 40_000
-    assert render_pdf(truth) == data                       # deterministic bytes
+    assert render_pdf(truth) == data  # deterministic bytes
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         text = "".join(p.extract_text() for p in pdf.pages)
         assert "清河市人民政府" in text and "2023年政府信息公开工作年度报告" in text
@@ -60,14 +61,15 @@ def test_docx_reads_back_with_merged_cells(truth):
     assert 'w:gridSpan w:val="3"' in xml and 'w:vMerge w:val="restart"' in xml
     # A merged cell is the same cell object in every grid slot it covers.
     assert t3.cell(0, 0)._tc is t3.cell(2, 2)._tc
-    assert t3.cell(5, 0)._tc is t3.cell(26, 0)._tc       # 三、本年度办理结果 over 22 rows
+    assert t3.cell(5, 0)._tc is t3.cell(26, 0)._tc  # 三、本年度办理结果 over 22 rows
     assert t3.cell(5, 0).text == form.T3_ROWS[2].block
     for i, row in enumerate(form.T3_ROWS):
         cells = [c.text for c in t3.rows[3 + i].cells]
         assert row.label in cells[:3]
         assert cells[3:] == raw(truth, form.T3, row.key)
     assert [c.text for c in t4.rows[3].cells] == [
-        x for g in form.T4_GROUPS for x in raw(truth, form.T4, g.key)]
+        x for g in form.T4_GROUPS for x in raw(truth, form.T4, g.key)
+    ]
     assert t2.cell(0, 0)._tc is t2.cell(0, 3)._tc
 
 

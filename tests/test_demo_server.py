@@ -1,4 +1,5 @@
 """The demo sites over real HTTP: lists and paging, Hanweb POST, GBK, 304, faults, robots."""
+
 from __future__ import annotations
 
 import json
@@ -56,6 +57,7 @@ def test_sources_yaml_points_at_the_running_sites(demo):
     assert [s["id"] for s in reg] == list(urls)
     # Only fields crawler/registry.py accepts.
     from crawler.registry import OPTIONAL_FIELDS, REQUIRED_FIELDS
+
     allowed = set(REQUIRED_FIELDS) | set(OPTIONAL_FIELDS)
     for s in reg:
         assert set(s) <= allowed
@@ -81,12 +83,14 @@ def test_trs_list_pages_and_pagination(demo):
             assert f"createPageHTML({n}, {page}," in page_text
             items = hrefs(page_text)
             assert 1 <= len(items) <= 3
-            found.update({"/zwgk/zfxxgk/zfxxgknb/" + h.removeprefix("./"): t for h, t in items.items()})
+            found.update(
+                {"/zwgk/zfxxgk/zfxxgknb/" + h.removeprefix("./"): t for h, t in items.items()}
+            )
         assert fetch(base + f"index_{n}.html")[0] == 404
         for r in truth["reports"]:
             if r["source_id"] == sid:
                 assert found[r["page_path"]] == r["title"]
-        assert any("年度报告" not in t for t in found.values())      # notices are listed too
+        assert any("年度报告" not in t for t in found.values())  # notices are listed too
 
 
 def test_hanweb_column_page_and_post_paging(demo):
@@ -100,11 +104,21 @@ def test_hanweb_column_page_and_post_paging(demo):
         first = hrefs(page)
         assert len(first) == 3 and total > 3
         assert f'<div id="{col}"><script type="text/xml"><datastore><nextgroup>' in page
-        form_data = urllib.parse.urlencode({
-            "col": 1, "appid": 1, "webid": hw["webid"], "path": "/", "columnid": col,
-            "unitid": hw["unitid"], "webname": hw["webname"], "permissiontype": 0}).encode()
+        form_data = urllib.parse.urlencode(
+            {
+                "col": 1,
+                "appid": 1,
+                "webid": hw["webid"],
+                "path": "/",
+                "columnid": col,
+                "unitid": hw["unitid"],
+                "webname": hw["webname"],
+                "permissiontype": 0,
+            }
+        ).encode()
         status, headers, body = fetch(
-            f"{urls[sid]}{DATAPROXY}?startrecord=1&endrecord={total}&perpage=3", data=form_data)
+            f"{urls[sid]}{DATAPROXY}?startrecord=1&endrecord={total}&perpage=3", data=form_data
+        )
         assert status == 200 and headers["Content-Type"] == "text/xml; charset=utf-8"
         xml = body.decode("utf-8")
         assert f"<totalrecord>{total}</totalrecord>" in xml
@@ -112,22 +126,29 @@ def test_hanweb_column_page_and_post_paging(demo):
         everything = re.findall(r"<record><!\[CDATA\[(.*?)\]\]></record>", xml)
         assert len(everything) == total
         assert list(hrefs("".join(everything[:3]))) == list(first)
-        _, _, body = fetch(f"{urls[sid]}{DATAPROXY}?startrecord=4&endrecord=5&perpage=3",
-                           data=form_data)
-        assert re.findall(r"<record><!\[CDATA\[(.*?)\]\]></record>", body.decode()) == everything[3:5]
+        _, _, body = fetch(
+            f"{urls[sid]}{DATAPROXY}?startrecord=4&endrecord=5&perpage=3", data=form_data
+        )
+        assert (
+            re.findall(r"<record><!\[CDATA\[(.*?)\]\]></record>", body.decode()) == everything[3:5]
+        )
         paths = set(hrefs("".join(everything)))
         for r in truth["reports"]:
             if r["source_id"] == sid:
                 assert r["page_path"] in paths
         wrong = form_data.replace(f"columnid={col}".encode(), b"columnid=1")
-        _, _, body = fetch(f"{urls[sid]}{DATAPROXY}?startrecord=1&endrecord=9&perpage=3", data=wrong)
+        _, _, body = fetch(
+            f"{urls[sid]}{DATAPROXY}?startrecord=1&endrecord=9&perpage=3", data=wrong
+        )
         assert "<record>" not in body.decode() and "<recordset></recordset>" in body.decode()
         assert fetch(f"{urls[sid]}{DATAPROXY}")[0] == 405
 
 
 def test_gbk_site(demo):
     _, truth, urls = demo
-    rep = next(r for r in truth["reports"] if r["source_id"] == "qinghe-yjj" and r["doc_format"] == "html")
+    rep = next(
+        r for r in truth["reports"] if r["source_id"] == "qinghe-yjj" and r["doc_format"] == "html"
+    )
     status, headers, body = fetch(urls["qinghe-yjj"] + rep["page_path"])
     assert headers["Content-Type"] == "text/html; charset=GBK"
     with pytest.raises(UnicodeDecodeError):
@@ -140,27 +161,39 @@ def test_gbk_site(demo):
 
 def test_detail_pages_and_documents(demo):
     _, truth, urls = demo
-    ctypes = {"html": "text/html", "pdf": "application/pdf",
-              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+    ctypes = {
+        "html": "text/html",
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
     for r in truth["reports"]:
         base = urls[r["source_id"]]
         status, headers, body = fetch(base + r["page_path"])
         page = decode(headers, body)
         assert status == 200
         assert f'<meta name="PubDate" content="{r["published"]} ' in page
-        container = {"trs": '<div class="TRS_Editor">', "hanweb": '<div id="zoom">',
-                     "jsp": '<div class="v_news_content">',
-                     "generic": '<div id="ivs_content"'}[source(truth, r["source_id"])["cms"]]
+        container = {
+            "trs": '<div class="TRS_Editor">',
+            "hanweb": '<div id="zoom">',
+            "jsp": '<div class="v_news_content">',
+            "generic": '<div id="ivs_content"',
+        }[source(truth, r["source_id"])["cms"]]
         assert container in page
         status, headers, body = fetch(base + r["document_path"])
         assert status == 200 and headers["Content-Type"].startswith(ctypes[r["doc_format"]])
-        if r["doc_format"] != "html" and r["doc_format"] == "pdf" and \
-                source(truth, r["source_id"])["cms"] in ("jsp", "generic"):
+        if (
+            r["doc_format"] != "html"
+            and r["doc_format"] == "pdf"
+            and source(truth, r["source_id"])["cms"] in ("jsp", "generic")
+        ):
             # Shown in <embed src=…> or a viewer.html?file=… iframe instead of a link.
             assert r["document_path"] in page and ("<embed" in page or "viewer.html?file=" in page)
         elif r["doc_format"] != "html":
             link = re.search(r'附件：<a href="([^"]+)">([^<]+)</a>', page)
-            assert urllib.parse.urljoin(base + r["page_path"], link.group(1)) == base + r["document_path"]
+            assert (
+                urllib.parse.urljoin(base + r["page_path"], link.group(1))
+                == base + r["document_path"]
+            )
             assert link.group(2) == f"{r['title']}.{r['doc_format']}"
             assert body[:4] == (b"%PDF" if r["doc_format"] == "pdf" else b"PK\x03\x04")
 
@@ -184,14 +217,14 @@ def test_faults_robots_and_hidden_files(demo):
     _, truth, urls = demo
     for bad in truth["bad_documents"]:
         if bad["kind"] in ("robots", "truncated", "redirect_loop", "timeout", "oversize"):
-            continue     # crawler-level faults: see test_crawler_demo
+            continue  # crawler-level faults: see test_crawler_demo
         status, headers, body = fetch(urls[bad["source_id"]] + bad["path"])
         assert status == bad["expected_http_status"], bad
         if bad["kind"] == "fake_pdf":
             assert body.lstrip().startswith(b"<!DOCTYPE html>")
         if bad["kind"] == "no_tables":
             assert "<table" not in decode(headers, body).split('class="TRS_Editor"')[1]
-    for sid, url in urls.items():
+    for _sid, url in urls.items():
         status, headers, body = fetch(url + "/robots.txt")
         assert status == 200 and b"Disallow: /search/" in body and b"Disallow: /private/" in body
         assert fetch(url + "/_site.json")[0] == 404
@@ -249,11 +282,13 @@ def test_inline_html_tables_read_back(demo):
         _, headers, body = fetch(urls[r["source_id"]] + r["page_path"])
         parser = _Tables()
         parser.feed(decode(headers, body))
-        *_, t2, t3, t4 = parser.grids()     # Hanweb pages start with a metadata table
+        *_, t2, t3, t4 = parser.grids()  # Hanweb pages start with a metadata table
         cells = {(c["table"], c["row"], c["col"]): c["raw"] for c in r["report"]["cells"]}
         assert len(t3) == 28 and all(len(row) == 10 for row in t3)
         for i, row in enumerate(form.T3_ROWS):
             assert row.label in t3[3 + i][:3]
             assert t3[3 + i][3:] == [cells["t3", row.key, c.key] for c in form.T3_COLUMNS]
         assert t4[3] == [cells["t4", g.key, c.key] for g in form.T4_GROUPS for c in form.T4_COLUMNS]
-        assert t2[2] == ["规章"] + [cells["t2", "regulations", c] for c in ("issued", "repealed", "in_force")]
+        assert t2[2] == ["规章"] + [
+            cells["t2", "regulations", c] for c in ("issued", "repealed", "in_force")
+        ]

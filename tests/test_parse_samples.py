@@ -1,4 +1,5 @@
 """The two real samples in ../shared/samples: every 表三 cell (175 per report), 表二, 表四."""
+
 from __future__ import annotations
 
 import time
@@ -18,38 +19,43 @@ T3_COLS = [c.key for c in form.T3_COLUMNS]
 # 淮安市人民政府 2024, read by hand from the PDF (pages 4-5); columns in form order:
 # 自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他, 总计.
 HUAIAN_T3 = {
-    "new_requests":               [3001, 53, 0, 0, 61, 4, 3119],
-    "carried_over":               [34, 0, 0, 0, 0, 0, 34],
-    "granted":                    [1288, 21, 0, 0, 50, 3, 1362],
-    "partially_granted":          [447, 7, 0, 0, 0, 0, 454],
-    "withheld_state_secret":      [2, 0, 0, 0, 0, 0, 2],
+    "new_requests": [3001, 53, 0, 0, 61, 4, 3119],
+    "carried_over": [34, 0, 0, 0, 0, 0, 34],
+    "granted": [1288, 21, 0, 0, 50, 3, 1362],
+    "partially_granted": [447, 7, 0, 0, 0, 0, 454],
+    "withheld_state_secret": [2, 0, 0, 0, 0, 0, 2],
     "withheld_prohibited_by_law": [30, 1, 0, 0, 0, 0, 31],
-    "withheld_three_safeties":    [5, 0, 0, 0, 0, 0, 5],
-    "withheld_third_party":       [6, 0, 0, 0, 0, 0, 6],
-    "withheld_internal_affairs":  [7, 1, 0, 0, 0, 0, 8],
-    "withheld_process_info":      [12, 0, 0, 0, 0, 0, 12],
-    "withheld_enforcement_file":  [9, 0, 0, 0, 0, 0, 9],
-    "withheld_admin_query":       [105, 0, 0, 0, 0, 0, 105],
-    "unavailable_not_held":       [746, 12, 0, 0, 10, 1, 769],
-    "unavailable_needs_creation": [11, 0, 0, 0, 0, 0, 11],   # row label split by the page break
-    "unavailable_unclear":        [1, 0, 0, 0, 0, 0, 1],
-    "rejected_complaint":         [56, 6, 0, 0, 0, 0, 62],
-    "rejected_duplicate":         [25, 0, 0, 0, 0, 0, 25],
-    "rejected_publication":       [0, 0, 0, 0, 0, 0, 0],
-    "rejected_excessive":         [0, 0, 0, 0, 0, 0, 0],
-    "rejected_reconfirm":         [1, 0, 0, 0, 0, 0, 1],
-    "other_no_correction":        [67, 3, 0, 0, 1, 0, 71],
-    "other_no_fee":               [6, 0, 0, 0, 0, 0, 6],
-    "other_other":                [108, 2, 0, 0, 0, 0, 110],
-    "total":                      [2932, 53, 0, 0, 61, 4, 3050],
-    "carried_forward":            [103, 0, 0, 0, 0, 0, 103],
+    "withheld_three_safeties": [5, 0, 0, 0, 0, 0, 5],
+    "withheld_third_party": [6, 0, 0, 0, 0, 0, 6],
+    "withheld_internal_affairs": [7, 1, 0, 0, 0, 0, 8],
+    "withheld_process_info": [12, 0, 0, 0, 0, 0, 12],
+    "withheld_enforcement_file": [9, 0, 0, 0, 0, 0, 9],
+    "withheld_admin_query": [105, 0, 0, 0, 0, 0, 105],
+    "unavailable_not_held": [746, 12, 0, 0, 10, 1, 769],
+    "unavailable_needs_creation": [11, 0, 0, 0, 0, 0, 11],  # row label split by the page break
+    "unavailable_unclear": [1, 0, 0, 0, 0, 0, 1],
+    "rejected_complaint": [56, 6, 0, 0, 0, 0, 62],
+    "rejected_duplicate": [25, 0, 0, 0, 0, 0, 25],
+    "rejected_publication": [0, 0, 0, 0, 0, 0, 0],
+    "rejected_excessive": [0, 0, 0, 0, 0, 0, 0],
+    "rejected_reconfirm": [1, 0, 0, 0, 0, 0, 1],
+    "other_no_correction": [67, 3, 0, 0, 1, 0, 71],
+    "other_no_fee": [6, 0, 0, 0, 0, 0, 6],
+    "other_other": [108, 2, 0, 0, 0, 0, 110],
+    "total": [2932, 53, 0, 0, 61, 4, 3050],
+    "carried_forward": [103, 0, 0, 0, 0, 0, 103],
 }
 HUAIAN_T2 = {
-    ("regulations", "issued"): 1, ("regulations", "repealed"): 0, ("regulations", "in_force"): 11,
-    ("normative_documents", "issued"): 8, ("normative_documents", "repealed"): 26,
+    ("regulations", "issued"): 1,
+    ("regulations", "repealed"): 0,
+    ("regulations", "in_force"): 11,
+    ("normative_documents", "issued"): 8,
+    ("normative_documents", "repealed"): 26,
     ("normative_documents", "in_force"): 66,
-    ("licensing", "decisions"): 447228, ("penalties", "decisions"): 3985758,
-    ("enforcement", "decisions"): 88283, ("fees", "amount_10k_yuan"): 96171.6,
+    ("licensing", "decisions"): 447228,
+    ("penalties", "decisions"): 3985758,
+    ("enforcement", "decisions"): 88283,
+    ("fees", "amount_10k_yuan"): 96171.6,
 }
 # 表四: (upheld, corrected, other, pending, total) per group.
 HUAIAN_T4 = {
@@ -60,11 +66,16 @@ HUAIAN_T4 = {
 
 SHIZUISHAN_T3 = {r.key: [0] * 7 for r in form.T3_ROWS}
 SHIZUISHAN_T2 = {
-    ("regulations", "issued"): 0, ("regulations", "repealed"): 0, ("regulations", "in_force"): 0,
-    ("normative_documents", "issued"): 0, ("normative_documents", "repealed"): 0,
+    ("regulations", "issued"): 0,
+    ("regulations", "repealed"): 0,
+    ("regulations", "in_force"): 0,
+    ("normative_documents", "issued"): 0,
+    ("normative_documents", "repealed"): 0,
     ("normative_documents", "in_force"): 7,
-    ("licensing", "decisions"): 360, ("penalties", "decisions"): 31,
-    ("enforcement", "decisions"): 0, ("fees", "amount_10k_yuan"): 0,
+    ("licensing", "decisions"): 360,
+    ("penalties", "decisions"): 31,
+    ("enforcement", "decisions"): 0,
+    ("fees", "amount_10k_yuan"): 0,
 }
 SHIZUISHAN_T4 = {g.key: [0] * 5 for g in form.T4_GROUPS}
 
@@ -77,7 +88,10 @@ def _need(p: Path) -> None:
 def _check_expected_is_consistent(t3: dict[str, list[int]], t4: dict[str, list[int]]) -> None:
     """The hand-read expectations themselves satisfy the form's rules (catches typos in them)."""
     for i, _c in enumerate(T3_COLS):
-        assert t3["new_requests"][i] + t3["carried_over"][i] == t3["total"][i] + t3["carried_forward"][i]
+        assert (
+            t3["new_requests"][i] + t3["carried_over"][i]
+            == t3["total"][i] + t3["carried_forward"][i]
+        )
         assert sum(t3[k][i] for k in form.T3_RESULT_ROWS) == t3["total"][i]
     for k, v in t3.items():
         assert sum(v[:6]) == v[6], k
@@ -161,6 +175,7 @@ def test_shizuishan_text():
 def test_json_roundtrip():
     _need(SHIZUISHAN)
     from nianbao.model import Report
+
     r = parse_file(SHIZUISHAN)
     d = r.to_dict()
     r2 = Report.from_dict(d)
@@ -170,7 +185,9 @@ def test_json_roundtrip():
 def test_cli_json(capsys):
     _need(SHIZUISHAN)
     import json
+
     from parsers import main
+
     assert main(["parse", str(SHIZUISHAN), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["agency"] == "石嘴山市应急管理局" and out["status"] == "parsed"

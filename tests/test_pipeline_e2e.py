@@ -1,6 +1,7 @@
 """The whole pipeline as a user runs it: real demo sites on 127.0.0.1, the `nianbao` command
 in a subprocess (Prefect's temporary server, Scrapy subprocesses), a real SQLite file.
 Compared with the truth the demo generator wrote."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,13 @@ NIANBAO = [sys.executable, "-m", "nianbao.cli"]
 
 
 def nianbao(*args, timeout=600) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*NIANBAO, *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.run(
+        [*NIANBAO, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert proc.returncode == 0, f"nianbao {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc
 
@@ -42,8 +48,10 @@ def test_demo_command_runs_everything_and_matches_the_truth(tmp_path):
     # URLs, as a Prefect markdown artifact (read from Prefect's own database).
     prefect_db = Path(os.environ["PREFECT_HOME"]) / "prefect.db"
     con = sqlite3.connect(prefect_db)
-    kind, data = con.execute("select type, data from artifact where key = 'nianbao-run-summary' "
-                             "order by created desc limit 1").fetchone()
+    kind, data = con.execute(
+        "select type, data from artifact where key = 'nianbao-run-summary' "
+        "order by created desc limit 1"
+    ).fetchone()
     markdown = json.loads(data)
     assert kind == "markdown" and "### newly flagged in this run (5)" in markdown
     assert markdown.count("](http://127.0.0.1:") == 5
@@ -58,8 +66,10 @@ def demo_sites(tmp_path_factory):
 
 
 def _counts(db) -> dict[str, int]:
-    return {t: db[t].count for t in ("sources", "documents", "reports", "cells", "findings",
-                                     "blobs", "captures")}
+    return {
+        t: db[t].count
+        for t in ("sources", "documents", "reports", "cells", "findings", "blobs", "captures")
+    }
 
 
 def test_running_twice_changes_nothing_but_the_capture_log(demo_sites, tmp_path):
@@ -73,15 +83,20 @@ def test_running_twice_changes_nothing_but_the_capture_log(demo_sites, tmp_path)
 
     second = nianbao("run", "-r", registry, "--fast", "--data", str(tmp_path)).stdout
     after = _counts(db)
-    assert {k: v for k, v in after.items() if k != "captures"} == \
-           {k: v for k, v in before.items() if k != "captures"}
+    assert {k: v for k, v in after.items() if k != "captures"} == {
+        k: v for k, v in before.items() if k != "captures"
+    }
     assert sorted(r["id"] for r in db.query("select id from reports")) == reports_before
     assert after["captures"] > before["captures"]  # a fetch log: the second run fetched too
     assert "### newly flagged in this run (0)" in second
     # The run summary says how little was asked: lists answered 304, documents still fresh.
     import re
-    m = re.search(r"fetches this run: (\d+) \((\d+) answered 304; (\d+) documents still "
-                  r"fresh, not asked about\)", second)
+
+    m = re.search(
+        r"fetches this run: (\d+) \((\d+) answered 304; (\d+) documents still "
+        r"fresh, not asked about\)",
+        second,
+    )
     n2, n304, fresh = map(int, m.groups())
     assert n304 > 0 and fresh >= 18 and n2 < after["captures"] - n2
     assert db["crawl_runs"].count == 2

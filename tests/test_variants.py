@@ -1,6 +1,7 @@
 """Every layout variant of the variant corpus (demo/variants.py), parsed from a real generated
 file and compared with its truth cell by cell (bench/parse_eval.py's comparison), plus the
 bad-input hazards and the provenance ``nianbao parse --json`` shows for each format."""
+
 from __future__ import annotations
 
 import io
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import parse_eval  # noqa: E402
+
 from demo import variants  # noqa: E402
 from nianbao import form  # noqa: E402
 from parsers import parse_bytes  # noqa: E402
@@ -34,8 +36,13 @@ def cases() -> dict[str, list[variants.Case]]:
 def _check(case: variants.Case):
     got = parse_bytes(case.data, filename=case.filename, url=case.url)
     right, total, wrong_cells, wrong_fields = parse_eval.compare(
-        case.truth, got, region_code=case.region_code, expect_published=case.expect_published,
-        expect_missing=case.expect_missing, expect_extra=case.expect_extra)
+        case.truth,
+        got,
+        region_code=case.region_code,
+        expect_published=case.expect_published,
+        expect_missing=case.expect_missing,
+        expect_extra=case.expect_extra,
+    )
     assert wrong_cells == [] and wrong_fields == [], (case.id, wrong_fields, wrong_cells[:10])
     assert right == total
     return got
@@ -70,7 +77,7 @@ def test_hazard_cells_keep_what_was_written(cases):
                 assert g.value == c.value and g.note == "余"
             if "（其中修订" in c.raw:
                 assert g.value == c.value and "其中修订" in g.note
-        assert any("label" in w for w in got.warnings)          # the typo is matched, and said
+        assert any("label" in w for w in got.warnings)  # the typo is matched, and said
     assert got is not None
 
 
@@ -95,27 +102,35 @@ def test_metadata_region_code_sections_and_dates(cases):
     case = cases["html_word"][0]
     got = _check(case)
     assert got.region_code == case.region_code and got.region == case.region
-    assert got.published == case.truth.published           # <meta name="PubDate">
+    assert got.published == case.truth.published  # <meta name="PubDate">
     assert got.sections["三"].startswith("三、收到和处理政府信息公开申请情况")
     # the URL is the last resort for the publication date
     from parsers.metadata import published_from_url, region_of
+
     assert published_from_url("http://x.gov.cn/art/2024/3/1/x.html") is None
     assert published_from_url("http://x.gov.cn/xxgk/202403/t20240301_9.html") == "2024-03-01"
-    assert region_of("白石县人民政府") == (None, None)       # cpca's guess "重庆市 县" is refused
+    assert region_of("白石县人民政府") == (None, None)  # cpca's guess "重庆市 县" is refused
     assert region_of("清江浦区人民政府") == ("江苏省淮安市清江浦区", "320812")
 
 
-@pytest.mark.parametrize("variant,fmt", [("pdf_ruled", "pdf"), ("html_word", "html"), ("docx_merged", "docx"),
-                                         ("text_tsv", "text")])
+@pytest.mark.parametrize(
+    "variant,fmt",
+    [("pdf_ruled", "pdf"), ("html_word", "html"), ("docx_merged", "docx"), ("text_tsv", "text")],
+)
 def test_cli_json_provenance_per_format(cases, variant, fmt, tmp_path, capsys):
     from parsers import main
+
     case = cases[variant][0]
     p = tmp_path / case.filename
     p.write_bytes(case.data)
     assert main(["parse", str(p), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["doc_format"] == fmt and d["status"] == "parsed"
-    cell = next(c for c in d["cells"] if c["table"] == "t3" and c["row"] == "granted" and c["col"] == "total")
+    cell = next(
+        c
+        for c in d["cells"]
+        if c["table"] == "t3" and c["row"] == "granted" and c["col"] == "total"
+    )
     src = cell["source"]
     assert cell["raw"] != "" or cell["value"] is None
     if fmt == "pdf":
@@ -124,10 +139,12 @@ def test_cli_json_provenance_per_format(cases, variant, fmt, tmp_path, capsys):
         assert src["table"] is not None and src["row"] is not None and src["col"] is not None
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (libreoffice-writer-nogui) not installed")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (libreoffice-writer-nogui) not installed"
+)
 def test_doc_via_libreoffice():
     case = variants.build(per_variant=1, seed=3, with_doc=True, variants=("doc_libreoffice",))[0]
-    assert case.data.startswith(b"\xd0\xcf\x11\xe0")        # a real Word 97 file
+    assert case.data.startswith(b"\xd0\xcf\x11\xe0")  # a real Word 97 file
     got = _check(case)
     assert got.doc_format == "doc" and any("LibreOffice" in w for w in got.warnings)
 
@@ -137,6 +154,7 @@ def test_200_page_pdf_reads_tables_only_where_they_are(cases):
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
+
     case = cases["pdf_ruled"][0]
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     buf = io.BytesIO()
@@ -159,14 +177,28 @@ def test_200_page_pdf_reads_tables_only_where_they_are(cases):
     assert wrong == [] and right == total
 
 
-@pytest.mark.parametrize("data,name,status,error", [
-    (b"", "a.pdf", "error", "empty"),
-    (b"%PDF-1.4\n1 0 obj<<>>endobj\n", "a.pdf", "error", "truncated"),
-    (b"<html><head><title>404</title></head><body>not found</body></html>", "a.docx", "error", "expected docx"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "a.doc", "error", "Word/WPS"),
-    ("<html><body><div class=nav>首页 新闻 通知公告</div><p>欢迎访问</p></body></html>".encode(), "a.html",
-     "not_report", None),
-])
+@pytest.mark.parametrize(
+    "data,name,status,error",
+    [
+        (b"", "a.pdf", "error", "empty"),
+        (b"%PDF-1.4\n1 0 obj<<>>endobj\n", "a.pdf", "error", "truncated"),
+        (
+            b"<html><head><title>404</title></head><body>not found</body></html>",
+            "a.docx",
+            "error",
+            "expected docx",
+        ),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "a.doc", "error", "Word/WPS"),
+        (
+            (
+                "<html><body><div class=nav>首页 新闻 通知公告</div><p>欢迎访问</p></body></html>"
+            ).encode(),
+            "a.html",
+            "not_report",
+            None,
+        ),
+    ],
+)
 def test_bad_input_gives_a_status_and_an_error(data, name, status, error):
     r = parse_bytes(data, filename=name)
     assert r.status == status
@@ -177,16 +209,22 @@ def test_bad_input_gives_a_status_and_an_error(data, name, status, error):
 
 def test_corrupt_pdf_in_a_batch_does_not_stop_the_run(cases):
     good = cases["pdf_ruled"][0].data
-    batch = [good[: len(good) // 2], good, b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF", good]
+    batch = [
+        good[: len(good) // 2],
+        good,
+        b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF",
+        good,
+    ]
     statuses = [parse_bytes(d, filename="x.pdf").status for d in batch]
     assert statuses == ["error", "parsed", "error", "parsed"]
 
 
 def _image_pdf(pdf: bytes, pages: list[int], dpi: int = 150, crop_top: float = 0.0) -> bytes:
     import pypdfium2 as pdfium
+
     doc = pdfium.PdfDocument(pdf)
     imgs = [doc[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in pages]
-    if crop_top:       # a scan of the lower part of the page only (fewer words to OCR)
+    if crop_top:  # a scan of the lower part of the page only (fewer words to OCR)
         imgs = [im.crop((0, int(im.height * crop_top), im.width, im.height)) for im in imgs]
     buf = io.BytesIO()
     imgs[0].save(buf, format="PDF", save_all=True, append_images=imgs[1:], resolution=dpi)
@@ -201,6 +239,7 @@ def test_image_only_pdf_is_needs_ocr_by_default(cases):
 
 def _has_tesseract() -> bool:
     from parsers.ocr import available
+
     return available()
 
 
@@ -212,7 +251,7 @@ def test_ocr_route_marks_every_value(cases):
     assert r.ocr and r.status == "parsed"
     assert any("OCR" in w and "verify" in w for w in r.warnings)
     assert r.cells and all(c.note.startswith("OCR") for c in r.cells)
-    assert all(c.raw.strip() for c in r.cells)        # unread cells are missing, not blank
+    assert all(c.raw.strip() for c in r.cells)  # unread cells are missing, not blank
     right = sum(1 for c in r.cells if case.truth.value(c.table, c.row, c.col) == c.value)
     assert right >= 0.5 * len(r.cells)
 
@@ -220,11 +259,13 @@ def test_ocr_route_marks_every_value(cases):
 def test_text_only_pdf_without_tables_is_no_tables():
     import dataclasses
     import random
+
     from demo.corpus import make_truth
     from demo.render_pdf import render_pdf
+
     agency, _, _ = variants._agency(random.Random(4))
     truth = make_truth(random.Random(4), agency, 2023, "2024-01-20", "pdf")
-    truth.sections = [dataclasses.replace(s, table=None) for s in truth.sections]   # prose only
+    truth.sections = [dataclasses.replace(s, table=None) for s in truth.sections]  # prose only
     r = parse_bytes(render_pdf(truth), filename="text-only.pdf")
     assert r.status == "no_tables" and r.cells == []
     assert r.agency == agency.name and r.year == 2023 and r.sections

@@ -1,4 +1,5 @@
 """Spiders, one per CMS family. ``SPIDERS`` maps the registry's ``cms`` to the class."""
+
 from crawler.spiders.generic import GenericSpider
 from crawler.spiders.hanweb import HanwebSpider
 from crawler.spiders.jsp import JspSpider

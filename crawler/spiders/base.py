@@ -5,13 +5,15 @@ and calls ``report_request`` for each list item whose title looks like an annual
 Everything fetched is archived by crawler.archiving.ArchiveMiddleware before it gets here;
 the spider copies the capture id / hash from ``response.meta`` into its items.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 import scrapy
@@ -25,35 +27,58 @@ from crawler.items import DocumentItem
 # --- what counts as a report ------------------------------------------------------
 # A list item is followed when its title matches one of REPORT_TITLE_PATTERNS and none of
 # NOT_REPORT_PATTERNS (notices about reports, meetings, consultations…).
-REPORT_TITLE_PATTERNS = [re.compile(p) for p in (
-    r"政府信息公开工作年度报告",
-    r"信息公开.{0,8}年度报告",
-    r"年度报告",
-    r"年报",
-)]
-NOT_REPORT_PATTERNS = [re.compile(p) for p in (
-    r"通知$", r"关于.{0,40}(通知|函|意见)", r"会议", r"培训", r"征求意见", r"招标", r"采购",
-)]
+REPORT_TITLE_PATTERNS = [
+    re.compile(p)
+    for p in (
+        r"政府信息公开工作年度报告",
+        r"信息公开.{0,8}年度报告",
+        r"年度报告",
+        r"年报",
+    )
+]
+NOT_REPORT_PATTERNS = [
+    re.compile(p)
+    for p in (
+        r"通知$",
+        r"关于.{0,40}(通知|函|意见)",
+        r"会议",
+        r"培训",
+        r"征求意见",
+        r"招标",
+        r"采购",
+    )
+]
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".ofd", ".xls", ".xlsx", ".et")
 
 # Metas that carry a publication date, most specific first (names compared lower-case).
-PUBDATE_METAS = ("pubdate", "publishdate", "firstpublishedtime", "publishtime",
-                 "article:published_time", "published_time", "dc.date", "dcterms.issued",
-                 "createdate", "releasedate")
+PUBDATE_METAS = (
+    "pubdate",
+    "publishdate",
+    "firstpublishedtime",
+    "publishtime",
+    "article:published_time",
+    "published_time",
+    "dc.date",
+    "dcterms.issued",
+    "createdate",
+    "releasedate",
+)
 PAGE_DATE_LABELS = ("发布时间", "发布日期", "公开日期", "发文日期", "发表时间")
 
-CHROME = ("ancestor::*[self::header or self::footer or self::nav"
-          " or contains(@class,'header') or contains(@class,'footer')"
-          " or contains(@id,'header') or contains(@id,'footer')]")
+CHROME = (
+    "ancestor::*[self::header or self::footer or self::nav"
+    " or contains(@class,'header') or contains(@class,'footer')"
+    " or contains(@id,'header') or contains(@id,'footer')]"
+)
 
 _DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _COMPACT_DATE_RE = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})")
 _URL_DATE_RES = (
-    re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"),                 # TRS t20240215_80629
-    re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),        # Hanweb /art/2024/2/28/
-    re.compile(r"/((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})/"),            # /cms/html/x/2013-01-25/
-    re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})/"),                  # /nw12344/20230331/
+    re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"),  # TRS t20240215_80629
+    re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),  # Hanweb /art/2024/2/28/
+    re.compile(r"/((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})/"),  # /cms/html/x/2013-01-25/
+    re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})/"),  # /nw12344/20230331/
 )
 _OPEN_RE = re.compile(r"""(?:window\.open|location\.href\s*=)\s*\(?\s*['"]([^'"]+)['"]""")
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
@@ -65,8 +90,11 @@ def norm_space(text: str | None) -> str:
 
 def is_report_title(title: str | None) -> bool:
     title = norm_space(title)
-    return (bool(title) and any(p.search(title) for p in REPORT_TITLE_PATTERNS)
-            and not any(p.search(title) for p in NOT_REPORT_PATTERNS))
+    return (
+        bool(title)
+        and any(p.search(title) for p in REPORT_TITLE_PATTERNS)
+        and not any(p.search(title) for p in NOT_REPORT_PATTERNS)
+    )
 
 
 def _ymd(y: str, m: str, d: str) -> str | None:
@@ -135,19 +163,28 @@ def fix_encoding(response: Response) -> Response:
 
 
 def meta_tags(response: TextResponse) -> dict[str, str]:
-    """``<meta name|property|http-equiv=… content=…>`` as {lower-case name: content} (first wins)."""
+    """``<meta name|property|http-equiv=… content=…>`` as {lower-case name: content}
+    (first wins)."""
     out: dict[str, str] = {}
     for m in response.xpath("//meta[@content]"):
-        key = (m.attrib.get("name") or m.attrib.get("property")
-               or m.attrib.get("http-equiv") or "").strip().lower()
+        key = (
+            (m.attrib.get("name") or m.attrib.get("property") or m.attrib.get("http-equiv") or "")
+            .strip()
+            .lower()
+        )
         if key and key not in out:
             out[key] = m.attrib["content"].strip()
     return out
 
 
 def page_text(response: TextResponse) -> str:
-    return norm_space(" ".join(response.xpath(
-        "//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()))
+    return norm_space(
+        " ".join(
+            response.xpath(
+                "//body//text()[not(ancestor::script) and not(ancestor::style)]"
+            ).getall()
+        )
+    )
 
 
 class ReportSpider(scrapy.Spider):
@@ -163,10 +200,16 @@ class ReportSpider(scrapy.Spider):
     # The report items of a list page; subclasses may override.
     LIST_ITEM_XPATH = "//ul[contains(concat(' ', normalize-space(@class), ' '), ' list ')]/li"
 
-    def __init__(self, source: dict | str | None = None, registry: str | None = None,
-                 *args: Any, **kwargs: Any):
+    def __init__(
+        self,
+        source: dict | str | None = None,
+        registry: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ):
         if isinstance(source, str):
             from crawler.registry import load_registry, select_sources
+
             if not registry:
                 raise ValueError("source given by id: pass registry=<file> as well")
             source = select_sources(load_registry(registry), [source], registry)[0]
@@ -177,8 +220,9 @@ class ReportSpider(scrapy.Spider):
         self.source = source
         self.source_id = source["id"]
         self.start_urls = list(source["start_urls"])
-        self.allowed_domains = list(source.get("allowed_domains") or
-                                    sorted({urlsplit(u).hostname for u in self.start_urls}))
+        self.allowed_domains = list(
+            source.get("allowed_domains") or sorted({urlsplit(u).hostname for u in self.start_urls})
+        )
         self.nb_stats = Counter()
 
     def closed(self, reason: str) -> None:
@@ -192,8 +236,9 @@ class ReportSpider(scrapy.Spider):
 
     def list_request(self, url: str, callback=None, **kwargs: Any) -> scrapy.Request:
         meta = {"nb_kind": "list", **kwargs.pop("meta", {})}
-        return scrapy.Request(url, callback=callback or self.parse, errback=self.on_list_error,
-                              meta=meta, **kwargs)
+        return scrapy.Request(
+            url, callback=callback or self.parse, errback=self.on_list_error, meta=meta, **kwargs
+        )
 
     def parse(self, response: Response):
         """A list page: counted, skipped when its status says it is no list, its encoding
@@ -220,8 +265,9 @@ class ReportSpider(scrapy.Spider):
         stats = spider_stats(self)
         stats["lists"] += 1
         stats["errors"] += 1
-        self.logger.warning("list page %s failed: %s", failure.request.url,
-                            describe_exception(failure.value))
+        self.logger.warning(
+            "list page %s failed: %s", failure.request.url, describe_exception(failure.value)
+        )
         return []
 
     def list_items(self, response: TextResponse | Selector) -> list:
@@ -230,7 +276,9 @@ class ReportSpider(scrapy.Spider):
             items = response.xpath(f"//li[.//a[@href]][not({CHROME})]")
         return items
 
-    def requests_from_items(self, response: TextResponse, items: Iterable) -> Iterator[scrapy.Request]:
+    def requests_from_items(
+        self, response: TextResponse, items: Iterable
+    ) -> Iterator[scrapy.Request]:
         """One detail request per list item that looks like a report."""
         for li in items:
             a = li.xpath(".//a[@href]")
@@ -238,32 +286,46 @@ class ReportSpider(scrapy.Spider):
                 continue
             a = a[0]
             href = a.attrib["href"].strip()
-            title = norm_space(a.attrib.get("title")) or norm_space(" ".join(a.xpath(".//text()").getall()))
+            title = norm_space(a.attrib.get("title")) or norm_space(
+                " ".join(a.xpath(".//text()").getall())
+            )
             if not href or href.startswith(("javascript:", "mailto:", "#")):
                 continue
             if not is_report_title(title):
                 spider_stats(self)["skipped_items"] += 1
                 self.logger.debug("not a report, skipped: %s %s", title, href)
                 continue
-            listed = (parse_date(" ".join(li.xpath(".//text()[not(ancestor::a)]").getall()))
-                      or parse_date(" ".join(li.xpath(".//text()").getall())))
+            listed = parse_date(
+                " ".join(li.xpath(".//text()[not(ancestor::a)]").getall())
+            ) or parse_date(" ".join(li.xpath(".//text()").getall()))
             yield self.report_request(response, href, title, listed)
 
-    def report_request(self, response: Response, href: str, title: str | None,
-                       listed: str | None) -> scrapy.Request:
+    def report_request(
+        self, response: Response, href: str, title: str | None, listed: str | None
+    ) -> scrapy.Request:
         url = response.urljoin(href)
-        return scrapy.Request(url, callback=self.parse_detail, errback=self.on_document_error,
-                              meta={"nb_kind": "attachment" if is_document_url(url) else "page",
-                                    "nb_url": url, "nb_title": title, "nb_report": True,
-                                    "nb_date": listed, "nb_linked_from": response.url})
+        return scrapy.Request(
+            url,
+            callback=self.parse_detail,
+            errback=self.on_document_error,
+            meta={
+                "nb_kind": "attachment" if is_document_url(url) else "page",
+                "nb_url": url,
+                "nb_title": title,
+                "nb_report": True,
+                "nb_date": listed,
+                "nb_linked_from": response.url,
+            },
+        )
 
     # --- detail pages and attachments -------------------------------------------------
     def parse_detail(self, response: Response):
         meta = response.meta
         direct_file = is_document_url(meta["nb_url"])
         if not 200 <= response.status < 300:
-            yield self.item(response, "attachment" if direct_file else "page",
-                            error=f"HTTP {response.status}")
+            yield self.item(
+                response, "attachment" if direct_file else "page", error=f"HTTP {response.status}"
+            )
             return
         if not isinstance(response, TextResponse) or direct_file:
             # The list linked a file directly: it is the report (an attachment of the list).
@@ -273,19 +335,31 @@ class ReportSpider(scrapy.Spider):
         title = self.extract_title(response)
         published = self.extract_date(response)
         page_url = self.document_url(response)
-        links = [(url, link_title) for url, link_title in self.extract_attachments(response)
-                 if url not in (meta["nb_url"], response.url, page_url)]
+        links = [
+            (url, link_title)
+            for url, link_title in self.extract_attachments(response)
+            if url not in (meta["nb_url"], response.url, page_url)
+        ]
         yield self.item(response, "page", title=title, published=published, links=links)
         for url, link_title in links:
             yield self.attachment_request(url, link_title or title, published, page_url)
 
-    def attachment_request(self, url: str, title: str | None, published: str | None,
-                           page_url: str) -> scrapy.Request:
+    def attachment_request(
+        self, url: str, title: str | None, published: str | None, page_url: str
+    ) -> scrapy.Request:
         """The request for an attachment ``url`` linked from the report page ``page_url``."""
         return scrapy.Request(
-            url, callback=self.parse_attachment, errback=self.on_document_error,
-            meta={"nb_kind": "attachment", "nb_url": url, "nb_title": title,
-                  "nb_date": published, "nb_linked_from": page_url})
+            url,
+            callback=self.parse_attachment,
+            errback=self.on_document_error,
+            meta={
+                "nb_kind": "attachment",
+                "nb_url": url,
+                "nb_title": title,
+                "nb_date": published,
+                "nb_linked_from": page_url,
+            },
+        )
 
     def answer_from_archive(self, request: scrapy.Request, known: dict):
         """What :meth:`parse_detail` / :meth:`parse_attachment` would yield for ``request``,
@@ -296,18 +370,29 @@ class ReportSpider(scrapy.Spider):
         meta = request.meta
         links = json.loads(known["links"]) if known.get("links") else []
         yield DocumentItem(
-            is_report=bool(meta.get("nb_report")), not_modified=True,
-            source_id=self.source_id, url=meta.get("nb_url", request.url), role=known["role"],
+            is_report=bool(meta.get("nb_report")),
+            not_modified=True,
+            source_id=self.source_id,
+            url=meta.get("nb_url", request.url),
+            role=known["role"],
             title=known.get("title") or meta.get("nb_title"),
             linked_from=meta.get("nb_linked_from"),
             published=known.get("published") or meta.get("nb_date"),
-            sha256=known["sha256"], content_type=known.get("content_type"),
-            size=known.get("size"), capture_id=known.get("capture_id"),
-            http_status=known.get("http_status"), error=None,
-            links=links if known["role"] == "page" else None)
+            sha256=known["sha256"],
+            content_type=known.get("content_type"),
+            size=known.get("size"),
+            capture_id=known.get("capture_id"),
+            http_status=known.get("http_status"),
+            error=None,
+            links=links if known["role"] == "page" else None,
+        )
         for url, title in links:
-            yield self.attachment_request(url, title or known.get("title"),
-                                          known.get("published"), meta.get("nb_url", request.url))
+            yield self.attachment_request(
+                url,
+                title or known.get("title"),
+                known.get("published"),
+                meta.get("nb_url", request.url),
+            )
 
     def parse_attachment(self, response: Response):
         error = None if 200 <= response.status < 300 else f"HTTP {response.status}"
@@ -323,12 +408,21 @@ class ReportSpider(scrapy.Spider):
         if robots:
             self.logger.info("robots.txt disallows %s: not fetched", request.url)
         yield DocumentItem(
-            is_report=bool(meta.get("nb_report")), robots=robots,
-            source_id=self.source_id, url=meta.get("nb_url", request.url),
-            role=meta.get("nb_kind", "page"), title=meta.get("nb_title"),
-            linked_from=meta.get("nb_linked_from"), published=meta.get("nb_date"),
-            sha256=None, content_type=None, size=None, capture_id=meta.get("capture_id"),
-            http_status=None, error=describe_exception(exc))
+            is_report=bool(meta.get("nb_report")),
+            robots=robots,
+            source_id=self.source_id,
+            url=meta.get("nb_url", request.url),
+            role=meta.get("nb_kind", "page"),
+            title=meta.get("nb_title"),
+            linked_from=meta.get("nb_linked_from"),
+            published=meta.get("nb_date"),
+            sha256=None,
+            content_type=None,
+            size=None,
+            capture_id=meta.get("capture_id"),
+            http_status=None,
+            error=describe_exception(exc),
+        )
 
     @staticmethod
     def document_url(response: Response) -> str:
@@ -338,20 +432,34 @@ class ReportSpider(scrapy.Spider):
             return response.url
         return response.meta.get("nb_url", response.url)
 
-    def item(self, response: Response, role: str, title: str | None = None,
-             published: str | None = None, error: str | None = None,
-             links: list | None = None) -> DocumentItem:
+    def item(
+        self,
+        response: Response,
+        role: str,
+        title: str | None = None,
+        published: str | None = None,
+        error: str | None = None,
+        links: list | None = None,
+    ) -> DocumentItem:
         meta = response.meta
         ctype = response.headers.get("Content-Type")
         return DocumentItem(
-            is_report=bool(meta.get("nb_report")), not_modified=bool(meta.get("nb_not_modified")),
-            source_id=self.source_id, url=self.document_url(response), role=role,
-            title=title or meta.get("nb_title"), linked_from=meta.get("nb_linked_from"),
+            is_report=bool(meta.get("nb_report")),
+            not_modified=bool(meta.get("nb_not_modified")),
+            source_id=self.source_id,
+            url=self.document_url(response),
+            role=role,
+            title=title or meta.get("nb_title"),
+            linked_from=meta.get("nb_linked_from"),
             published=published or meta.get("nb_date") or url_date(response.url),
             sha256=meta.get("capture_sha256"),
             content_type=ctype.decode("latin-1") if ctype else None,
-            size=meta.get("capture_size"), capture_id=meta.get("capture_id"),
-            http_status=response.status, error=error, links=links)
+            size=meta.get("capture_size"),
+            capture_id=meta.get("capture_id"),
+            http_status=response.status,
+            error=error,
+            links=links,
+        )
 
     # --- extraction (shared by all CMS families) ---------------------------------------
     def extract_title(self, response: TextResponse) -> str | None:
@@ -373,10 +481,10 @@ class ReportSpider(scrapy.Spider):
         """PubDate-like metas → "发布时间" in the page → the list's date → the URL's date."""
         metas = meta_tags(response)
         for key in PUBDATE_METAS:
-            if (d := parse_date(metas.get(key))):
+            if d := parse_date(metas.get(key)):
                 return d
         for text in response.xpath("//publishtime//text()").getall():
-            if (d := parse_date(text)):
+            if d := parse_date(text):
                 return d
         text = page_text(response)
         for label in PAGE_DATE_LABELS:
@@ -405,11 +513,15 @@ class ReportSpider(scrapy.Spider):
                     found[url] = title or found.get(url)
 
         for a in response.xpath(f"//a[@href][not({CHROME})]"):
-            title = norm_space(" ".join(a.xpath(".//text()").getall())) or norm_space(a.attrib.get("title"))
+            title = norm_space(" ".join(a.xpath(".//text()").getall())) or norm_space(
+                a.attrib.get("title")
+            )
             add(a.attrib["href"], title or None)
             for target in _OPEN_RE.findall(a.attrib.get("onclick", "")):
                 add(target, title or None)
-        for el in response.xpath(f"(//iframe[@src] | //frame[@src] | //embed[@src] | //object[@data])[not({CHROME})]"):
+        for el in response.xpath(
+            f"(//iframe[@src] | //frame[@src] | //embed[@src] | //object[@data])[not({CHROME})]"
+        ):
             add(el.attrib.get("src") or el.attrib.get("data"), None)
         for el in response.xpath(f"//*[@onclick][not(self::a)][not({CHROME})]"):
             for target in _OPEN_RE.findall(el.attrib["onclick"]):

@@ -7,13 +7,21 @@ with a year (…2023年政府信息公开工作年度报告) is a report. Only t
 bare IP, the start URL's port) are ever requested: mirrors and spam copies elsewhere are
 dropped by the offsite middleware.
 """
+
 from __future__ import annotations
 
 import re
 
 from crawler.archiving import spider_stats
-from crawler.spiders.base import CHROME, NOT_REPORT_PATTERNS, ReportSpider, \
-    is_document_url, is_report_title, norm_space, parse_date
+from crawler.spiders.base import (
+    CHROME,
+    NOT_REPORT_PATTERNS,
+    ReportSpider,
+    is_document_url,
+    is_report_title,
+    norm_space,
+    parse_date,
+)
 
 NAV_RE = re.compile(r"年报|年度报告|信息公开|政务公开|政府公开|公开目录")
 PAGER_RE = re.compile(r"^(下一页|下页|尾页|末页|后一页|\d{1,3}|>|>>|»)$")
@@ -36,7 +44,9 @@ class GenericSpider(ReportSpider):
             href = a.attrib["href"].strip()
             if not href or href.startswith(("javascript:", "mailto:", "#")):
                 continue
-            text = norm_space(a.attrib.get("title")) or norm_space(" ".join(a.xpath(".//text()").getall()))
+            text = norm_space(a.attrib.get("title")) or norm_space(
+                " ".join(a.xpath(".//text()").getall())
+            )
             in_chrome = bool(a.xpath(f"self::*[{CHROME}]"))
             if YEAR_RE.search(text) and is_report_title(text) and not in_chrome:
                 li = a.xpath("ancestor::li[1]")
@@ -47,6 +57,10 @@ class GenericSpider(ReportSpider):
             elif PAGER_RE.match(text) and not in_chrome:
                 if stats["lists"] < max_pages:
                     yield self.list_request(response.urljoin(href), meta={"nb_depth": depth})
-            elif (NAV_RE.search(text) and not any(p.search(text) for p in NOT_REPORT_PATTERNS)
-                  and depth < max_depth and stats["lists"] < max_pages):
+            elif (
+                NAV_RE.search(text)
+                and not any(p.search(text) for p in NOT_REPORT_PATTERNS)
+                and depth < max_depth
+                and stats["lists"] < max_pages
+            ):
                 yield self.list_request(response.urljoin(href), meta={"nb_depth": depth + 1})

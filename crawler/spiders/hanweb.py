@@ -4,6 +4,7 @@
 declares ``columnid/unitid/webid/perpage/totalRecord`` in a script; the other records come
 from ``POST /module/web/jpage/dataproxy.jsp?startrecord=S&endrecord=E&perpage=P``.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,15 +16,17 @@ from parsel import Selector
 from crawler.spiders.base import ReportSpider
 
 DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
-PAGES_PER_REQUEST = 3            # as Hanweb's own jpage script asks: 3 pages per call
+PAGES_PER_REQUEST = 3  # as Hanweb's own jpage script asks: 3 pages per call
 _RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _TOTAL_RE = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
 
 
 def _var(text: str, name: str) -> str | None:
     """A script variable (``var name = '…'``), else ``name=…`` in a URL or an object literal."""
-    for rx in (r"""\bvar\s+%s\s*=\s*['"]?([^'";,\s&<]*)""",
-               r"""\b%s\s*[=:]\s*['"]?([^'";,\s&<]*)"""):
+    for rx in (
+        r"""\bvar\s+%s\s*=\s*['"]?([^'";,\s&<]*)""",
+        r"""\b%s\s*[=:]\s*['"]?([^'";,\s&<]*)""",
+    ):
         for m in re.finditer(rx % re.escape(name), text):
             if m.group(1):
                 return m.group(1)
@@ -55,8 +58,9 @@ class HanwebSpider(ReportSpider):
                 conf["columnid"] = int(m.group(1))
         missing = [k for k in ("columnid", "unitid", "webid") if k not in conf]
         if missing:
-            self.logger.warning("%s: no %s on the column page, cannot page further",
-                                response.url, "/".join(missing))
+            self.logger.warning(
+                "%s: no %s on the column page, cannot page further", response.url, "/".join(missing)
+            )
             return
         conf.setdefault("perpage", max(len(embedded), 15))
         total = _var(text, "totalRecord")
@@ -68,19 +72,31 @@ class HanwebSpider(ReportSpider):
         batch = conf["perpage"] * PAGES_PER_REQUEST
         end_all = total if total is not None else start + batch - 1
         form = {
-            "col": "1", "appid": "1", "webid": str(conf["webid"]), "path": "/",
-            "columnid": str(conf["columnid"]), "unitid": str(conf["unitid"]),
-            "webname": conf.get("webname", ""), "permissiontype": "0",
+            "col": "1",
+            "appid": "1",
+            "webid": str(conf["webid"]),
+            "path": "/",
+            "columnid": str(conf["columnid"]),
+            "unitid": str(conf["unitid"]),
+            "webname": conf.get("webname", ""),
+            "permissiontype": "0",
         }
         s = start
         while s <= end_all:
             e = min(s + batch - 1, end_all) if total is not None else s + batch - 1
             query = urlencode({"startrecord": s, "endrecord": e, "perpage": conf["perpage"]})
             yield scrapy.FormRequest(
-                response.urljoin(f"{DATAPROXY_PATH}?{query}"), formdata=form,
-                callback=self.parse_proxy, errback=self.on_list_error,
-                meta={"nb_kind": "list", "nb_hanweb": conf, "nb_end": e,
-                      "nb_column": response.meta.get("nb_column", response.url)})
+                response.urljoin(f"{DATAPROXY_PATH}?{query}"),
+                formdata=form,
+                callback=self.parse_proxy,
+                errback=self.on_list_error,
+                meta={
+                    "nb_kind": "list",
+                    "nb_hanweb": conf,
+                    "nb_end": e,
+                    "nb_column": response.meta.get("nb_column", response.url),
+                },
+            )
             s = e + 1
 
     def parse_proxy(self, response):
@@ -91,8 +107,9 @@ class HanwebSpider(ReportSpider):
         m = _TOTAL_RE.search(text)
         if m:
             # Schedules what the column page could not know; repeats are filtered.
-            yield from self.proxy_requests(response, response.meta["nb_hanweb"],
-                                           response.meta["nb_end"] + 1, int(m.group(1)))
+            yield from self.proxy_requests(
+                response, response.meta["nb_hanweb"], response.meta["nb_end"] + 1, int(m.group(1))
+            )
 
     def requests_from_records(self, response, fragments: list[str]):
         for fragment in fragments:

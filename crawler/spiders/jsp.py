@@ -6,6 +6,7 @@ Seen as ``cur_page`` (绵竹 iList.jsp), ``currpage`` (search.jsp), ``pageNo``, 
 registry's ``jsp.page_param``, else the first known one in the start URL or in a
 pagination link. Pages ``first_page+1 … first_page+N-1`` are requested from the first page.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,10 +14,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawler.spiders.base import ReportSpider
 
-PAGE_PARAMS = ("cur_page", "currpage", "currPage", "pageNo", "pageno", "page", "pageIndex",
-               "PageIndex", "pageNum")
+PAGE_PARAMS = (
+    "cur_page",
+    "currpage",
+    "currPage",
+    "pageNo",
+    "pageno",
+    "page",
+    "pageIndex",
+    "PageIndex",
+    "pageNum",
+)
 _COUNT_RES = (
-    re.compile(r"""\b(?:var\s+)?(?:totalPage|totalpage|pageCount|countPage|totalPages)\s*[=:]\s*['"]?(\d+)"""),
+    re.compile(
+        r"""\b(?:var\s+)?(?:totalPage|totalpage|pageCount|countPage|totalPages)\s*[=:]\s*['"]?(\d+)"""
+    ),
     re.compile(r"共\s*(\d+)\s*页"),
 )
 MAX_PAGES = 500
@@ -59,13 +71,15 @@ class JspSpider(ReportSpider):
     def parse_list(self, response):
         yield from self.requests_from_items(response, self.list_items(response))
         if response.meta.get("nb_page"):
-            return                      # only the first page schedules the others
+            return  # only the first page schedules the others
         pages = total_pages(response.text)
         param = self.page_param(response)
         if not pages or not param:
             return
         conf = self.source.get("jsp") or {}
-        first = int(conf.get("first_page", dict(parse_qsl(urlsplit(response.url).query)).get(param, 1) or 1))
+        first = int(
+            conf.get("first_page", dict(parse_qsl(urlsplit(response.url).query)).get(param, 1) or 1)
+        )
         limit = min(pages, conf.get("max_pages") or MAX_PAGES)
         for n in range(first + 1, first + limit):
             yield self.list_request(with_param(response.url, param, n), meta={"nb_page": n})

@@ -3,6 +3,7 @@
 The page count comes from ``createPageHTML(N, CUR, "index", "html")`` (or
 ``var countPage = N``); items are ``<ul class="list"><li><a href title>…</a><span>date``.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,8 @@ import re
 from crawler.spiders.base import ReportSpider
 
 _CREATE_PAGE_RE = re.compile(
-    r"""createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?\s*,\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]""")
+    r"""createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?\s*,\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]"""
+)
 _COUNT_PAGE_RE = re.compile(r"""\bvar\s+countPage\s*=\s*['"]?(\d+)""")
 MAX_PAGES = 500
 
