@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench serve clean
+.PHONY: install demo test lint bench serve clean
 
 $(STAMP): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh runtime
@@ -21,10 +21,15 @@ demo: install
 	$(BIN)/nianbao demo
 
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
-test: install
+test: install lint
 	@bash scripts/setup-system.sh test
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+# Style: ruff lint and format (line length 100, rules in pyproject.toml); fails on any finding.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Figures, not pass/fail: each script prints what it measured (see docs/benchmarks.md).
 bench: install
