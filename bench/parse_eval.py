@@ -1,17 +1,26 @@
-"""Parser accuracy, cell by cell, on the variant corpus (demo/variants.py) and the real samples.
+"""Parser and checks accuracy, cell by cell, on generated corpora and on real reports.
 
-Builds the corpus (or reads one written by ``demo.variants.write``), parses every file as the
-pipeline does (``parsers.parse_bytes`` with the file name and URL), and compares with the truth:
+Builds the variant corpus (demo/variants.py: ten publishing variants) and the hazard corpus
+(demo/hazards.py: layouts that broke the parser on real reports, ~45 % of them with one injected
+error), parses every file as the pipeline does (``parsers.parse_bytes`` with the file name and
+URL), runs the single-report checks, and compares with the truth:
 
 - every truth cell: present with the same value (blank marks such as "-" read as None);
 - no cell the truth does not have (a guessed cell is a wrong cell);
+- rows lost: a row of the truth with no cell read (silently: not in ``missing_rows`` either);
 - report level: status, format version, year, agency, administrative level, publication date
-  (where the rendering carries it), region code, the rows recorded as missing, extra rows.
+  (where the rendering carries it), region code, the rows recorded as missing, extra rows,
+  section texts;
+- checks: the hard-rule failures found against those injected (recall), failures no injection
+  explains (false), reports whose hard rules are not all assessable (incomplete).
 
-Prints, per format and variant, the share of reports fully right and of cells right, then
-every wrong cell and every wrong report field, then the two real samples.
+Then the two real samples against their hand-read values. ``--real DIR`` (repeatable) reads a
+folder of real reports without truth: per report, the form rows found, whether every hard rule
+was assessable, the rules' pass rate; a ``NAME.json`` truth beside a file (keys table2 / table3 /
+table4, expected_findings: ../shared/real) scores its cells and hard findings too.
 
-    python bench/parse_eval.py [--n 320] [--seed 2024] [--corpus DIR] [--no-doc] [--quiet]
+    python bench/parse_eval.py [--n 320] [--seed 2024] [--per-hazard 22] [--corpus DIR]
+                               [--no-doc] [--no-hazards] [--quiet] [--real DIR …]
     nianbao eval …      (the same)
 Exit code 1 when anything is wrong.
 """
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -28,11 +38,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from checks import run_checks  # noqa: E402
 from nianbao import form  # noqa: E402
-from nianbao.model import Report  # noqa: E402
+from nianbao.model import FAIL, NOT_ASSESSABLE, SEVERITY_ERROR, Report  # noqa: E402
 from parsers import parse_bytes, parse_file  # noqa: E402
 
-SAMPLES = ROOT.parent / "shared" / "samples"
+# The team's reference notes (real samples, real pages) sit beside the repository; another
+# place can be given with NIANBAO_SHARED.
+SHARED = Path(os.environ.get("NIANBAO_SHARED") or ROOT.parent / "shared")
+SAMPLES = SHARED / "samples"
 
 
 def _same(a, b) -> bool:
@@ -93,7 +107,26 @@ def compare(
         )
     if truth.status == "parsed" and not got.sections:
         fields.append("section texts not found")
+    lost = sorted(set(truth.sections) - set(got.sections))
+    if lost:
+        fields.append(f"sections not found: {', '.join(lost)} (found {', '.join(got.sections)})")
     return right, len(truth.cells), wrong_cells, fields
+
+
+def rows_lost(truth: Report, got: Report) -> tuple[list[str], list[str]]:
+    """(rows of the truth with no cell read, those of them not recorded missing either)."""
+    have = {(c.table, c.row) for c in got.cells}
+    lost = sorted({f"{c.table}.{c.row}" for c in truth.cells if (c.table, c.row) not in have})
+    return lost, [r for r in lost if r not in got.missing_rows]
+
+
+def hard_findings(report: Report) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(failing, not assessable) hard findings of a report, as (rule, scope)."""
+    findings = [f for f in run_checks(report) if f.severity == SEVERITY_ERROR]
+    return (
+        {(f.rule, f.scope) for f in findings if f.status == FAIL},
+        {(f.rule, f.scope) for f in findings if f.status == NOT_ASSESSABLE},
+    )
 
 
 def _load(corpus: Path):
@@ -107,8 +140,16 @@ def _load(corpus: Path):
     return out
 
 
+_COUNTS = ("reports", "full", "cells", "right", "lost", "silent", "expected", "found", "false")
+
+
+def _stats() -> dict:
+    return {k: 0 for k in _COUNTS} | {"incomplete": 0, "seconds": 0.0}
+
+
 def evaluate(cases, *, quiet: bool = False) -> dict:
-    per = defaultdict(lambda: {"reports": 0, "full": 0, "cells": 0, "right": 0, "seconds": 0.0})
+    """Parse and check every case; per (format, variant) counts and the list of problems."""
+    per = defaultdict(_stats)
     problems: list[str] = []
     for case in cases:
         t = time.perf_counter()
@@ -122,11 +163,26 @@ def evaluate(cases, *, quiet: bool = False) -> dict:
             expect_missing=case.expect_missing,
             expect_extra=case.expect_extra,
         )
+        lost, silent = rows_lost(case.truth, got)
+        expected = {(f["rule"], f["scope"]) for f in case.expect_findings}
+        failing, unassessable = hard_findings(got) if got.status == "parsed" else (set(), set())
+        wf += [f"row {r} lost" + ("" if r in silent else " (recorded missing)") for r in lost]
+        wf += [f"hard finding missed: {r}[{sc}]" for r, sc in sorted(expected - failing)]
+        wf += [f"false hard finding: {r}[{sc}]" for r, sc in sorted(failing - expected)]
         s = per[(case.doc_format, case.variant)]
-        s["reports"] += 1
-        s["cells"] += total
-        s["right"] += right
-        s["seconds"] += dt
+        for k, v in (
+            ("reports", 1),
+            ("cells", total),
+            ("right", right),
+            ("seconds", dt),
+            ("lost", len(lost)),
+            ("silent", len(silent)),
+            ("expected", len(expected)),
+            ("found", len(expected & failing)),
+            ("false", len(failing - expected)),
+            ("incomplete", bool(unassessable) and not case.expect_missing),
+        ):
+            s[k] += v
         if not wc and not wf:
             s["full"] += 1
         else:
@@ -135,27 +191,41 @@ def evaluate(cases, *, quiet: bool = False) -> dict:
 
 
 def print_table(res: dict) -> None:
+    """Per (format, variant): reports fully right, cells right, rows lost (silently), hard
+    findings injected / found / false, reports incomplete though the truth is complete."""
     per = res["per"]
     print(
-        f"{'format':6} {'variant':18} {'reports':>7} {'fully right':>12} {'cells':>7} "
-        f"{'cells right':>12} {'ms/report':>9}"
+        f"{'format':6} {'variant':20} {'reports':>7} {'fully right':>13} {'cells':>6} "
+        f"{'cells right':>11} {'rows lost':>9} {'injected':>8} {'found':>5} {'false':>5} "
+        f"{'incompl.':>8} {'ms/rep':>6}"
     )
-    tot = {"reports": 0, "full": 0, "cells": 0, "right": 0}
+    tot = _stats()
     for (fmt, var), s in sorted(per.items()):
-        cells = f"{100 * s['right'] / s['cells']:.2f}%" if s["cells"] else "n/a"
-        print(
-            f"{fmt:6} {var:18} {s['reports']:7} {s['full']:5} "
-            f"({100 * s['full'] / s['reports']:5.1f}%)"
-            f" {s['cells']:7} {cells:>12} {1000 * s['seconds'] / s['reports']:9.1f}"
-        )
+        _line(fmt, var, s)
         for k in tot:
             tot[k] += s[k]
     if tot["reports"]:
-        print(
-            f"{'all':25} {tot['reports']:7} {tot['full']:5} "
-            f"({100 * tot['full'] / tot['reports']:5.1f}%)"
-            f" {tot['cells']:7} {100 * tot['right'] / max(1, tot['cells']):11.2f}%"
-        )
+        _line("all", "", tot)
+
+
+def _line(fmt: str, var: str, s: dict) -> None:
+    cells = f"{100 * s['right'] / s['cells']:.2f}%" if s["cells"] else "n/a"
+    lost = f"{s['lost']}" + (f" ({s['silent']})" if s["silent"] else "")
+    print(
+        f"{fmt:6} {var:20} {s['reports']:7} {s['full']:5} ({100 * s['full'] / s['reports']:5.1f}%)"
+        f" {s['cells']:6} {cells:>11} {lost:>9} {s['expected']:8} {s['found']:5} {s['false']:5}"
+        f" {s['incomplete']:8} {1000 * s['seconds'] / s['reports']:6.1f}"
+    )
+
+
+def recall_line(res: dict) -> str:
+    """One line: the checks' recall on injected errors and their false hard findings."""
+    t = {k: sum(s[k] for s in res["per"].values()) for k in ("expected", "found", "false")}
+    rate = f"{100 * t['found'] / t['expected']:.1f} %" if t["expected"] else "n/a"
+    return (
+        f"hard findings: {t['found']}/{t['expected']} injected errors found (recall {rate}), "
+        f"{t['false']} false"
+    )
 
 
 def eval_samples() -> list[str]:
@@ -197,41 +267,80 @@ def eval_samples() -> list[str]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def _args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=320, help="corpus size (default 320)")
+    ap.add_argument("--n", type=int, default=320, help="variant corpus size (default 320)")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument(
         "--corpus", help="read a corpus written by demo.variants.write instead of building one"
     )
     ap.add_argument("--write", help="also write the built corpus to this folder")
     ap.add_argument("--no-doc", action="store_true", help="skip the LibreOffice .doc cases")
+    ap.add_argument("--per-hazard", type=int, default=22, help="hazard corpus reports per hazard")
+    ap.add_argument("--no-hazards", action="store_true", help="skip the hazard corpus")
     ap.add_argument("--quiet", action="store_true", help="do not list every wrong cell")
-    args = ap.parse_args(argv)
-    from demo import variants
+    ap.add_argument(
+        "--real",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="only evaluate this folder of real reports (truth-free; NAME.json truths scored)",
+    )
+    return ap.parse_args(argv)
+
+
+def _run(title: str, cases, quiet: bool) -> list[str]:
+    print(f"\n{title}")
+    res = evaluate(cases)
+    print_table(res)
+    print(recall_line(res))
+    if res["problems"]:
+        print(f"\n{len(res['problems'])} problems:")
+        for p in res["problems"][: None if not quiet else 40]:
+            print("  " + p)
+    return res["problems"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    if args.real:
+        import real_eval
+
+        problems = []
+        for d in args.real:
+            problems += real_eval.print_results(Path(d), real_eval.evaluate_folder(Path(d)))
+        return 1 if problems else 0
+    from demo import hazards, variants
 
     t = time.perf_counter()
     if args.corpus:
         cases = _load(Path(args.corpus))
     else:
-        cases = variants.build(args.n, args.seed, with_doc=False if args.no_doc else None)
+        from parsers.convert import convert_with_libreoffice
+
+        convert = None if args.no_doc else convert_with_libreoffice
+        cases = variants.build(args.n, args.seed, convert=convert)
         if args.write:
             variants.write(cases, args.write)
     print(
-        f"corpus: {len(cases)} reports, {len({c.variant for c in cases})} variants "
+        f"variant corpus: {len(cases)} reports, {len({c.variant for c in cases})} variants "
         f"({time.perf_counter() - t:.1f} s to build)"
     )
-    res = evaluate(cases)
-    print_table(res)
-    if res["problems"]:
-        print(f"\n{len(res['problems'])} problems:")
-        for p in res["problems"][: None if not args.quiet else 40]:
-            print("  " + p)
+    problems = _run("variant corpus", cases, args.quiet)
+    if not args.no_hazards and not args.corpus:
+        t = time.perf_counter()
+        hz = hazards.build(args.per_hazard, seed=args.seed)
+        problems += _run(
+            f"hazard corpus: {len(hz)} reports, {len(hazards.NAMES)} hazards "
+            f"({time.perf_counter() - t:.1f} s to build)",
+            hz,
+            args.quiet,
+        )
     print()
     sample_problems = eval_samples()
     for p in sample_problems:
         print("  " + p)
-    return 1 if res["problems"] or sample_problems else 0
+    return 1 if problems or sample_problems else 0
 
 
 if __name__ == "__main__":

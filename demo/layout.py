@@ -188,10 +188,25 @@ def t4_layout(report: Report) -> Layout:
     return Layout(form.T4, 15, rows, header_rows=3)
 
 
+def t5_layout(report: Report, row_label: str | None = None) -> Layout:
+    """表五 信息处理费收取情况 (an inserted section of some 2025 reports): a header row of the
+    three column labels and one row of values; with ``row_label``, a label column on the left."""
+    cols = list(form.T5_COLUMNS.values())
+    row = form.T5_ROWS[0]
+    head = [_h(c.label) for c in cols]
+    vals = _values(report, form.T5, row.key, [c.key for c in cols])
+    if row_label is not None:
+        head = [_h("项目")] + head
+        vals = [_l(row_label)] + vals
+    return Layout(form.T5, len(head), [head, vals], header_rows=1)
+
+
 def layout(report: Report, table: str, pad_blanks: bool = False) -> Layout:
     """The layout of one standard table of ``report``."""
     if table == form.T2:
         return t2_layout(report, pad_blanks)
+    if table == form.T5:
+        return t5_layout(report)
     return t3_layout(report) if table == form.T3 else t4_layout(report)
 
 

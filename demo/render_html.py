@@ -38,7 +38,9 @@ def _split_header(text: str) -> list[str]:
 
 
 def _word_p(text: str) -> str:
-    body = f'<font face="{_FONT}">{escape(text)}</font>' if text else "&nbsp;"
+    """One Word paragraph; a "\n" in the text is a manual line break (<br/>)."""
+    body = "<br/>".join(escape(x) for x in text.split("\n"))
+    body = f'<font face="{_FONT}">{body}</font>' if text else "&nbsp;"
     return f"{_P_CELL}{_SPAN_CELL}{body}<o:p></o:p></span></p>"
 
 
@@ -54,10 +56,15 @@ def _span_attrs(cell: LCell) -> str:
 def _td(cell: LCell, style: str, index: int) -> str:
     attrs = _span_attrs(cell)
     if style == PLAIN:
-        text = "&nbsp;" if cell.role == BLANK or not cell.text else escape(cell.text)
+        text = (
+            "&nbsp;"
+            if cell.role == BLANK or not cell.text
+            else "<br/>".join(escape(x) for x in cell.text.split("\n"))
+        )
         align = ' style="text-align:center"' if cell.role != LABEL else ""
         return f"<td{attrs}{align}>{text}</td>"
-    lines = _split_header(cell.text) if cell.role == HEADER else [cell.text]
+    split = cell.role == HEADER and "\n" not in cell.text  # an explicit break: one <p>, <br/>
+    lines = _split_header(cell.text) if split else [cell.text]
     inner = "".join(_word_p(line) for line in lines)
     if cell.role == HEADER and cell.rowspan > 1 and index % 2 == 0:
         # A leftover empty paragraph Word keeps above a vertically spanning header.

@@ -11,6 +11,7 @@ whole block to the next page.)
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from functools import lru_cache
 
 from reportlab.lib import colors
@@ -51,15 +52,35 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+@dataclass(frozen=True)
+class PdfStyle:
+    """How the tables are drawn: the publishing habits of the office suite that exported the
+    PDF, as data (the hazard corpus of demo/hazards.py varies them).
+
+    ``ruled``: a full grid (GRID), or a 三线表 (a rule above, under the header, at the end).
+    ``t3_label_widths``: widths in points of 表三's three label columns; narrow ones wrap long
+    labels over two or three lines. ``open_break``: the last row of a table part that a page
+    break ends has no closing rule (its vertical rules reach down to the row's bottom).
+    ``t3_padding``: space above and below the text of 表三's rows (moves the page break)."""
+
+    ruled: bool = True
+    t3_label_widths: tuple[float, float, float] = (46, 46, 120)
+    open_break: bool = False
+    t3_padding: float = 7
+
+
+RULED, UNRULED = PdfStyle(), PdfStyle(ruled=False)
+
+
 # Column widths in points, per table (they sum to the frame width).
-def _widths(table: str) -> list[float]:
-    if table == form.T3:
-        label = [46, 46, 120]
+def _widths(lay: Layout, style: PdfStyle = RULED) -> list[float]:
+    if lay.table == form.T3:
+        label = list(style.t3_label_widths)
         rest = (_WIDTH - sum(label)) / 7
         return label + [rest] * 7
-    if table == form.T2:
+    if lay.table == form.T2:
         return [_WIDTH * 0.34] + [_WIDTH * 0.22] * 3
-    return [_WIDTH / 15] * 15
+    return [_WIDTH / lay.ncols] * lay.ncols
 
 
 _CHAR_W: dict[str, float] = {}
@@ -84,30 +105,44 @@ def _wrap(text: str, width: float, size: float = 8) -> str:
     return "\n".join(lines + [line])
 
 
-def _table(lay: Layout, rows: range, keep_text: dict[tuple[int, int], bool] | None = None) -> Table:
+def _lines(lay: Layout, r0: int, r1: int, style: PdfStyle, open_bottom: bool) -> list[tuple]:
+    """reportlab line commands for the layout rows r0..r1 in ``style``."""
+    if style.ruled and open_bottom:
+        # the grid without the closing rule: inner lines (vertical ones reach the bottom),
+        # the top rule and the two outer verticals
+        return [
+            ("INNERGRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.5, colors.black),
+            ("LINEBEFORE", (0, 0), (0, -1), 0.5, colors.black),
+            ("LINEAFTER", (-1, 0), (-1, -1), 0.5, colors.black),
+        ]
+    if style.ruled:
+        return [("GRID", (0, 0), (-1, -1), 0.5, colors.black)]
+    # 三线表: a rule above, one under the header, one at the end; no vertical rules
+    lines = [
+        ("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
+        ("LINEBELOW", (0, -1), (-1, -1), 1.0, colors.black),
+    ]
+    if r0 <= lay.header_rows - 1 < r1:
+        h = lay.header_rows - 1 - r0
+        lines.append(("LINEBELOW", (0, h), (-1, h), 0.5, colors.black))
+    return lines
+
+
+def _table(
+    lay: Layout,
+    rows: range,
+    keep_text: dict[tuple[int, int], bool] | None = None,
+    style: PdfStyle = RULED,
+    open_bottom: bool = False,
+) -> Table:
     """A reportlab Table of the layout rows in ``rows``; spans are clipped to that range."""
     _styles()  # registers the font the cell text is measured in
     r0, r1 = rows.start, rows.stop
     # 表三 gets roomy rows: taller than a page, so it always breaks across pages.
-    pad = 7 if lay.table == form.T3 else 4
+    pad = style.t3_padding if lay.table == form.T3 else 4
     grid = [[""] * lay.ncols for _ in range(r1 - r0)]
-    if _RULED[0]:
-        lines = [("GRID", (0, 0), (-1, -1), 0.5, colors.black)]
-    else:  # 三线表: a rule above, one under the header, one at the end; no vertical rules
-        lines = [
-            ("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
-            ("LINEBELOW", (0, -1), (-1, -1), 1.0, colors.black),
-        ]
-        if r0 <= lay.header_rows - 1 < r1:
-            lines.append(
-                (
-                    "LINEBELOW",
-                    (0, lay.header_rows - 1 - r0),
-                    (-1, lay.header_rows - 1 - r0),
-                    0.5,
-                    colors.black,
-                )
-            )
+    lines = _lines(lay, r0, r1, style, open_bottom)
     cmds = lines + [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
@@ -118,7 +153,7 @@ def _table(lay: Layout, rows: range, keep_text: dict[tuple[int, int], bool] | No
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
         ("RIGHTPADDING", (0, 0), (-1, -1), 2),
     ]
-    widths = _widths(lay.table)
+    widths = _widths(lay, style)
     for r, c, cell in place(lay):
         top, bottom = max(r, r0), min(r + cell.rowspan, r1)
         if top >= bottom:
@@ -134,10 +169,12 @@ def _table(lay: Layout, rows: range, keep_text: dict[tuple[int, int], bool] | No
 class BreakingTable(Flowable):
     """A table that splits at any row boundary, cutting merged cells like an office suite."""
 
-    def __init__(self, lay: Layout, start: int = 0, table: Table | None = None):
+    def __init__(
+        self, lay: Layout, start: int = 0, table: Table | None = None, style: PdfStyle = RULED
+    ):
         super().__init__()
-        self.lay, self.start = lay, start
-        self._full = table or _table(lay, range(start, len(lay.rows)))
+        self.lay, self.start, self.style = lay, start, style
+        self._full = table or _table(lay, range(start, len(lay.rows)), style=style)
 
     def wrap(self, avail_width, avail_height):
         self.width, self.height = self._full.wrap(avail_width, avail_height)
@@ -162,27 +199,27 @@ class BreakingTable(Flowable):
         for r, c, cell in place(self.lay):
             if r < cut < r + cell.rowspan:
                 keep[(r, c)] = (cut - r) >= (r + cell.rowspan - cut)
-        first = _table(self.lay, range(self.start, cut), keep)
-        rest = _table(self.lay, range(cut, len(self.lay.rows)), {k: not v for k, v in keep.items()})
-        return [first, BreakingTable(self.lay, cut, rest)]
-
-
-_RULED = [True]
+        st = self.style
+        first = _table(self.lay, range(self.start, cut), keep, st, open_bottom=st.open_break)
+        rest = _table(
+            self.lay, range(cut, len(self.lay.rows)), {k: not v for k, v in keep.items()}, st
+        )
+        return [first, BreakingTable(self.lay, cut, rest, st)]
 
 
 def render_pdf(
-    truth: TruthReport, layouts: dict[str, Layout] | None = None, ruled: bool = True
+    truth: TruthReport,
+    layouts: dict[str, Layout] | None = None,
+    ruled: bool = True,
+    style: PdfStyle | None = None,
 ) -> bytes:
     """The report as PDF bytes (deterministic: same report, same bytes). ``ruled=False`` draws
-    the tables as 三线表 (no vertical rules, no row rules): only word positions tell the cells."""
-    _RULED[0] = ruled
-    try:
-        return _render_pdf(truth, layouts)
-    finally:
-        _RULED[0] = True
+    the tables as 三线表 (no vertical rules, no row rules): only word positions tell the cells;
+    ``style`` sets every drawing habit at once (it overrides ``ruled``)."""
+    return _render_pdf(truth, layouts, style or (RULED if ruled else UNRULED))
 
 
-def _render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None) -> bytes:
+def _render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None, style: PdfStyle) -> bytes:
     st = _styles()
     rep = truth.report
     story = [
@@ -197,9 +234,9 @@ def _render_pdf(truth: TruthReport, layouts: dict[str, Layout] | None = None) ->
         if section.table:
             lay = (layouts or {}).get(section.table) or layout(rep, section.table)
             if section.table == form.T3:
-                story.append(BreakingTable(lay))
+                story.append(BreakingTable(lay, style=style))
             else:
-                story.append(KeepTogether([_table(lay, range(len(lay.rows)))]))
+                story.append(KeepTogether([_table(lay, range(len(lay.rows)), style=style)]))
             story.append(Spacer(1, 6))
     buf = io.BytesIO()
     doc = SimpleDocTemplate(

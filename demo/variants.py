@@ -38,6 +38,7 @@ import dataclasses
 import json
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -119,6 +120,9 @@ class Case:
     expect_missing: list[str] = field(default_factory=list)  # "t3.withheld_admin_query"
     expect_extra: int = 0  # rows the form does not have
     hazards: list[str] = field(default_factory=list)
+    # the hard-rule failures a correct checker finds in the parsed report, as
+    # {"rule", "scope"} (demo.corpus.apply_defect's record; [] for a clean report)
+    expect_findings: list[dict] = field(default_factory=list)
 
     def truth_dict(self) -> dict:
         d = {
@@ -135,6 +139,7 @@ class Case:
                 "expect_missing",
                 "expect_extra",
                 "hazards",
+                "expect_findings",
             )
         }
         d["report"] = self.truth.to_dict()
@@ -369,10 +374,10 @@ def _pre2019_article(rng: random.Random, agency: Agency, year: int) -> str:
 
 
 # --- building ------------------------------------------------------------------------------
-def _convert_doc(docx_bytes: bytes, workdir: Path) -> bytes | None:
-    from parsers.convert import convert_with_libreoffice
-
-    return convert_with_libreoffice(docx_bytes, "docx", "doc", workdir=workdir)
+# A DOCX → Word 97 converter: (docx bytes, "docx", "doc", workdir=…) → bytes or None, e.g.
+# parsers.convert.convert_with_libreoffice. Passed in by the caller: nothing in the corpus
+# modules imports the parsers, so the corpus cannot share their assumptions.
+Converter = Callable[..., "bytes | None"]
 
 
 def _plan(n: int) -> list[str]:
@@ -389,9 +394,11 @@ def build(
     with_doc: bool | None = None,
     variants: tuple[str, ...] | None = None,
     per_variant: int | None = None,
+    convert: Converter | None = None,
 ) -> list[Case]:
     """The corpus: about ``n`` cases over the variants (``per_variant`` overrides the weights).
-    ``with_doc``: add the LibreOffice .doc cases (default: when soffice is installed)."""
+    ``with_doc``: add the .doc cases, converted by ``convert`` (default: when a converter is
+    given and soffice is installed)."""
     from demo.render_docx import render_docx
     from demo.render_html import PLAIN, WORD, article_html
     from demo.render_pdf import render_pdf
@@ -399,7 +406,9 @@ def build(
 
     rng = random.Random(seed)
     if with_doc is None:
-        with_doc = shutil.which("soffice") is not None
+        with_doc = convert is not None and shutil.which("soffice") is not None
+    if with_doc and convert is None:
+        raise ValueError("the .doc cases need a converter (convert=…)")
     if per_variant:
         plan = [v for v in WEIGHTS for _ in range(per_variant)]
     else:
@@ -490,7 +499,7 @@ def build(
             import tempfile
 
             with tempfile.TemporaryDirectory() as tmp:
-                data = _convert_doc(render_docx(truth, layouts), Path(tmp))
+                data = convert(render_docx(truth, layouts), "docx", "doc", workdir=Path(tmp))
             if data is None:
                 continue
         truth.report.doc_format = fmt

@@ -35,11 +35,32 @@ class Row:
     columns: tuple[str, ...] = ()
 
 
+# Column domains: what a printed cell of the column may hold (the DOMAIN rule reads these).
+COUNT = "count"  # a non-negative integer: documents, decisions, requests, cases
+AMOUNT = "amount"  # a non-negative decimal, in the column's unit
+SIGNED = "signed"  # an integer of either sign: the trial format's 本年增/减
+DOMAINS = (COUNT, AMOUNT, SIGNED)
+
+# Units of amounts, in 元: a value printed in one unit is converted to its column's unit.
+YUAN_PER_UNIT = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
+
+
 @dataclass(frozen=True)
 class Column:
+    """One column of a standard table: key, printed label, domain and unit.
+
+    ``unit`` is the unit the form prints for the column (万元 for 表二's fees); None for an
+    amount means the form fixes none (the trial format's 采购总金额): the value is kept in
+    the unit printed in the report."""
+
     key: str
     label: str
-    decimal: bool = False
+    domain: str = COUNT
+    unit: str | None = "件"
+
+    @property
+    def decimal(self) -> bool:
+        return self.domain == AMOUNT
 
 
 # --- 表二 主动公开政府信息情况 -------------------------------------------------
@@ -48,7 +69,7 @@ T2_COLUMNS = {
     "repealed": Column("repealed", "本年废止件数"),
     "in_force": Column("in_force", "现行有效件数"),
     "decisions": Column("decisions", "本年处理决定数量"),
-    "amount_10k_yuan": Column("amount_10k_yuan", "本年收费金额（单位：万元）", decimal=True),
+    "amount_10k_yuan": Column("amount_10k_yuan", "本年收费金额（单位：万元）", AMOUNT, "万元"),
 }
 _DOC_COLS = ("issued", "repealed", "in_force")
 T2_ROWS: tuple[Row, ...] = (
@@ -134,7 +155,20 @@ T4_ROWS: tuple[Row, ...] = tuple(
     Row(g.key, g.label, "", tuple(c.key for c in T4_COLUMNS)) for g in T4_GROUPS
 )
 
-ROWS = {T2: T2_ROWS, T3: T3_ROWS, T4: T4_ROWS}
+# --- 表五 信息处理费收取情况 (an inserted section in some reports on 2025) ------------------------
+# Not on the 2021 form: some agencies insert a section 五、信息处理费收取情况 with a one-row
+# table, after which 存在的主要问题 becomes 六 and 其他需要报告的事项 七.
+T5 = "t5"
+T5_TITLE = "五、信息处理费收取情况"
+T5_COLUMNS = {
+    "notified_count": Column("notified_count", "通知收取件数"),
+    "notified_amount_yuan": Column("notified_amount_yuan", "通知收取金额（元）", AMOUNT, "元"),
+    "collected_amount_yuan": Column("collected_amount_yuan", "实际收取金额（元）", AMOUNT, "元"),
+}
+T5_ROWS: tuple[Row, ...] = (Row("processing_fees", "信息处理费", "", tuple(T5_COLUMNS)),)
+OPTIONAL_TABLES = (T5,)  # printed by some reports only: never recorded missing when absent
+
+ROWS = {T2: T2_ROWS, T3: T3_ROWS, T4: T4_ROWS, T5: T5_ROWS}
 
 
 def expected_cells(table: str, fmt: str = FORMAT_2021) -> list[tuple[str, str]]:
@@ -146,11 +180,6 @@ def expected_cells(table: str, fmt: str = FORMAT_2021) -> list[tuple[str, str]]:
     return [(r.key, c) for r in rows for c in r.columns]
 
 
-def is_decimal(table: str, col: str) -> bool:
-    """Only 表二's fee amount is a decimal; every other cell is a count."""
-    return table == T2 and T2_COLUMNS.get(col, Column("", "")).decimal
-
-
 # --- 表二 of the 2019–2020 trial format (国办公开办函〔2019〕60号) ------------------------
 # Its own columns and two extra rows; parsed into these keys, never into the 2021 columns.
 # 本年增/减 may be negative (a net decrease): it is the one signed column of the form.
@@ -159,10 +188,10 @@ T2_COLUMNS_2019 = {
     "new_published": Column("new_published", "本年新公开数量"),
     "published_total": Column("published_total", "对外公开总数量"),
     "prev_items": Column("prev_items", "上一年项目数量"),
-    "change": Column("change", "本年增/减"),
+    "change": Column("change", "本年增/减", SIGNED),
     "decisions": Column("decisions", "处理决定数量"),
     "procurement_items": Column("procurement_items", "采购项目数量"),
-    "procurement_amount": Column("procurement_amount", "采购总金额", decimal=True),
+    "procurement_amount": Column("procurement_amount", "采购总金额", AMOUNT, None),
 }
 _DOC_COLS_2019 = ("new_made", "new_published", "published_total")
 _ITEM_COLS_2019 = ("prev_items", "change", "decisions")
@@ -181,7 +210,6 @@ T2_ROWS_2019: tuple[Row, ...] = (
         ("procurement_items", "procurement_amount"),
     ),
 )
-T2_SIGNED_2019 = ("change",)
 
 
 def expected_cells_2019_t2() -> list[tuple[str, str]]:
@@ -189,5 +217,30 @@ def expected_cells_2019_t2() -> list[tuple[str, str]]:
     return [(r.key, c) for r in T2_ROWS_2019 for c in r.columns]
 
 
-def is_decimal_2019(table: str, col: str) -> bool:
-    return table == T2 and T2_COLUMNS_2019.get(col, Column("", "")).decimal
+def column(table: str, col: str, fmt: str = FORMAT_2021) -> Column | None:
+    """The declaration of a column of ``table`` for a report of format ``fmt``.
+
+    表二's columns differ between the 2021 form and the 2019 trial format; a report that mixes
+    them (format drift) still gets each column's own declaration: the version's columns are
+    looked up first, then the other version's."""
+    if table == T2:
+        first, second = (
+            (T2_COLUMNS_2019, T2_COLUMNS) if fmt == FORMAT_2019 else (T2_COLUMNS, T2_COLUMNS_2019)
+        )
+        return first.get(col) or second.get(col)
+    if table == T5:
+        return T5_COLUMNS.get(col)
+    cols = T3_COLUMNS if table == T3 else T4_COLUMNS if table == T4 else ()
+    return next((c for c in cols if c.key == col), None)
+
+
+def is_decimal(table: str, col: str, fmt: str = FORMAT_2021) -> bool:
+    """True for amount columns (decimals allowed); every other cell is an integer."""
+    c = column(table, col, fmt)
+    return c is not None and c.domain == AMOUNT
+
+
+def domain(table: str, col: str, fmt: str = FORMAT_2021) -> str:
+    """The column's domain (COUNT, AMOUNT or SIGNED); an unknown column is a count."""
+    c = column(table, col, fmt)
+    return c.domain if c is not None else COUNT

@@ -8,6 +8,7 @@ row per finding. ``to_dict``/``from_dict`` give the JSON shape of ``nianbao pars
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,13 @@ STATUS_NO_TABLES = "no_tables"  # a report, but its standard tables could not be
 STATUS_NOT_REPORT = "not_report"  # the document is not an annual report
 STATUS_NEEDS_OCR = "needs_ocr"  # image-only document: numbers are never guessed
 STATUS_ERROR = "error"  # the file could not be read (corrupt, truncated, ...)
+
+# Flag statuses of a report after the checks (reports.flag_status), strongest first.
+FLAG_UNPARSEABLE = "unparseable"  # not parsed: its tables were not read, nothing to check
+FLAG_FLAGGED = "flagged"  # a hard rule fails
+FLAG_INCOMPLETE = "incomplete"  # no hard rule fails, but one is not assessable (cells absent)
+FLAG_OK = "ok"  # every hard rule assessable and passing
+FLAG_STATUSES = (FLAG_UNPARSEABLE, FLAG_FLAGGED, FLAG_INCOMPLETE, FLAG_OK)
 
 
 @dataclass
@@ -45,6 +53,10 @@ class Cell:
     raw: str = ""  # the cell text as printed
     note: str | None = None  # e.g. "余" qualifier, "（其中修订16件）", "blank read as 0"
     source: Source = field(default_factory=Source)
+    # Amounts only: the unit of ``value`` (the column's unit, e.g. 万元, or the unit printed
+    # where the form fixes none). A value printed in another unit is converted and ``note``
+    # says so ("printed '251000元', converted to 万元"). None for counts.
+    unit: str | None = None
 
     @property
     def address(self) -> str:
@@ -76,6 +88,13 @@ class Report:
     region_code: str | None = None  # administrative division code (GB/T 2260), e.g. 320800
     sections: dict[str, str] = field(default_factory=dict)  # "一" … "六" → section text
     ocr: bool = False  # numbers read by OCR from images: never as trusted as text
+    # Added with issue 10:
+    # row address → the label as printed where it was read ("t3.withheld_prohibited_by_law" →
+    # "2.其他法律行政止公开"): FORMAT-DRIFT lists labels that differ from the form's.
+    row_labels: dict[str, str] = field(default_factory=dict)
+    # row address of each entry of missing_rows → why it is missing and the text printed
+    # where the form has it ("t3.carried_forward" → "no row after t3.total; printed: …").
+    missing_reasons: dict[str, str] = field(default_factory=dict)
 
     def value(self, table: str, row: str, col: str) -> Number | None:
         """The value of one cell, or None if it is absent or blank."""
@@ -137,6 +156,25 @@ _SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(Source))
 SEVERITY_ERROR = "error"  # hard rule
 SEVERITY_WARNING = "warning"  # soft rule
 FAIL, PASS, NOT_ASSESSABLE = "fail", "pass", "not_assessable"
+
+
+def flag_status(report_status: str, findings: Iterable[tuple[str, str]]) -> str:
+    """The flag status of a report from its status and its findings' (severity, status):
+    unparseable when it was not parsed, flagged when a hard rule fails, incomplete when none
+    fails but one is not assessable, ok otherwise. A failure outranks missing cells: what was
+    read is already wrong.
+
+    >>> flag_status("parsed", [("error", "pass"), ("error", "not_assessable")])
+    'incomplete'
+    >>> flag_status("parsed", [("error", "fail"), ("error", "not_assessable")])
+    'flagged'
+    """
+    if report_status != STATUS_PARSED:
+        return FLAG_UNPARSEABLE
+    hard = {status for severity, status in findings if severity == SEVERITY_ERROR}
+    if FAIL in hard:
+        return FLAG_FLAGGED
+    return FLAG_INCOMPLETE if NOT_ASSESSABLE in hard else FLAG_OK
 
 
 @dataclass

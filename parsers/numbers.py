@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from nianbao import form
+
 Number = int | float
 
 
@@ -23,6 +25,7 @@ class ParsedNumber:
     note: str | None = None
     ok: bool = True  # False: text present but not understood as a number
     blank: bool = False  # nothing (or a placeholder) written
+    unit: str | None = None  # amounts: the unit of ``value`` (after any conversion)
 
 
 _SPACE = re.compile(r"\s+")
@@ -51,21 +54,11 @@ BLANK_MARKS = frozenset(
     }
 )
 
-# Units that may trail a number. factor: multiply to convert into the column's unit,
-# per column kind ("count" or "amount_10k" = 万元).
-UNITS: dict[str, dict[str, float]] = {
-    "件": {"count": 1},
-    "个": {"count": 1},
-    "条": {"count": 1},
-    "次": {"count": 1},
-    "项": {"count": 1},
-    "人": {"count": 1},
-    "份": {"count": 1},
-    "起": {"count": 1},
-    "万元": {"amount_10k": 1},
-    "元": {"amount_10k": 0.0001},
-}
-_UNIT_RE = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+# Units that may trail a number. Count units are dropped; amount units (form.YUAN_PER_UNIT)
+# are converted into the column's unit when the form fixes one, else kept as printed.
+COUNT_UNITS = ("件", "个", "条", "次", "项", "人", "份", "起")
+AMOUNT_UNITS = tuple(form.YUAN_PER_UNIT)
+_UNIT_RE = "|".join(sorted(map(re.escape, COUNT_UNITS + AMOUNT_UNITS), key=len, reverse=True))
 # Qualifiers around a number: "72余", "约72", "72多".
 QUALIFIERS_AFTER = ("余", "多", "左右", "以上", "+")
 QUALIFIERS_BEFORE = ("约", "近", "超过", "逾")
@@ -93,45 +86,48 @@ def _num(s: str, decimal: bool) -> Number | None:
     return None
 
 
-Rule = Callable[[str, bool], "ParsedNumber | None"]
+Rule = Callable[[str, bool, "str | None"], "ParsedNumber | None"]
 
 
-def _r_blank(s: str, decimal: bool) -> ParsedNumber | None:
+def _r_blank(s: str, decimal: bool, unit: str | None) -> ParsedNumber | None:
     if s.lower() in BLANK_MARKS:
         return ParsedNumber(None, "blank" if s == "" else f"written '{s}'", blank=True)
     return None
 
 
-def _r_plain(s: str, decimal: bool) -> ParsedNumber | None:
+def _r_plain(s: str, decimal: bool, unit: str | None) -> ParsedNumber | None:
     v = _num(s, decimal)
     return None if v is None else ParsedNumber(v)
 
 
-def _r_zero_word(s: str, decimal: bool) -> ParsedNumber | None:
+def _r_zero_word(s: str, decimal: bool, unit: str | None) -> ParsedNumber | None:
     if s in ("零", "〇", "0件"):
         return ParsedNumber(0, f"written '{s}'")
     return None
 
 
-def _r_unit(s: str, decimal: bool) -> ParsedNumber | None:
+def _r_unit(s: str, decimal: bool, unit: str | None) -> ParsedNumber | None:
+    """ "15件" in a count column; "251000元" in an amount column, converted to the column's
+    unit (万元 → 25.1) or, where the form fixes no unit, kept in the unit printed."""
     m = re.fullmatch(rf"(\d+(?:\.\d+)?)({_UNIT_RE})", s)
     if not m:
         return None
-    kind = "amount_10k" if decimal else "count"
-    factor = UNITS[m.group(2)].get(kind)
-    if factor is None:  # e.g. "元" in a count column: not understood
+    printed = m.group(2)
+    if not decimal:
+        v = _num(m.group(1), False)
+        if printed not in COUNT_UNITS or v is None:
+            return None  # e.g. "元" in a count column: not understood
+        return ParsedNumber(v, f"unit '{printed}'")
+    if printed not in AMOUNT_UNITS:
         return None
-    v = float(m.group(1)) * factor
-    if decimal:
-        v = round(v, 6)
-        note = f"written '{s}'" + (", converted to 万元" if factor != 1 else "")
-        return ParsedNumber(v, note)
-    if v != int(v):
-        return None
-    return ParsedNumber(int(v), f"unit '{m.group(2)}'")
+    v = float(m.group(1))
+    if unit is None or unit == printed:
+        return ParsedNumber(v, f"written '{s}'", unit=printed)
+    v = round(v * form.YUAN_PER_UNIT[printed] / form.YUAN_PER_UNIT[unit], 6)
+    return ParsedNumber(v, f"written '{s}', converted from {printed} to {unit}", unit=unit)
 
 
-def _r_qualified(s: str, decimal: bool) -> ParsedNumber | None:
+def _r_qualified(s: str, decimal: bool, unit: str | None) -> ParsedNumber | None:
     for q in QUALIFIERS_AFTER:
         m = re.fullmatch(rf"(\d+(?:\.\d+)?){re.escape(q)}(?:{_UNIT_RE})?", s)
         if m and (v := _num(m.group(1), decimal)) is not None:
@@ -143,7 +139,7 @@ def _r_qualified(s: str, decimal: bool) -> ParsedNumber | None:
     return None
 
 
-def _r_with_note(s: str, decimal: bool) -> ParsedNumber | None:
+def _r_with_note(s: str, decimal: bool, unit: str | None) -> ParsedNumber | None:
     # "22（其中修订16件）" → 22, note "（其中修订16件）" (NFKC turned the brackets ASCII)
     m = re.fullmatch(rf"(\d+(?:\.\d+)?)(?:{_UNIT_RE})?([(\[].+[)\]])", s)
     if m and (v := _num(m.group(1), decimal)) is not None:
@@ -151,14 +147,14 @@ def _r_with_note(s: str, decimal: bool) -> ParsedNumber | None:
     return None
 
 
-def _r_negative(s: str, decimal: bool) -> ParsedNumber | None:
+def _r_negative(s: str, decimal: bool, unit: str | None) -> ParsedNumber | None:
     m = re.fullmatch(r"-(\d+(?:\.\d+)?)", s)
     if m and (v := _num(m.group(1), decimal)) is not None:
         return ParsedNumber(-v, "negative as printed")
     return None
 
 
-def _r_plus(s: str, decimal: bool) -> ParsedNumber | None:
+def _r_plus(s: str, decimal: bool, unit: str | None) -> ParsedNumber | None:
     # "+3" in the trial format's 本年增/减 column
     m = re.fullmatch(r"\+(\d+(?:\.\d+)?)", s)
     if m and (v := _num(m.group(1), decimal)) is not None:
@@ -179,7 +175,10 @@ RULES: tuple[tuple[str, Rule], ...] = (
 
 
 @lru_cache(maxsize=16384)
-def parse_number(text: str | None, decimal: bool = False) -> ParsedNumber:
+def parse_number(text: str | None, decimal: bool = False, unit: str | None = None) -> ParsedNumber:
+    """The number written in a cell. ``decimal``: the column holds amounts; ``unit``: the
+    amount column's unit (form.Column.unit): amounts printed in another unit are converted
+    to it, and every amount's ParsedNumber names its unit."""
     if text and _SPLIT_DIGITS.search(unicodedata.normalize("NFKC", text)):
         # "71 3": two cells run together, or a space as thousands separator: never guess
         return ParsedNumber(
@@ -187,8 +186,10 @@ def parse_number(text: str | None, decimal: bool = False) -> ParsedNumber:
         )
     s = normalise(text)
     for _name, rule in RULES:
-        r = rule(s, decimal)
+        r = rule(s, decimal, unit)
         if r is not None:
+            if decimal and r.unit is None and r.value is not None and unit is not None:
+                r = ParsedNumber(r.value, r.note, r.ok, r.blank, unit)
             return r
     return ParsedNumber(None, f"unreadable '{(text or '').strip()}'", ok=False)
 

@@ -226,19 +226,52 @@ def _values(
     return None
 
 
-def _emit(out: Tables, table: str, row: str, vals: dict[str, GCell]) -> None:
+def _emit(
+    out: Tables,
+    table: str,
+    row: str,
+    vals: dict[str, GCell],
+    fmt: str = form.FORMAT_2021,
+    units: dict[str, str] | None = None,
+) -> None:
+    """Cells of one row. ``units``: the unit a column's header prints, where it differs from
+    the form's (本年收费金额（单位：元）): the values are converted to the form's unit."""
     for col, c in vals.items():
-        p = parse_number(c.text, form.is_decimal(table, col) or form.is_decimal_2019(table, col))
+        spec = form.column(table, col, fmt)
+        decimal = spec is not None and spec.decimal
+        unit = spec.unit if decimal else None
+        printed = (units or {}).get(col)
+        p = parse_number(c.text, decimal, printed or unit)
         if c.flag and p.ok and not p.blank:
             p = ParsedNumber(None, f"unreadable '{c.text.strip()}' ({c.flag})", ok=False)
+        if printed and unit and printed != unit and p.value is not None:
+            p = _convert(p, printed, unit)
         if not p.ok:
             out.warnings.append(
                 f"{table}.{row}.{col}: unreadable value '{c.text.strip()}' (read as missing)"
             )
         elif p.note and "converted" in p.note:
             out.warnings.append(f"{table}.{row}.{col}: {p.note}")
-        out.cells.append(Cell(table, row, col, p.value, raw=c.text, note=p.note, source=c.source))
+        out.cells.append(
+            Cell(
+                table,
+                row,
+                col,
+                p.value,
+                raw=c.text,
+                note=p.note,
+                source=c.source,
+                unit=p.unit if decimal else None,
+            )
+        )
     out.rows_found[table].append(row)
+
+
+def _convert(p: ParsedNumber, printed: str, unit: str) -> ParsedNumber:
+    """A value in the unit its column header prints, converted to the form's unit."""
+    v = round(p.value * form.YUAN_PER_UNIT[printed] / form.YUAN_PER_UNIT[unit], 6)
+    note = f"header says {printed}, converted to {unit}" + (f"; {p.note}" if p.note else "")
+    return ParsedNumber(v, note, p.ok, p.blank, unit)
 
 
 # --- 表三 --------------------------------------------------------------------------------

@@ -143,7 +143,11 @@ def test_cli_json_provenance_per_format(cases, variant, fmt, tmp_path, capsys):
     shutil.which("soffice") is None, reason="LibreOffice (libreoffice-writer-nogui) not installed"
 )
 def test_doc_via_libreoffice():
-    case = variants.build(per_variant=1, seed=3, with_doc=True, variants=("doc_libreoffice",))[0]
+    from parsers.convert import convert_with_libreoffice
+
+    case = variants.build(
+        per_variant=1, seed=3, variants=("doc_libreoffice",), convert=convert_with_libreoffice
+    )[0]
     assert case.data.startswith(b"\xd0\xcf\x11\xe0")  # a real Word 97 file
     got = _check(case)
     assert got.doc_format == "doc" and any("LibreOffice" in w for w in got.warnings)
