@@ -20,6 +20,7 @@ from nianbao.model import (
 
 from . import metadata
 from .grid import Grid
+from .rows import Tables
 from .tables import read_tables
 
 PARSER_VERSION = "0.1.1"  # 0.1.1: text after an HTML table no longer written twice
@@ -177,6 +178,7 @@ def assemble(
     report.cells = t.cells
     report.extra_rows = t.extra_rows
     report.warnings.extend(t.warnings)
+    report.row_labels = t.row_labels
     t3_rows = set(t.rows_found[form.T3])
     t3_split = bool(t3_rows & set(form.T3_OTHER_SPLIT))
     t3_single = form.T3_OTHER_SINGLE.key in t3_rows
@@ -194,16 +196,7 @@ def assemble(
         )
     if t.tables_found:
         report.status = STATUS_PARSED
-        fmt = form.FORMAT_2019 if (t3_single and not t3_split) else form.FORMAT_2021
-        for tab in (form.T2, form.T3, form.T4):
-            if tab not in t.tables_found:
-                report.warnings.append(f"{tab}: table not found")
-            if tab == form.T2 and t.t2_2019_columns and not t.t2_2021_columns:
-                expected = dict.fromkeys(r for r, _ in form.expected_cells_2019_t2())
-            else:
-                expected = dict.fromkeys(r for r, _ in form.expected_cells(tab, fmt))
-            found = set(t.rows_found[tab])
-            report.missing_rows.extend(f"{tab}.{r}" for r in expected if r not in found)
+        _missing_rows(report, t, form.FORMAT_2019 if (t3_single and not t3_split) else None)
     elif meta.looks_like_report:
         report.status = STATUS_NO_TABLES
         if report.format_version != form.FORMAT_PRE2019:
@@ -211,6 +204,33 @@ def assemble(
     else:
         report.status = STATUS_NOT_REPORT
     return report
+
+
+def _missing_rows(report: Report, t: Tables, fmt: str | None) -> None:
+    """Every row of the form not read, in ``missing_rows``, with why in ``missing_reasons``
+    (the readers say what was printed in its place; else the table was not found)."""
+    for tab in (form.T2, form.T3, form.T4, form.T5):
+        if tab in form.OPTIONAL_TABLES and tab not in t.tables_found:
+            continue
+        if tab not in t.tables_found:
+            report.warnings.append(f"{tab}: table not found")
+        if tab == form.T2 and t.t2_2019_columns and not t.t2_2021_columns:
+            expected = dict.fromkeys(r for r, _ in form.expected_cells_2019_t2())
+        else:
+            expected = dict.fromkeys(
+                r for r, _ in form.expected_cells(tab, fmt or form.FORMAT_2021)
+            )
+        found = set(t.rows_found[tab])
+        for r in expected:
+            if r in found:
+                continue
+            address = f"{tab}.{r}"
+            report.missing_rows.append(address)
+            report.missing_reasons[address] = t.missing_reasons.get(address) or (
+                "table not found"
+                if tab not in t.tables_found
+                else "row not printed or not recognised"
+            )
 
 
 def ocr_enabled(ocr: bool | None) -> bool:

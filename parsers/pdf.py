@@ -25,13 +25,13 @@ from .core import NeedsOCR, ParseError
 from .grid import GCell, Grid, Span, append_rows, from_spans
 from .numbers import looks_numeric
 from .tables import SIGNATURES
+from .unruled import PAGE_NO, grids_from_chars
 
 SNAP = 3.0  # pdfplumber defaults: snap/join/intersection tolerance, edge min length
 EDGE_MIN = 3.0
 THIN = 3.0  # a filled rectangle thinner than this is a ruling line
 MIN_TEXT_CHARS_PER_PAGE = 8
 MIN_TABLE_WORDS = 2  # distinct table words in a page's text before its geometry is read
-_PAGE_NO = re.compile(r"^[-—–\s]*(第?\s*\d+\s*页?(共\s*\d+\s*页)?)[-—–\s]*$|^\d+\s*/\s*\d+$")
 _UNREADABLE = re.compile("[\ue000-\uf8ff\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TABLE_WORDS = tuple(dict.fromkeys(L.norm(w) for ws in SIGNATURES.values() for w in ws))
 
@@ -140,6 +140,51 @@ def _edges(page: pdfium.PdfPage, height: float) -> list[dict]:
                 add(px, py, start[0], start[1])
                 prev = start
     return edges
+
+
+def _close_open_ends(edges: list[dict]) -> list[dict]:
+    """Add the closing rule of a table part that a page break ends (or starts) without one.
+
+    WPS and Word exports often leave the last row on a page without its bottom rule: its
+    vertical rules run down to where the row ends, but no horizontal rule joins them, so no
+    cell is formed and the row would be lost. Where three or more vertical rules end (or
+    start) at one height with no horizontal rule there, that rule is added, from the leftmost
+    to the rightmost of them. A table drawn completely has no such ends: nothing changes."""
+    hs = [e for e in edges if e["orientation"] == "h"]
+    vs = [e for e in edges if e["orientation"] == "v"]
+
+    def closed(x: float, y: float) -> bool:
+        return any(abs(h["top"] - y) <= SNAP and h["x0"] - SNAP <= x <= h["x1"] + SNAP for h in hs)
+
+    added = []
+    for end in ("bottom", "top"):
+        loose = sorted((v[end], v["x0"]) for v in vs if not closed(v["x0"], v[end]))
+        groups: list[list[tuple[float, float]]] = []
+        for y, x in loose:
+            if groups and y - groups[-1][-1][0] <= SNAP:
+                groups[-1].append((y, x))
+            else:
+                groups.append([(y, x)])
+        for grp in groups:
+            if len(grp) < 3:
+                continue
+            y = max(p[0] for p in grp) if end == "bottom" else min(p[0] for p in grp)
+            x0, x1 = min(p[1] for p in grp), max(p[1] for p in grp)
+            added.append(_h_edge(x0, x1, y))
+    return edges + added
+
+
+def _h_edge(x0: float, x1: float, y: float) -> dict:
+    return {
+        "x0": x0,
+        "x1": x1,
+        "top": y,
+        "bottom": y,
+        "width": x1 - x0,
+        "height": 0,
+        "orientation": "h",
+        "object_type": "line",
+    }
 
 
 def _cells(edges: list[dict]) -> list[tuple[float, float, float, float]]:
@@ -279,7 +324,7 @@ def _page_grids(
     edges = [
         e for e in edges if (e["width"] if e["orientation"] == "h" else e["height"]) >= EDGE_MIN
     ]
-    cells = _cells(edges)
+    cells = _cells(_close_open_ends(edges))
     tables = sorted(
         pt.cells_to_tables(cells), key=lambda cs: (min(c[1] for c in cs), min(c[0] for c in cs))
     )
@@ -358,12 +403,13 @@ def _body_text_between(lines, y0: float, y1: float) -> bool:
     """Any text line in the band other than a page number."""
     if lines is None:
         return False
-    return any(not _PAGE_NO.match(t) for t in lines.band(y0, y1))
+    return any(not PAGE_NO.match(t) for t in lines.band(y0, y1))
 
 
-def _rejoin(a: list[GCell], b: list[GCell]) -> bool:
-    """Rejoin label cells split by a page break ("（四）无" / "法提供"). True if row b was only
-    the rest of row a's label (no numbers), so it can be dropped."""
+def _rejoin(a: list[GCell], b: list[GCell]) -> str | None:
+    """Rejoin label cells split by a page break ("（四）无" / "法提供"). Returns the row that
+    held only a part of the label and no numbers, now redundant: "b" (the rest of row a's
+    label), "a" (the head of row b's label: the joined label goes to b), or None."""
     joined_any = False
     for j in range(min(len(a), len(b))):
         ca, cb = a[j], b[j]
@@ -376,7 +422,11 @@ def _rejoin(a: list[GCell], b: list[GCell]) -> bool:
         if sj >= L.SURE and sj > max(L.best_known(ca.text), L.best_known(cb.text)) + 5:
             ca.text = cb.text = joined
             joined_any = True
-    return joined_any and not any(c.text.strip() and looks_numeric(c.text) for c in b)
+    if not joined_any:
+        return None
+    if not any(c.text.strip() and looks_numeric(c.text) for c in b):
+        return "b"
+    return "a" if not any(c.text.strip() and looks_numeric(c.text) for c in a) else None
 
 
 def stitch(
@@ -405,8 +455,10 @@ def stitch(
             )
             if first_on_page and not above and not below and g.width == prev.width:
                 drop = _rejoin(prev.rows[-1], g.rows[0])
-                if drop:
+                if drop == "b":
                     g.rows = g.rows[1:]
+                elif drop == "a":
+                    prev.rows = prev.rows[:-1]
                 offset = len(prev.rows)
                 seen: set[int] = set()
                 for row in g.rows:
@@ -529,67 +581,7 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
         doc.close()
 
 
-# --- tables without ruling: rows and columns from word positions -----------------------------
-class _Seg:
-    """A run of characters on one text line with no wide gap: one cell's line of text."""
-
-    __slots__ = ("text", "x0", "x1", "y", "size", "numeric", "row")
-
-    def __init__(self, chars: list[tuple[float, float, float, str]]):
-        self.text = "".join(c[3] for c in chars)
-        self.x0, self.x1 = chars[0][0], max(c[1] for c in chars)
-        self.y = sum(c[2] for c in chars) / len(chars)
-        self.size = max(c[1] - c[0] for c in chars)
-        self.numeric = bool(re.search(r"\d", self.text)) and looks_numeric(self.text)
-        self.row: int | None = None
-
-    @property
-    def xc(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-
-def _segments(chars: list[tuple[float, float, float, str]]) -> list[_Seg]:
-    out: list[_Seg] = []
-    run: list[tuple[float, float, float, str]] = []
-    for ch in chars + [(0.0, 0.0, 0.0, "\n")]:
-        if ch[3] == "\n":
-            if run:
-                out.append(_Seg(run))
-            run = []
-            continue
-        if run:
-            p = run[-1]
-            w = max(p[1] - p[0], ch[1] - ch[0], 1.0)
-            if (
-                ch[0] - p[1] > 0.9 * w
-                or abs(ch[2] - p[2]) > 0.6 * max(w, 6.0)
-                or ch[0] < p[0] - 0.5
-            ):
-                out.append(_Seg(run))
-                run = []
-        run.append(ch)
-    return [s for s in out if s.text.strip()]
-
-
-def _cluster_pos(values: list[float], tol: float) -> list[float]:
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(c) / len(c) for c in out]
-
-
-def _is_prose(s: _Seg, width: float) -> bool:
-    t = L.norm(s.text)
-    return (
-        s.x1 - s.x0 > 0.6 * width
-        or t.endswith("。")
-        or bool(re.match(r"^[一二三四五六七八九十]、.*(情况|事项)$", t))
-    )
-
-
+# --- tables without ruling: rows and columns from word positions (parsers/unruled.py) -------
 def _unruled_grids(
     page: pdfium.PdfPage,
     tp: pdfium.PdfTextPage,
@@ -597,187 +589,6 @@ def _unruled_grids(
     first_index: int,
     text: str | None = None,
 ) -> list[Grid]:
-    """Tables drawn without (full) ruling, e.g. 三线表: data rows are the lines holding numbers,
-    value columns the clusters of the numbers' centres; label lines are attached to the data
-    row they are centred on (multi-line labels by chaining lines of the same column), the
-    other lines between a table's rows are header rows. Grids come out with spans unknown
-    (like text), so the readers align values by header and say so when they cannot."""
-    width, height = _page_box(page)
+    """Tables drawn without (full) ruling, e.g. 三线表, read from word positions."""
+    _width, height = _page_box(page)
     return grids_from_chars(_chars(tp, height, text), height, page_no, first_index)
-
-
-def grids_from_chars(
-    chars: list[tuple[float, float, float, str]], height: float, page_no: int, first_index: int
-) -> list[Grid]:
-    """The word-position table reader on characters (x0, x1, y centre, char; "\n" between
-    lines) from any source: a PDF text layer, or OCR."""
-    segs = [
-        s
-        for s in _segments(chars)  # page numbers in the margins
-        if not (_PAGE_NO.match(s.text) and (s.y < 60 or s.y > height - 60))
-    ]
-    if not segs:
-        return []
-    sizes = sorted(s.size for s in segs if not s.numeric)
-    leading = 1.25 * (sizes[len(sizes) // 2] if sizes else 8.0)
-    text_w = max(s.x1 for s in segs) - min(s.x0 for s in segs)
-    anchors = _cluster_pos([s.y for s in segs if s.numeric], 0.3 * leading)
-    if not anchors:
-        return []
-    # regions: runs of data rows with no prose line between them
-    prose = sorted(s.y for s in segs if not s.numeric and _is_prose(s, text_w))
-    regions: list[list[float]] = []
-    for a in anchors:
-        if regions and not any(regions[-1][-1] < p < a for p in prose):
-            regions[-1].append(a)
-        else:
-            regions.append([a])
-    grids: list[Grid] = []
-    for rows_y in regions:
-        top = max([p for p in prose if p < rows_y[0]], default=-1.0)
-        bottom = min([p for p in prose if p > rows_y[-1]], default=height + 1)
-        inside = [
-            s for s in segs if top < s.y < bottom and not (not s.numeric and _is_prose(s, text_w))
-        ]
-        nums = [
-            s for s in inside if s.numeric and any(abs(s.y - a) <= 0.3 * leading for a in rows_y)
-        ]
-        if len(rows_y) < 2 and len({round(s.xc) for s in nums}) < 4:
-            continue
-        # value columns: positions where numbers line up on several rows; a lone number
-        # elsewhere (a digit of a label, a figure in a note) is text
-        tol = max(6.0, leading * 0.8)
-        cols = [
-            c
-            for c in _cluster_pos([s.xc for s in nums], tol)
-            if sum(1 for s in nums if abs(s.xc - c) <= tol)
-            >= max(1 if len(rows_y) == 1 else 2, 0.25 * len(rows_y))
-        ]
-        if not cols:
-            continue
-        for s in inside:
-            if s.numeric and not any(abs(s.xc - c) <= tol for c in cols):
-                s.numeric = False
-        nums = [s for s in nums if s.numeric]
-        rows_y = [a for a in rows_y if any(abs(s.y - a) <= 0.3 * leading for s in nums)]
-        if not rows_y:
-            continue
-        pitch = min((b - a for a, b in zip(cols, cols[1:])), default=40.0)
-        value_left = cols[0] - pitch / 2
-        for s in nums:
-            s.row = min(range(len(rows_y)), key=lambda i: abs(rows_y[i] - s.y))
-        labels = [s for s in inside if not s.numeric and s.xc < value_left]
-        # attach label lines: centred on a data row, or chained to a line that is
-        attached: set[int] = set()
-        for s in labels:
-            i = min(range(len(rows_y)), key=lambda k: abs(rows_y[k] - s.y))
-            if abs(rows_y[i] - s.y) <= 0.75 * leading:
-                s.row = i
-                attached.add(id(s))
-        changed = True
-        while changed:
-            changed = False
-            for s in labels:
-                if id(s) in attached:
-                    continue
-                for t in labels:
-                    if (
-                        id(t) in attached
-                        and abs(t.y - s.y) <= 1.3 * leading
-                        and min(s.x1, t.x1) - max(s.x0, t.x0) > 0
-                    ):
-                        s.row = t.row
-                        attached.add(id(s))
-                        changed = True
-                        break
-        loose = [s for s in inside if s.row is None and id(s) not in attached]
-        header_y = _cluster_pos([s.y for s in loose], 0.3 * leading)
-        # grid rows in page order: header rows and data rows
-        order = sorted(
-            [(y, "h", k) for k, y in enumerate(header_y)]
-            + [(y, "d", k) for k, y in enumerate(rows_y)]
-        )
-        label_groups: dict[tuple[str, int], list[list[_Seg]]] = {}
-        values: dict[tuple[str, int], dict[int, list[_Seg]]] = {}
-        for s in inside:
-            if s.row is not None:
-                key = ("d", s.row)
-            else:
-                key = ("h", min(range(len(header_y)), key=lambda k: abs(header_y[k] - s.y)))
-            if s.xc < value_left:
-                groups = label_groups.setdefault(key, [])
-                for grp in groups:
-                    if any(min(s.x1, t.x1) - max(s.x0, t.x0) > 0 for t in grp):
-                        grp.append(s)
-                        break
-                else:
-                    groups.append([s])
-            else:
-                for j, cx in enumerate(cols):
-                    covers = (
-                        s.x0 - 2 <= cx <= s.x1 + 2
-                        if not s.numeric
-                        else abs(s.xc - cx) == min(abs(s.xc - c) for c in cols)
-                    )
-                    if covers:
-                        values.setdefault(key, {}).setdefault(j, []).append(s)
-        nlab = max((len(v) for v in label_groups.values()), default=0)
-        ti = first_index + len(grids)
-        rows: list[list[GCell]] = []
-        for r, (_y, kind, k) in enumerate(order):
-            key = (kind, k)
-            groups = sorted(label_groups.get(key, []), key=lambda g: min(x.x0 for x in g))
-            cells: list[GCell] = [
-                GCell("", Source(page=page_no, table=ti, row=r, col=j))
-                for j in range(nlab - len(groups))
-            ]
-            for g in groups:
-                g.sort(key=lambda x: (round(x.y, 1), x.x0))
-                cells.append(
-                    GCell(
-                        "".join(x.text for x in g),
-                        Source(
-                            page=page_no,
-                            table=ti,
-                            row=r,
-                            col=len(cells),
-                            bbox=(
-                                round(min(x.x0 for x in g), 2),
-                                round(min(x.y for x in g) - leading / 2, 2),
-                                round(max(x.x1 for x in g), 2),
-                                round(max(x.y for x in g) + leading / 2, 2),
-                            ),
-                        ),
-                    )
-                )
-            for j in range(len(cols)):
-                segs_j = sorted(values.get(key, {}).get(j, []), key=lambda x: (round(x.y, 1), x.x0))
-                src = Source(page=page_no, table=ti, row=r, col=nlab + j)
-                if segs_j:
-                    src.bbox = (
-                        round(min(x.x0 for x in segs_j), 2),
-                        round(min(x.y for x in segs_j) - leading / 2, 2),
-                        round(max(x.x1 for x in segs_j), 2),
-                        round(max(x.y for x in segs_j) + leading / 2, 2),
-                    )
-                c = GCell(
-                    " ".join(x.text for x in segs_j)
-                    if kind == "d"
-                    else "".join(x.text for x in segs_j),
-                    src,
-                )
-                if kind == "d" and len(segs_j) > 1:
-                    c.flag = "two numbers under one column"
-                cells.append(c)
-            rows.append(cells)
-        g = Grid(rows, index=ti, page=page_no, spans_known=False, centred=True)
-        ys = [s.y for s in inside]
-        g.bbox = (
-            min(s.x0 for s in inside),
-            min(ys) - leading,
-            max(s.x1 for s in inside),
-            max(ys) + leading,
-        )
-        g.last_page = page_no
-        grids.append(g)
-    return grids
