@@ -77,6 +77,8 @@ def compare(
             wrong_cells.append(
                 f"{c.table}.{c.row}.{c.col}: read {g.value!r} from {g.raw!r}, truth {c.value!r}"
             )
+        elif form.is_decimal(c.table, c.col, truth.format_version) and g.unit != c.unit:
+            wrong_cells.append(f"{c.table}.{c.row}.{c.col}: unit {g.unit!r}, truth {c.unit!r}")
         else:
             right += 1
     known = {(c.table, c.row, c.col) for c in truth.cells}

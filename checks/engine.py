@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from checks.corpus import CORPUS_RULES, duplicate_findings, history_findings
 from checks.form_drift import drift_findings, late_findings
-from checks.rules import DOMAIN_RULE, EQUALITY_RULES, CellRef, EqualityRule
+from checks.rules import DOMAIN_RULE, DOMAIN_TESTS, EQUALITY_RULES, CellRef, EqualityRule
 from checks.text import text_findings
 from nianbao import form
 from nianbao.model import FAIL, NOT_ASSESSABLE, PASS, STATUS_PARSED, Finding, Report
 
 # Bump when a rule changes, so stored findings are recomputed (archive stores it per finding).
-RULES_VERSION = "1"
+RULES_VERSION = "2"  # 2: DOMAIN by column domain, LATE by regulation, label typos, t5
 
 
 def _addr(ref: CellRef) -> str:
@@ -63,14 +63,17 @@ def _equality(report: Report, rule: EqualityRule) -> list[Finding]:
 
 
 def _domain(report: Report) -> list[Finding]:
+    """DOMAIN: each cell against its column's domain for the report's format version
+    (a 2019 trial report's 本年增/减 may be negative, its amounts decimal)."""
     rule_id, severity, en, zh = DOMAIN_RULE
     findings = []
     for c in report.cells:
         if c.value is None:
             continue
-        bad_sign = c.value < 0
-        bad_int = not form.is_decimal(c.table, c.col) and c.value != int(c.value)
-        if bad_sign or bad_int:
+        test, allows_en, allows_zh = DOMAIN_TESTS[
+            form.domain(c.table, c.col, report.format_version)
+        ]
+        if not test(c.value):
             findings.append(
                 Finding(
                     rule=rule_id,
@@ -79,8 +82,10 @@ def _domain(report: Report) -> list[Finding]:
                     scope=c.address,
                     actual=c.value,
                     cells=[c.address],
-                    message=f"{en}: {c.address} is {c.value:g} (printed {c.raw!r})",
-                    message_zh=f"{zh}：{c.address} 为 {c.value:g}（原文 {c.raw!r}）",
+                    message=f"{en}: {c.address} is {c.value:g} (printed {c.raw!r}), "
+                    f"not {allows_en}",
+                    message_zh=f"{zh}：{c.address} 为 {c.value:g}（原文 {c.raw!r}），"
+                    f"应为{allows_zh}",
                 )
             )
     if not findings:

@@ -93,5 +93,16 @@ EQUALITY_RULES: tuple[EqualityRule, ...] = (
     ),
 )
 
-# DOMAIN: every count is a non-negative integer; only form.is_decimal cells may be fractional.
-DOMAIN_RULE = ("DOMAIN", SEVERITY_ERROR, "counts are non-negative integers", "数量应为非负整数")
+# DOMAIN: every cell holds what its column's domain (nianbao.form, per format version) allows.
+DOMAIN_RULE = (
+    "DOMAIN",
+    SEVERITY_ERROR,
+    "each cell within its column's domain",
+    "数值应在所在栏目的取值范围内",
+)
+# domain → (test, what it allows in English, in Chinese)
+DOMAIN_TESTS: dict[str, tuple[Callable[[float], bool], str, str]] = {
+    form.COUNT: (lambda v: v >= 0 and v == int(v), "a non-negative integer", "非负整数"),
+    form.AMOUNT: (lambda v: v >= 0, "a non-negative amount", "非负数额"),
+    form.SIGNED: (lambda v: v == int(v), "an integer (a signed change)", "整数（增减数，可为负）"),
+}

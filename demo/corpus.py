@@ -114,7 +114,9 @@ def format_number(value) -> str:
 
 
 def _cell(table: str, row: str, col: str, value) -> Cell:
-    return Cell(table=table, row=row, col=col, value=value, raw=format_number(value))
+    spec = form.column(table, col)
+    unit = spec.unit if spec is not None and spec.domain == form.AMOUNT else None
+    return Cell(table=table, row=row, col=col, value=value, raw=format_number(value), unit=unit)
 
 
 def set_value(report: Report, table: str, row: str, col: str, value) -> None:
@@ -259,8 +261,11 @@ def hard_rule_failures(report: Report) -> list[dict]:
     out = []
     for cell in report.cells:
         val = cell.value
-        if form.is_decimal(cell.table, cell.col):
+        kind = form.domain(cell.table, cell.col, report.format_version)
+        if kind == form.AMOUNT:
             bad = val is None or val < 0
+        elif kind == form.SIGNED:
+            bad = val is None or val != int(val)
         else:
             bad = val is None or val < 0 or val != int(val)
         if bad:

@@ -224,9 +224,10 @@ SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def sections_of(text: str) -> dict[str, str]:
-    """The report's sections 一 … 六 (keyed by the canonical number; a section the form does
-    not have keeps its printed number if that is free), each with its heading and body text
-    (table rows included as tab-separated lines)."""
+    """The report's sections 一 … 六 (keyed by the canonical number, so renumbered sections
+    land right), each with its heading and body text (table rows included as tab-separated
+    lines). A section the form does not have is keyed by its heading without the number
+    (the 2025 "五、信息处理费收取情况" → "信息处理费收取情况"), never by a number the form uses."""
     out: dict[str, list[str]] = {}
     current: str | None = None
     for line in text.splitlines():
@@ -235,13 +236,8 @@ def sections_of(text: str) -> dict[str, str]:
         if m:
             head = L.norm(m.group(2))
             key = next((k for k, words in SECTION_WORDS if any(w in head for w in words)), None)
-            if (
-                key is None
-                and len(head) <= 20
-                and m.group(1) not in out
-                and not _t3_row_label(head)
-            ):
-                key = m.group(1)
+            if key is None and len(head) <= 20 and not _t3_row_label(head):
+                key = head
             if key is not None and key in out:
                 key = None if key == current else key + "+"
         if key is not None:

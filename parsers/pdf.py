@@ -333,8 +333,10 @@ def _page_grids(
     for cs in tables:
         xs = _cluster([v for c in cs for v in (c[0], c[2])])
         ys = _cluster([v for c in cs for v in (c[1], c[3])])
-        if len(xs) < 3 or len(ys) < 3:
-            continue  # one column or one row: a frame around text, not a table
+        if len(xs) < 3 or (len(ys) < 3 and len(xs) < 4):
+            # one column, or one row of one or two cells: a frame around text. One row of
+            # three or more cells is a table: often the last row of 表三 alone on a page.
+            continue
         ti = first_index + len(grids)
 
         def idx(vals: list[float], v: float) -> int:

@@ -7,6 +7,9 @@ header is unreadable, and then a warning says so.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
 from nianbao import form
 
 from . import labels as L
@@ -58,6 +61,7 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "结转下年度",
     ),
     T4: ("行政复议", "行政诉讼", "未经复议", "复议后起诉", "结果维持", "结果纠正", "尚未审结"),
+    T5: ("通知收取件数", "通知收取金额", "实际收取金额", "信息处理费"),
 }
 MIN_HITS = 3
 
@@ -115,66 +119,128 @@ _T2_COL_CANDS_2019 = [(c.key, c.label) for c in form.T2_COLUMNS_2019.values()] +
 _ONLY_2019 = {k for k in form.T2_COLUMNS_2019 if k != "decisions"}
 
 
+_UNIT_IN_HEADER = re.compile(r"[(（]\s*(?:单位\s*[:：]?\s*)?(亿元|万元|元)\s*[)）]")
+
+
+def header_unit(text: str) -> str | None:
+    """The amount unit a column header prints: 本年收费金额（单位：万元） → 万元.
+
+    >>> header_unit("通知收取金额（元）"), header_unit("采购总金额")
+    ('元', None)
+    """
+    m = _UNIT_IN_HEADER.search(text or "")
+    return m.group(1) if m else None
+
+
+@dataclass
+class _T2Header:
+    """The columns the rows under a 表二 header row have: their positions, the format whose
+    columns they are, and units printed in the header."""
+
+    colmap: dict[str, int] = field(default_factory=dict)
+    fmt: str = form.FORMAT_2021
+    units: dict[str, str] = field(default_factory=dict)
+
+
+def _t2_header(g: Grid, r: int, out: Tables) -> _T2Header | None:
+    """A header row of 表二 (one of its cells is a column label), or None."""
+    hits = {form.FORMAT_2021: {}, form.FORMAT_2019: {}}
+    units: dict[str, str] = {}
+    hdr = header_rows_text(g, [r])[0] if not g.spans_known else None
+    cells = list(enumerate(hdr)) if hdr is not None else [(j, c.text) for j, c in g.distinct(r)]
+    for j, text in cells:
+        for fmt, cands in (
+            (form.FORMAT_2021, _T2_COL_CANDS),
+            (form.FORMAT_2019, _T2_COL_CANDS_2019),
+        ):
+            m = L.best(text, cands)
+            if m.key and m.score >= L.SURE:
+                hits[fmt].setdefault(m.key, j)
+                if unit := header_unit(text):
+                    units.setdefault(m.key, unit)
+    if hits[form.FORMAT_2019].keys() & _ONLY_2019:
+        out.t2_2019_columns = True
+        return _T2Header(hits[form.FORMAT_2019], form.FORMAT_2019, units)
+    if hits[form.FORMAT_2021]:
+        colmap = hits[form.FORMAT_2021]
+        out.t2_2021_columns |= any(k in colmap for k in ("issued", "repealed", "in_force"))
+        return _T2Header(colmap, form.FORMAT_2021, units)
+    return None
+
+
+def _t2_row(g: Grid, r: int, head: _T2Header, seen: set[str], out: Tables) -> None:
+    """One data row of 表二 under ``head``: matched by its best label cell (a block label such
+    as "第二十条第（一）项" may sit in a merged column on the left)."""
+    labs = row_labels(g, r)
+    trial = head.fmt == form.FORMAT_2019
+    cands = _T2_ROW_CANDS_2019 if trial else _T2_ROW_CANDS
+    m, lab = max(((L.best(c.text, cands), c.text) for _, c in labs), key=lambda x: x[0].score)
+    if m.key is None or m.score < L.MATCH:
+        if has_values(g, r):
+            out.extra_rows.append("t2: " + " / ".join(c.text for _, c in labs))
+        return
+    key = m.key
+    if m.score < L.SURE:
+        out.warnings.append(
+            f"t2: label '{lab.strip()}' matched {key} with low confidence ({m.score:.0f})"
+        )
+    if key in seen:
+        out.warnings.append(f"t2: row {key} appears twice; second ignored")
+        return
+    cols = list((_T2_ROWS_2019 if trial else _T2_ROWS)[key].columns)
+    if not any(k in head.colmap for k in cols):
+        out.warnings.append(f"t2.{key}: no column header; standard column order assumed")
+    vals = align_values(g, r, head.colmap, cols, out.warnings, f"t2.{key}")
+    seen.add(key)
+    if vals is not None:
+        emit(out, T2, key, vals, head.fmt, head.units)
+        out.row_labels[f"{T2}.{key}"] = L.norm(lab)
+
+
 def read_t2(grids: list[Grid], out: Tables) -> None:
     """表二 by its header rows: each block's header row says which columns (2021 or the 2019
     trial format's) the rows under it have; rows are matched against that format's labels."""
-    colmap: dict[str, int] = {}
-    mode = "2021"
+    head = _T2Header()
     seen: set[str] = set()
     for g in grids:
         for r in range(len(g.rows)):
-            labs = row_labels(g, r)
-            if not labs:
+            if not row_labels(g, r):
                 continue
-            # A header row: one of its cells is a 表二 column label.
-            hits21: dict[str, int] = {}
-            hits19: dict[str, int] = {}
-            hdr = header_rows_text(g, [r])[0] if not g.spans_known else None
-            cells = (
-                list(enumerate(hdr)) if hdr is not None else [(j, c.text) for j, c in g.distinct(r)]
-            )
-            for j, text in cells:
-                m = L.best(text, _T2_COL_CANDS)
-                if m.key and m.score >= L.SURE:
-                    hits21.setdefault(m.key, j)
-                m = L.best(text, _T2_COL_CANDS_2019)
-                if m.key and m.score >= L.SURE:
-                    hits19.setdefault(m.key, j)
-            if hits19.keys() & _ONLY_2019:
-                colmap, mode = hits19, "2019"
-                out.t2_2019_columns = True
+            found = _t2_header(g, r, out)
+            if found is not None:
+                head = found
                 continue
-            if hits21:
-                colmap, mode = hits21, "2021"
-                out.t2_2021_columns |= any(k in colmap for k in ("issued", "repealed", "in_force"))
-                continue
-            # the row's label: its best-matching label cell (a block label such as
-            # "第二十条第（一）项" may sit in a merged column on the left)
-            cands = _T2_ROW_CANDS_2019 if mode == "2019" else _T2_ROW_CANDS
-            m, lab = max(
-                ((L.best(c.text, cands), c.text) for _, c in labs), key=lambda x: x[0].score
-            )
-            if m.key is None or m.score < L.MATCH:
-                if has_values(g, r):
-                    out.extra_rows.append("t2: " + " / ".join(c.text for _, c in labs))
-                continue
-            key = m.key
-            if m.score < L.SURE:
-                out.warnings.append(
-                    f"t2: label '{lab.strip()}' matched {key} with low confidence ({m.score:.0f})"
-                )
-            if key in seen:
-                out.warnings.append(f"t2: row {key} appears twice; second ignored")
-                continue
-            spec = _T2_ROWS_2019[key] if mode == "2019" else _T2_ROWS[key]
-            cols = list(spec.columns)
-            if not any(k in colmap for k in cols):
-                out.warnings.append(f"t2.{key}: no column header; standard column order assumed")
-            vals = align_values(g, r, colmap, cols, out.warnings, f"t2.{key}")
-            seen.add(key)
-            if vals is not None:
-                emit(out, T2, key, vals)
+            _t2_row(g, r, head, seen, out)
         out.tables_found.add(T2)
+
+
+# --- 表五 (信息处理费, an inserted section of some 2025 reports) --------------------------------
+_T5_COL_CANDS = [(c.key, c.label) for c in form.T5_COLUMNS.values()]
+_T5_ORDER = list(form.T5_COLUMNS)
+_T5_ROW = form.T5_ROWS[0].key
+
+
+def read_t5(grids: list[Grid], out: Tables) -> None:
+    """表五: a header row naming 通知收取件数 / 通知收取金额 / 实际收取金额 and one row of values
+    under it (amounts in the unit the header prints, converted to 元)."""
+    for g in grids:
+        colmap: dict[str, int] = {}
+        units: dict[str, str] = {}
+        for r in range(len(g.rows)):
+            if has_values(g, r) and colmap and _T5_ROW not in out.rows_found[T5]:
+                vals = align_values(g, r, colmap, _T5_ORDER, out.warnings, f"t5.{_T5_ROW}")
+                if vals is not None:
+                    emit(out, T5, _T5_ROW, vals, units=units)
+                    labs = [c.text for j, c in row_labels(g, r) if j < min(colmap.values())]
+                    out.row_labels[f"{T5}.{_T5_ROW}"] = L.norm(" ".join(labs))
+                continue
+            for j, c in g.distinct(r):
+                m = L.best(c.text, _T5_COL_CANDS)
+                if m.key and m.score >= L.SURE:
+                    colmap.setdefault(m.key, j)
+                    if unit := header_unit(c.text):
+                        units.setdefault(m.key, unit)
+        out.tables_found.add(T5)
 
 
 # --- 表四 --------------------------------------------------------------------------------
@@ -294,12 +360,12 @@ def _t4_runs(g: Grid, data: int, raw: list[list[str]], colmap: dict[str, int]) -
                 break
 
 
-READERS = {T2: read_t2, T3: read_t3, T4: read_t4}
+READERS = {T2: read_t2, T3: read_t3, T4: read_t4, T5: read_t5}
 
 
 def read_tables(grids: list[Grid]) -> Tables:
     out = Tables()
-    assigned: dict[str, list[Grid]] = {T2: [], T3: [], T4: []}
+    assigned: dict[str, list[Grid]] = {T2: [], T3: [], T4: [], T5: []}
     prev: str | None = None
     for g in grids:
         hits = classify(g)
