@@ -122,13 +122,30 @@ def rows_lost(truth: Report, got: Report) -> tuple[list[str], list[str]]:
     return lost, [r for r in lost if r not in got.missing_rows]
 
 
-def hard_findings(report: Report) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """(failing, not assessable) hard findings of a report, as (rule, scope)."""
-    findings = [f for f in run_checks(report) if f.severity == SEVERITY_ERROR]
+def hard_findings(findings) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(failing, not assessable) hard findings, as (rule, scope)."""
+    hard = [f for f in findings if f.severity == SEVERITY_ERROR]
     return (
-        {(f.rule, f.scope) for f in findings if f.status == FAIL},
-        {(f.rule, f.scope) for f in findings if f.status == NOT_ASSESSABLE},
+        {(f.rule, f.scope) for f in hard if f.status == FAIL},
+        {(f.rule, f.scope) for f in hard if f.status == NOT_ASSESSABLE},
     )
+
+
+def label_problems(truth: Report, got: Report, findings) -> list[str]:
+    """FORMAT-DRIFT label findings against the labels the truth printed otherwise."""
+    found = {
+        f.scope.removeprefix("label:")
+        for f in findings
+        if f.rule == "FORMAT-DRIFT" and f.scope.startswith("label:")
+    }
+    expected = set(truth.row_labels)
+    return [
+        f"label drift not found: {a} printed {truth.row_labels[a]!r}"
+        for a in sorted(expected - found)
+    ] + [
+        f"label drift not expected: {a} read as {got.row_labels.get(a)!r}"
+        for a in sorted(found - expected)
+    ]
 
 
 def _load(corpus: Path):
@@ -167,7 +184,9 @@ def evaluate(cases, *, quiet: bool = False) -> dict:
         )
         lost, silent = rows_lost(case.truth, got)
         expected = {(f["rule"], f["scope"]) for f in case.expect_findings}
-        failing, unassessable = hard_findings(got) if got.status == "parsed" else (set(), set())
+        findings = run_checks(got) if got.status == "parsed" else []
+        failing, unassessable = hard_findings(findings)
+        wf += label_problems(case.truth, got, findings)
         wf += [f"row {r} lost" + ("" if r in silent else " (recorded missing)") for r in lost]
         wf += [f"hard finding missed: {r}[{sc}]" for r, sc in sorted(expected - failing)]
         wf += [f"false hard finding: {r}[{sc}]" for r, sc in sorted(failing - expected)]

@@ -185,7 +185,7 @@ VARIANT_LABELS: dict[str, tuple[tuple[str, bool], ...]] = {
         ("3、其他情形", True),
         ("3.其他情况", True),
         ("③其他", False),
-        ("其他", False),
+        ("其他", True),  # the enumerator is a digit, not punctuation
         ("3.其他处理", True),
     ),
     "new_requests": (("一、本年度新收政府信息公开申请数量", True),),

@@ -251,6 +251,7 @@ def _hazard_t3_layout(rng: random.Random, truth: TruthReport, case: dict) -> obj
         if r.block == "（五）不予处理":
             labels[r.key] = r.label.replace(".", "、", 1)
     labels["withheld_prohibited_by_law"] = "2.其他法律行政止公开"
+    truth.report.row_labels[f"{form.T3}.withheld_prohibited_by_law"] = "2.其他法律行政止公开"
     hazards += ["numbering '1、'", "label typo"]
     # two sub-rows of （四） in another order
     i = next(i for i, r in enumerate(rows) if r.key == "unavailable_not_held")

@@ -337,7 +337,7 @@ def _emit_lines(lines: list[_Line], out: Tables) -> None:
         vals = align_values(ln.g, ln.r, ln.colmap, _T3_ORDER, out.warnings, f"t3.{ln.key}")
         if vals is not None:
             emit(out, T3, ln.key, vals)
-            out.row_labels[f"{T3}.{ln.key}"] = ln.label
+            out.row_labels[f"{T3}.{ln.key}"] = "".join(ln.label.split())
 
 
 def _printed(ln: _Line) -> str:

@@ -194,7 +194,7 @@ def _t2_row(g: Grid, r: int, head: _T2Header, seen: set[str], out: Tables) -> No
     seen.add(key)
     if vals is not None:
         emit(out, T2, key, vals, head.fmt, head.units)
-        out.row_labels[f"{T2}.{key}"] = L.norm(lab)
+        out.row_labels[f"{T2}.{key}"] = "".join(lab.split())
 
 
 def read_t2(grids: list[Grid], out: Tables) -> None:
@@ -232,7 +232,7 @@ def read_t5(grids: list[Grid], out: Tables) -> None:
                 if vals is not None:
                     emit(out, T5, _T5_ROW, vals, units=units)
                     labs = [c.text for j, c in row_labels(g, r) if j < min(colmap.values())]
-                    out.row_labels[f"{T5}.{_T5_ROW}"] = L.norm(" ".join(labs))
+                    out.row_labels[f"{T5}.{_T5_ROW}"] = "".join("".join(labs).split())
                 continue
             for j, c in g.distinct(r):
                 m = L.best(c.text, _T5_COL_CANDS)
