@@ -27,7 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from nianbao import form
-from nianbao.model import Finding, Report
+from nianbao.model import FAIL, Finding, Report, flag_status
 
 SCHEMA_VERSION = 1
 
@@ -234,6 +234,8 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "region_code": str,
             "sections": str,
             "ocr": int,
+            "row_labels": str,
+            "missing_reasons": str,
         },
         {"pk": "id", "foreign_keys": [("document_id", "documents", "id")]},
     ),
@@ -246,6 +248,7 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "value": float,
             "raw": str,
             "note": str,
+            "unit": str,
             "page": int,
             "bbox": str,
             "src_table": int,
@@ -436,6 +439,8 @@ def save_report(
         "region_code": getattr(report, "region_code", None),
         "sections": json.dumps(getattr(report, "sections", {}) or {}, ensure_ascii=False),
         "ocr": int(bool(getattr(report, "ocr", False))),
+        "row_labels": json.dumps(report.row_labels, ensure_ascii=False),
+        "missing_reasons": json.dumps(report.missing_reasons, ensure_ascii=False),
         # A new parse invalidates the findings: the check stage recomputes them.
         "rules_version": None,
         **(extra or {}),
@@ -457,6 +462,7 @@ def save_report(
                     "value": c.value,
                     "raw": c.raw,
                     "note": c.note,
+                    "unit": c.unit,
                     "page": c.source.page,
                     "bbox": json.dumps(c.source.bbox) if c.source.bbox else None,
                     "src_table": c.source.table,
@@ -510,16 +516,17 @@ def save_findings(
             pk=("report_id", "rule", "scope"),
             replace=True,
         )
-        counts = dict(
-            db.execute(
-                "select severity, count(*) from findings where report_id = ? and status = 'fail' "
-                "group by severity",
+        counts = {
+            (severity, status): n
+            for severity, status, n in db.execute(
+                "select severity, status, count(*) from findings where report_id = ? "
+                "group by severity, status",
                 [rid],
             ).fetchall()
-        )
-        errors, warnings = counts.get("error", 0), counts.get("warning", 0)
-        status = db["reports"].get(rid)["status"]
-        flag = "unparseable" if status != "parsed" else ("flagged" if errors else "ok")
+        }
+        errors, warnings = counts.get(("error", FAIL), 0), counts.get(("warning", FAIL), 0)
+        # flagged when a hard rule fails, incomplete when one is not assessable (cells absent)
+        flag = flag_status(db["reports"].get(rid)["status"], counts)
         update = {"flag_status": flag, "n_errors": errors, "n_warnings": warnings}
         if rules is None:
             update["rules_version"] = rules_version

@@ -243,6 +243,7 @@ select a.agency, a.region, a.level, y.year,
   case when p.n_reports is null then 'missing'
        when p.report_status != 'parsed' or p.flag_status = 'unparseable' then 'unparseable'
        when p.flag_status = 'flagged' then 'flagged'
+       when p.flag_status = 'incomplete' then 'incomplete'
        else 'found' end as status,
   coalesce(p.n_reports, 0) as n_reports, p.report_id, p.n_errors
 from agencies a

@@ -166,12 +166,21 @@ def late_findings(report: Report) -> list[Finding]:
     base = dict(rule="LATE", severity=SEVERITY_WARNING, scope="deadline")
     due = deadline(report.year, report.level)
     if due is None or not report.published:
+        unknown = [
+            (en, zh)
+            for en, zh, known in (
+                ("publication date", "发布日期", report.published),
+                ("report year", "报告年度", regulation(report.year)),
+                ("level", "机关层级", due or not regulation(report.year)),
+            )
+            if not known
+        ]
         return [
             Finding(
                 **base,
                 status=NOT_ASSESSABLE,
-                message="publication date, year or level unknown",
-                message_zh="发布日期、年度或机关层级不明，无法判断是否逾期",
+                message=", ".join(en for en, _ in unknown) + " unknown",
+                message_zh="、".join(zh for _, zh in unknown) + "不明，无法判断是否逾期",
             )
         ]
     reg = regulation(report.year)

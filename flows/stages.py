@@ -21,7 +21,13 @@ from archive.db import now, open_db, save_findings, save_report
 from archive.store import BlobStore
 from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
 from nianbao.config import Paths
-from nianbao.model import STATUS_NO_TABLES, STATUS_NOT_REPORT, Report
+from nianbao.model import (
+    FLAG_FLAGGED,
+    FLAG_INCOMPLETE,
+    STATUS_NO_TABLES,
+    STATUS_NOT_REPORT,
+    Report,
+)
 from parsers import PARSER_ID, parse_bytes
 
 log = logging.getLogger("nianbao.stages")
@@ -158,8 +164,49 @@ def check_pending(paths: Paths) -> dict:
 def _flagged_ids(db) -> set[str]:
     return {
         r["id"]
-        for r in db.query("select id from reports where is_current = 1 and flag_status = 'flagged'")
+        for r in db.query(
+            "select id from reports where is_current = 1 and flag_status = ?", [FLAG_FLAGGED]
+        )
     }
+
+
+def list_incomplete(
+    db,
+    *,
+    year: int | None = None,
+    region: str | None = None,
+    report_ids: list[str] | None = None,
+) -> list[dict]:
+    """Reports whose hard rules are not all assessable (flag status ``incomplete``): the
+    rules that could not be checked, the rows missing and why."""
+    where = ["r.is_current = 1", "r.flag_status = ?"]
+    params: list = [FLAG_INCOMPLETE]
+    if year:
+        where.append("r.year = ?")
+        params.append(year)
+    if region:
+        where.append("r.region like ?")
+        params.append(f"%{region}%")
+    if report_ids is not None:
+        where.append(f"r.id in ({', '.join('?' * len(report_ids))})")
+        params.extend(report_ids)
+    rows = db.query(
+        f"""
+        select r.id as report_id, r.agency, r.region, r.year, r.url, r.missing_rows,
+          r.missing_reasons,
+          (select group_concat(distinct f.rule) from findings f where f.report_id = r.id
+             and f.severity = 'error' and f.status = 'not_assessable') as rules
+        from reports r where {" and ".join(where)}
+        order by r.agency, r.year""",
+        params,
+    )
+    out = []
+    for r in rows:
+        r = dict(r)
+        r["missing_rows"] = json.loads(r["missing_rows"] or "[]")
+        r["missing_reasons"] = json.loads(r["missing_reasons"] or "{}")
+        out.append(r)
+    return out
 
 
 def list_flags(
@@ -219,6 +266,7 @@ def load_report(db, rid: str) -> Report:
             "value": _number(c["value"]),
             "raw": c["raw"],
             "note": c["note"],
+            "unit": c["unit"],
             "source": {
                 "page": c["page"],
                 "bbox": json.loads(c["bbox"]) if c["bbox"] else None,
@@ -249,6 +297,8 @@ def load_report(db, rid: str) -> Report:
     }
     for k in ("missing_rows", "extra_rows", "warnings"):
         fields[k] = json.loads(row[k] or "[]")
+    for k in ("row_labels", "missing_reasons"):
+        fields[k] = json.loads(row[k] or "{}")
     return Report.from_dict({**fields, "cells": cells})
 
 
@@ -299,6 +349,7 @@ def summarize(paths: Paths, run_id: str | None = None) -> dict:
             ).fetchall()
         ),
         "flagged": list_flags(db),
+        "incomplete": list_incomplete(db),
         "warnings_by_rule": dict(
             db.execute("""
             select f.rule, count(distinct f.report_id) from findings f
@@ -314,6 +365,16 @@ def summarize(paths: Paths, run_id: str | None = None) -> dict:
         ],
     }
     return summary
+
+
+def format_incomplete(r: dict) -> str:
+    """One incomplete report as a list item: the rules not assessable and the rows missing."""
+    rows = ", ".join(r["missing_rows"][:6]) + (" …" if len(r["missing_rows"]) > 6 else "")
+    return (
+        f"- {r['agency']} {r['year']}: not assessable {r['rules'] or '?'}"
+        + (f"; rows missing: {rows}" if rows else "")
+        + f"  <{r['url']}>"
+    )
 
 
 def format_summary(s: dict) -> str:
@@ -343,6 +404,13 @@ def format_summary(s: dict) -> str:
         f"### flagged reports ({len(s['flagged'])})",
     ]
     lines += [f"- {f['agency']} {f['year']}: {f['failures']}  <{f['url']}>" for f in s["flagged"]]
+    if s.get("incomplete"):
+        lines += [
+            "",
+            f"### incomplete reports ({len(s['incomplete'])}): hard rules not assessable, "
+            "cells absent",
+        ]
+        lines += [format_incomplete(r) for r in s["incomplete"]]
     if s.get("newly_flagged") is not None:
         lines += ["", f"### newly flagged in this run ({len(s['newly_flagged'])})"]
         lines += [

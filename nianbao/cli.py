@@ -4,6 +4,7 @@ nianbao demo                 build the demo sites, serve them on 127.0.0.1, run 
 nianbao run -r sources.yaml  the nightly flow (crawl → parse → check → publish) on a registry
 nianbao crawl / parse / check  one stage at a time
 nianbao parse FILE --json    parse local files and print the canonical model
+nianbao check FILE [--json]  parse and check local files: findings, exit 1 unless all ok
 nianbao eval                 parser accuracy, cell by cell, on the variant corpus and samples
 nianbao serve                browse the archive in Datasette
 nianbao export               write the main views as CSV / Parquet
@@ -220,11 +221,31 @@ def eval_(n, seed, corpus, no_doc, quiet):
 
 @main.command()
 @_data_option
-def check(data):
-    """Run the consistency rules on reports not yet checked by the current rules."""
-    from flows.stages import check_pending
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print reports and findings as JSON.")
+@click.option("--no-warnings", is_flag=True, help="Only the hard rules (errors).")
+def check(data, files, as_json, no_warnings):
+    """Check local FILES (parse them, run the single-report rules, print the findings in
+    Chinese and English; exit 1 unless every file is ok), or, without FILES, run the check
+    stage on the archive's reports not yet checked by the current rules."""
+    if not files:
+        from flows.stages import check_pending
 
-    click.echo(json.dumps(check_pending(data_paths(data)), ensure_ascii=False))
+        click.echo(json.dumps(check_pending(data_paths(data)), ensure_ascii=False))
+        return
+    from checks.files import check_file, format_checked, summary_line
+
+    results = [check_file(f) for f in files]
+    if as_json:
+        out = [c.to_dict() for c in results]
+        click.echo(json.dumps(out if len(out) > 1 else out[0], ensure_ascii=False, indent=1))
+    else:
+        for c in results:
+            click.echo(format_checked(c, warnings=not no_warnings))
+        click.echo(summary_line(results), err=True)
+    # 1: a file is flagged (a hard rule fails), incomplete (one is not assessable) or
+    # unparseable (nothing could be checked)
+    sys.exit(0 if all(c.ok for c in results) else 1)
 
 
 @main.command()
@@ -242,21 +263,35 @@ def summary(data):
 @click.option("--year", type=int, default=None, help="Only this report year.")
 @click.option("--region", default=None, help="Only regions containing this text (e.g. 清河).")
 @click.option("--warnings", is_flag=True, help="Include soft-rule warnings, not just errors.")
-def flags(data, rule, year, region, warnings):
-    """List flagged reports with the rules and cells that failed."""
+@click.option(
+    "--incomplete/--no-incomplete",
+    default=True,
+    show_default=True,
+    help="Also list incomplete reports (a hard rule not assessable: cells absent).",
+)
+def flags(data, rule, year, region, warnings, incomplete):
+    """List flagged reports with the rules and cells that failed, then incomplete reports
+    (no hard rule fails, but one could not be checked) with the rows missing and why."""
     from archive.db import open_db
-    from flows.stages import list_flags
+    from flows.stages import list_flags, list_incomplete
 
+    db = open_db(data_paths(data).db)
     rows = list_flags(
-        open_db(data_paths(data).db),
-        rule=rule,
-        year=year,
-        region=region,
-        warnings=warnings or (rule is not None),
+        db, rule=rule, year=year, region=region, warnings=warnings or (rule is not None)
     )
     for r in rows:
         click.echo(f"{r['agency']} {r['year']}  {r['url']}\n    {r['failures']}")
-    click.echo(f"{len(rows)} report(s)", err=True)
+    click.echo(f"{len(rows)} flagged report(s)", err=True)
+    if not incomplete or rule:
+        return
+    rows = list_incomplete(db, year=year, region=region)
+    if rows:
+        click.echo("\nincomplete (hard rules not assessable):")
+    for r in rows:
+        click.echo(f"{r['agency']} {r['year']}  {r['url']}\n    not assessable: {r['rules']}")
+        for m in r["missing_rows"]:
+            click.echo(f"    missing {m}: {r['missing_reasons'].get(m, '')}".rstrip(": "))
+    click.echo(f"{len(rows)} incomplete report(s)", err=True)
 
 
 @main.command()

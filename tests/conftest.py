@@ -18,7 +18,10 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.pop("PREFECT_API_URL", None)
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "samples"
+# The team's reference folder beside the repository (NIANBAO_SHARED names another place).
+SHARED = Path(os.environ.get("NIANBAO_SHARED") or REPO.parent / "shared")
+SAMPLES = SHARED / "samples"
+REAL = SHARED / "real"
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +30,11 @@ def samples_dir() -> Path:
     if not (SAMPLES / "huaian-city-2024.pdf").is_file():
         pytest.skip(f"real samples not found at {SAMPLES} (they ship with ../shared, not the repo)")
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    """The real CMS pages with truth JSON in ../shared/real (absent in a fresh clone: skip)."""
+    if not (REAL / "pingtan-haitan-2025.json").is_file():
+        pytest.skip(f"real pages not found at {REAL} (they ship with ../shared, not the repo)")
+    return REAL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -10,7 +11,10 @@ import pytest
 from nianbao import form
 from parsers import PARSER_ID, parse_bytes, parse_file
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = (
+    Path(os.environ.get("NIANBAO_SHARED") or Path(__file__).resolve().parents[2] / "shared")
+    / "samples"
+)
 HUAIAN = SAMPLES / "huaian-city-2024.pdf"
 SHIZUISHAN = SAMPLES / "shizuishan-emergency-2023.txt"
 

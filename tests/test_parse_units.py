@@ -35,7 +35,7 @@ from parsers.numbers import parse_number
         ("15件", False, 15, "unit '件'", True),
         ("96171.6", True, 96171.6, None, True),  # only 收费金额 is decimal
         ("4166.241619", True, 4166.241619, None, True),
-        ("251000元", True, 25.1, "written '251000元', converted to 万元", True),
+        ("251000元", True, 25.1, "written '251000元', converted from 元 to 万元", True),
         ("3.5", False, None, None, False),  # a fraction in a count column
         ("251000元", False, None, None, False),  # money in a count column
         ("见附件", False, None, None, False),
@@ -43,7 +43,7 @@ from parsers.numbers import parse_number
     ],
 )
 def test_number_rules(text, decimal, value, note, ok):
-    p = parse_number(text, decimal)
+    p = parse_number(text, decimal, "万元" if decimal else None)
     assert p.value == value and p.ok == ok
     if ok:
         assert p.note == note
