@@ -203,18 +203,30 @@ def parse(data, files, as_json):
     help="Read a corpus written by demo.variants.write instead of building one.",
 )
 @click.option("--no-doc", is_flag=True, help="Skip the LibreOffice .doc cases.")
+@click.option("--per-hazard", default=22, show_default=True, help="Hazard corpus reports each.")
+@click.option("--no-hazards", is_flag=True, help="Skip the hazard corpus.")
 @click.option("--quiet", is_flag=True, help="List at most 40 wrong cells.")
-def eval_(n, seed, corpus, no_doc, quiet):
-    """Parser accuracy on the variant corpus and the real samples (bench/parse_eval.py)."""
+@click.option(
+    "--real",
+    "real",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Only evaluate this folder of real reports (truth-free; NAME.json truths scored).",
+)
+def eval_(n, seed, corpus, no_doc, per_hazard, no_hazards, quiet, real):
+    """Parser and checks accuracy on the variant and hazard corpora and the real samples, or
+    (--real DIR) on a folder of real reports (bench/parse_eval.py)."""
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root / "bench"))
     import parse_eval
 
     argv = (
-        ["--n", str(n), "--seed", str(seed)]
+        ["--n", str(n), "--seed", str(seed), "--per-hazard", str(per_hazard)]
         + (["--corpus", corpus] if corpus else [])
         + (["--no-doc"] if no_doc else [])
+        + (["--no-hazards"] if no_hazards else [])
         + (["--quiet"] if quiet else [])
+        + [x for d in real for x in ("--real", d)]
     )
     sys.exit(parse_eval.main(argv))
 

@@ -212,3 +212,115 @@ def test_duplicate_finds_a_copied_report_and_no_false_pairs_among_clean_ones():
     scopes = [s for _, s in failing(dup["copy"])]
     assert "text:市政府-2023" in scopes and "numbers:市政府-2023" in scopes
     assert any(s == "text:copy" for _, s in failing(dup["市政府-2023"]))
+
+
+# --- issue 10: rules by format version, LATE by regulation, label drift, incomplete ----------
+
+
+def _trial(seed=12):
+    """A report in the 2019 trial format: its own 表二 columns (signed 本年增/减, amounts)."""
+    from demo.variants import _to_2019
+
+    t = truth(seed=seed, year=2020)
+    _to_2019(random.Random(seed), t)
+    return t.report
+
+
+def test_domain_reads_each_column_for_the_reports_format_version():
+    r = _trial()
+    assert r.format_version == form.FORMAT_2019
+    r.cell(form.T2, "licensing", "change").value = -4  # a net decrease: signed by nature
+    r.cell(form.T2, "procurement", "procurement_amount").value = 123456.78  # 元, decimals
+    assert failing(run_checks(r), "error") == []
+    r.cell(form.T2, "licensing", "change").value = 1.5  # a change is still a whole number
+    r.cell(form.T2, "licensing", "prev_items").value = -1  # a count is never negative
+    assert failing(run_checks(r), "error") == [
+        ("DOMAIN", "t2.licensing.change"),
+        ("DOMAIN", "t2.licensing.prev_items"),
+    ]
+
+
+def test_every_column_declares_its_domain_and_amounts_their_unit():
+    assert form.column(form.T2, "change", form.FORMAT_2019).domain == form.SIGNED
+    assert form.column(form.T2, "amount_10k_yuan").unit == "万元"
+    assert form.column(form.T5, "collected_amount_yuan").unit == "元"
+    assert form.column(form.T2, "procurement_amount", form.FORMAT_2019).unit is None
+    assert form.domain(form.T3, "total") == form.COUNT
+    amounts = [
+        c
+        for cols in (form.T2_COLUMNS, form.T2_COLUMNS_2019, form.T5_COLUMNS)
+        for c in cols.values()
+        if c.domain == form.AMOUNT
+    ]
+    assert {c.key for c in amounts} == {
+        "amount_10k_yuan",
+        "procurement_amount",
+        "notified_amount_yuan",
+        "collected_amount_yuan",
+    }
+    assert not hasattr(form, "T2_SIGNED_2019")
+
+
+@pytest.mark.parametrize(
+    "year,agency,published,status",
+    [
+        (2013, BUREAU, "2014-03-01", PASS),  # 2008 条例: every body by 31 March
+        (2013, BUREAU, "2014-04-02", FAIL),
+        (2018, CITY, "2019-03-31", PASS),
+        (2019, BUREAU, "2020-02-01", FAIL),  # 2019 revision: departments by 31 January
+        (2019, CITY, "2020-03-31", PASS),  # governments by 31 March
+        (2023, BUREAU, "2024-01-31", PASS),
+    ],
+)
+def test_late_applies_the_regulation_in_force_for_the_report_year(year, agency, published, status):
+    r = truth(agency=agency, year=year, published=published).report
+    (f,) = [f for f in run_checks(r) if f.rule == "LATE"]
+    assert f.status == status
+    assert ("第492号" if year <= 2018 else "第711号") in f.message_zh
+
+
+def test_late_needs_no_level_under_the_2008_regulation():
+    r = truth(agency=BUREAU, year=2012, published="2013-03-20").report
+    r.level = None
+    assert [f.status for f in run_checks(r) if f.rule == "LATE"] == [PASS]
+    r.year = 2020
+    (f,) = [f for f in run_checks(r) if f.rule == "LATE"]
+    assert f.status == NOT_ASSESSABLE and "level" in f.message
+
+
+def test_format_drift_lists_labels_printed_otherwise_than_on_the_form():
+    r = truth(seed=13).report
+    r.row_labels = {
+        "t3.withheld_prohibited_by_law": "2.其他法律行政止公开",  # a typo
+        "t3.rejected_complaint": "1、信访举报投诉类申请",  # punctuation only: no finding
+        "t3.total": "（七） 合计",  # another word
+        "t2.regulations": "规章",
+    }
+    drift = [f for f in run_checks(r) if f.rule == "FORMAT-DRIFT" and f.status == FAIL]
+    assert sorted(f.scope for f in drift) == [
+        "label:t3.total",
+        "label:t3.withheld_prohibited_by_law",
+    ]
+    (typo,) = [f for f in drift if f.scope.endswith("by_law")]
+    assert "2.其他法律行政止公开" in typo.message and "2.其他法律行政法规禁止公开" in typo.message
+
+
+def test_a_missing_row_is_format_drift_with_the_reason_the_parser_gave():
+    r = truth(seed=14).report
+    r.cells = [c for c in r.cells if c.row != "carried_forward"]
+    r.missing_rows = ["t3.carried_forward"]
+    r.missing_reasons = {"t3.carried_forward": "not printed: nothing between t3.total and end"}
+    (f,) = [f for f in run_checks(r) if f.scope == "missing:t3.carried_forward"]
+    assert "nothing between t3.total" in f.message and "nothing between" in f.message_zh
+
+
+def test_flag_status_is_incomplete_when_a_hard_rule_is_not_assessable():
+    from nianbao.model import FLAG_FLAGGED, FLAG_INCOMPLETE, FLAG_OK, flag_status
+
+    r = truth(seed=15).report
+    pairs = lambda: [(f.severity, f.status) for f in run_checks(r)]  # noqa: E731
+    assert flag_status(r.status, pairs()) == FLAG_OK
+    r.cells = [c for c in r.cells if c.row != "carried_forward"]
+    assert flag_status(r.status, pairs()) == FLAG_INCOMPLETE
+    r.cell(form.T3, "granted", "total").value += 1  # and now a rule that can be read fails
+    assert flag_status(r.status, pairs()) == FLAG_FLAGGED
