@@ -31,8 +31,9 @@ from demo.corpus import (
     make_truth,
     set_value,
 )
+from demo.variants import _to_2019  # noqa: E402
 from nianbao import form  # noqa: E402
-from nianbao.model import FAIL  # noqa: E402
+from nianbao.model import FAIL, FLAG_INCOMPLETE, flag_status  # noqa: E402
 
 YEARS = (2022, 2023, 2024)
 CITIES = "清河 云溪 青石 白沙 临川 望海 松林 石门 东平 南岭 西山 北塘 安宁 长乐 永和".split()
@@ -164,6 +165,18 @@ def inject_carry(rid, corpus, rng):
     return "carry_over", {rid: {("T3-CARRY", col), ("T3-CARRY", "total")}}
 
 
+def inject_trial_format(rid, corpus, rng):
+    """The report printed in the 2019 trial format, with net decreases in 本年增/减 and a
+    procurement amount with decimals: nothing to find (DOMAIN reads the trial columns)."""
+    t = corpus[rid]
+    _to_2019(rng, t)
+    for c in t.report.cells:
+        if c.col == "change" and rng.random() < 0.5:
+            c.value = -rng.randint(1, 9)
+    # the trial 表二 has no 现行有效件数: the in-force series cannot be followed (soft rule)
+    return "trial_format", {rid: {("FORMAT-DRIFT", "trial_format"), ("T2-INFORCE", "*")}}
+
+
 INJECTIONS = (
     inject_hard,
     inject_hard,
@@ -172,19 +185,18 @@ INJECTIONS = (
     inject_text_figure,
     inject_copy,
     inject_carry,
+    inject_trial_format,
 )
 INJECTED: set[str] = set()
+NOT_OK_KINDS = {"dropped_row": FLAG_INCOMPLETE}  # injections that must not leave a report ok
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--agencies", type=int, default=40)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
-    rng = random.Random(args.seed + 1)
-    corpus = build(args.agencies, args.seed)
+def inject_all(corpus, rng) -> tuple[dict[str, set], Counter, dict[str, str]]:
+    """Inject an error into about half the reports: (expected findings per report, counts
+    per kind, the kind injected per report)."""
     expected: dict[str, set] = defaultdict(set)
     kinds: Counter = Counter()
+    kind_of: dict[str, str] = {}
     for rid in list(corpus):
         if rid in INJECTED or rng.random() < 0.5:
             continue
@@ -198,8 +210,14 @@ def main(argv=None) -> int:
         kind, exp = result
         INJECTED.add(rid)
         kinds[kind] += 1
+        kind_of[rid] = kind
         for k, v in exp.items():
             expected[k] |= v
+    return expected, kinds, kind_of
+
+
+def consequences(corpus, expected: dict[str, set]) -> None:
+    """True findings on reports next to an injected one (added to ``expected``)."""
     # An injection that touches year N's 结转下年度 or year N+1's 上年结转 breaks the carry-over
     # between them wherever the two now differ: a true finding on N+1 even if N+1 itself was
     # not touched. Untouched pairs expect nothing, so any flag there is false.
@@ -213,23 +231,53 @@ def main(argv=None) -> int:
                 form.T3, "carried_over", col
             ):
                 expected[nxt].add(("T3-CARRY", col))
-    # A copied report breaks the copier's own year-to-year series: those are true findings too.
-    for rid in [r for r in INJECTED if any(s[0] == "DUPLICATE" for s in expected[r])]:
+    # A copied or reformatted report breaks the agency's year-to-year series: true findings.
+    for rid in [
+        r for r in INJECTED if any(s[0] in ("DUPLICATE", "T2-INFORCE") for s in expected[r])
+    ]:
         expected[rid].add(("T2-INFORCE", "*"))
         a, y = rid.rsplit("-", 1)
         nxt = f"{a}-{int(y) + 1}"
         if nxt in corpus:
             expected[nxt].add(("T2-INFORCE", "*"))
 
+
+def run(reports) -> tuple[dict[str, set], dict[str, str], float]:
+    """The checks as the pipeline runs them: (failing findings, flag status, seconds)."""
     started = time.perf_counter()
-    reports = {rid: t.report for rid, t in corpus.items()}
     found: dict[str, set] = defaultdict(set)
+    pairs: dict[str, list] = defaultdict(list)
     for rid, r in reports.items():
-        found[rid] |= {(f.rule, f.scope) for f in run_checks(r) if f.status == FAIL}
+        fs = run_checks(r)
+        found[rid] |= {(f.rule, f.scope) for f in fs if f.status == FAIL}
+        pairs[rid] += [(f.severity, f.status) for f in fs]
     for rid, fs in run_corpus_checks(reports).items():
         found[rid] |= {(f.rule, f.scope) for f in fs if f.status == FAIL}
-    elapsed = time.perf_counter() - started
+        pairs[rid] += [(f.severity, f.status) for f in fs]
+    flags = {rid: flag_status(reports[rid].status, pairs[rid]) for rid in reports}
+    return found, flags, time.perf_counter() - started
 
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--agencies", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    rng = random.Random(args.seed + 1)
+    corpus = build(args.agencies, args.seed)
+    expected, kinds, kind_of = inject_all(corpus, rng)
+    consequences(corpus, expected)
+    reports = {rid: t.report for rid, t in corpus.items()}
+    found, flags, elapsed = run(reports)
+    print(
+        f"corpus: {len(reports)} reports ({args.agencies} agencies × {len(YEARS)} years), "
+        f"{len(INJECTED)} with injected errors: " + ", ".join(f"{k} {v}" for k, v in kinds.items())
+    )
+    print(f"checks ran in {elapsed:.2f} s ({len(reports) / elapsed:.0f} reports/s)\n")
+    return print_results(reports, expected, found, flags, kind_of)
+
+
+def print_results(reports, expected, found, flags, kind_of) -> int:
     def explained(rid, finding):
         exp = expected.get(rid, set())
         return finding in exp or (finding[0], "*") in exp
@@ -237,37 +285,40 @@ def main(argv=None) -> int:
     per_rule = defaultdict(lambda: [0, 0])
     for rid, exp in expected.items():
         for f in exp:
-            if f[1] == "*":
-                continue
-            per_rule[f[0]][0] += 1
-            per_rule[f[0]][1] += f in found[rid]
-    false = sorted((rid, f) for rid, fs in found.items() for f in fs if not explained(rid, f))
-    clean_ids = [rid for rid in reports if rid not in expected]
-    false_on_clean = [x for x in false if x[0] in clean_ids]
-
-    print(
-        f"corpus: {len(reports)} reports ({args.agencies} agencies × {len(YEARS)} years), "
-        f"{len(INJECTED)} with injected errors: " + ", ".join(f"{k} {v}" for k, v in kinds.items())
-    )
-    print(f"checks ran in {elapsed:.2f} s ({len(reports) / elapsed:.0f} reports/s)\n")
+            if f[1] != "*":
+                per_rule[f[0]][0] += 1
+                per_rule[f[0]][1] += f in found[rid]
     print(f"{'rule':<14}{'injected':>9}{'found':>7}{'recall':>8}")
     for rule, (n, hit) in sorted(per_rule.items()):
         print(f"{rule:<14}{n:>9}{hit:>7}{hit / n:>8.0%}")
+    false = sorted((rid, f) for rid, fs in found.items() for f in fs if not explained(rid, f))
+    clean_ids = [rid for rid in reports if rid not in expected]
+    false_on_clean = [x for x in false if x[0] in clean_ids]
     print(f"\nfalse flags on {len(clean_ids)} clean reports: {len(false_on_clean)}")
     print(f"unexplained failing findings on injected reports: {len(false) - len(false_on_clean)}")
     for rid, f in false[:30]:
         print(f"  {rid}: {f}")
-    missed_list = sorted(
+    missed = sorted(
         (rid, f)
         for rid, exp in expected.items()
         for f in exp
         if f[1] != "*" and f not in found[rid]
     )
-    print(f"missed injected findings: {len(missed_list)}")
-    for rid, f in missed_list[:30]:
+    print(f"missed injected findings: {len(missed)}")
+    for rid, f in missed[:30]:
         print(f"  {rid}: {f}")
-    missed = len(missed_list)
-    return 0 if not false and not missed else 1
+    print(
+        "flag status: " + ", ".join(f"{k} {v}" for k, v in sorted(Counter(flags.values()).items()))
+    )
+    wrong_flag = [
+        (rid, kind, flags[rid])
+        for rid, kind in kind_of.items()
+        if kind in NOT_OK_KINDS and flags[rid] != NOT_OK_KINDS[kind]
+    ]
+    print(f"reports with a dropped row not marked incomplete: {len(wrong_flag)}")
+    for x in wrong_flag[:10]:
+        print(f"  {x}")
+    return 0 if not false and not missed and not wrong_flag else 1
 
 
 if __name__ == "__main__":

@@ -142,11 +142,9 @@ def _numbers_key(report: Report) -> tuple | None:
     return values if any(c.value for c in report.cells) else None
 
 
-def duplicate_findings(reports: dict[str, Report]) -> dict[str, list[Finding]]:
-    """DUPLICATE for every report: fail when another report has near-identical text
-    (another agency, or the same agency's previous year) or identical non-zero tables."""
-    shingles = _distinctive({rid: _shingles(r) for rid, r in reports.items()})
-    ids = [rid for rid in reports if len(shingles[rid]) >= MIN_DISTINCTIVE]
+def _text_index(shingles: dict[str, set[str]]) -> tuple[MinHashLSH, dict[str, MinHash]]:
+    """MinHash LSH over the reports with enough distinctive text."""
+    ids = [rid for rid, s in shingles.items() if len(s) >= MIN_DISTINCTIVE]
     lsh = MinHashLSH(threshold=DUPLICATE_THRESHOLD * 0.9, num_perm=NUM_PERM)
     hashes = dict(
         zip(
@@ -158,12 +156,41 @@ def duplicate_findings(reports: dict[str, Report]) -> dict[str, list[Finding]]:
     )
     for rid, mh in hashes.items():
         lsh.insert(rid, mh)
+    return lsh, hashes
+
+
+def _duplicate(rid: str, other: str, o: Report, kind: str, jaccard: float | None) -> Finding:
+    if kind == "text":
+        return Finding(
+            rule="DUPLICATE",
+            severity=SEVERITY_WARNING,
+            status=FAIL,
+            scope=f"text:{other}",
+            expected=DUPLICATE_THRESHOLD,
+            actual=round(jaccard, 3),
+            message=f"text {jaccard:.0%} identical to {o.agency} {o.year} ({other})",
+            message_zh=f"正文与{o.agency}{o.year}年度报告雷同（相似度{jaccard:.0%}）",
+        )
+    return Finding(
+        rule="DUPLICATE",
+        severity=SEVERITY_WARNING,
+        status=FAIL,
+        scope=f"numbers:{other}",
+        message=f"every table value identical to {o.agency} {o.year} ({other})",
+        message_zh=f"表格数据与{o.agency}{o.year}年度报告完全相同",
+    )
+
+
+def duplicate_findings(reports: dict[str, Report]) -> dict[str, list[Finding]]:
+    """DUPLICATE for every report: fail when another report has near-identical text
+    (another agency, or the same agency's previous year) or identical non-zero tables."""
+    shingles = _distinctive({rid: _shingles(r) for rid, r in reports.items()})
+    lsh, hashes = _text_index(shingles)
     by_numbers: dict[tuple, list[str]] = defaultdict(list)
     for rid, r in reports.items():
         key = _numbers_key(r)
         if key is not None:
             by_numbers[key].append(rid)
-
     out: dict[str, list[Finding]] = {}
     for rid, r in reports.items():
         findings = []
@@ -173,32 +200,10 @@ def duplicate_findings(reports: dict[str, Report]) -> dict[str, list[Finding]]:
             a, b = shingles[rid], shingles[other]
             jaccard = len(a & b) / len(a | b)
             if jaccard >= DUPLICATE_THRESHOLD:
-                o = reports[other]
-                findings.append(
-                    Finding(
-                        rule="DUPLICATE",
-                        severity=SEVERITY_WARNING,
-                        status=FAIL,
-                        scope=f"text:{other}",
-                        expected=DUPLICATE_THRESHOLD,
-                        actual=round(jaccard, 3),
-                        message=f"text {jaccard:.0%} identical to {o.agency} {o.year} ({other})",
-                        message_zh=f"正文与{o.agency}{o.year}年度报告雷同（相似度{jaccard:.0%}）",
-                    )
-                )
+                findings.append(_duplicate(rid, other, reports[other], "text", jaccard))
         for other in by_numbers.get(_numbers_key(r) or (), []):
             if other != rid and _comparable(r, reports[other]):
-                o = reports[other]
-                findings.append(
-                    Finding(
-                        rule="DUPLICATE",
-                        severity=SEVERITY_WARNING,
-                        status=FAIL,
-                        scope=f"numbers:{other}",
-                        message=f"every table value identical to {o.agency} {o.year} ({other})",
-                        message_zh=f"表格数据与{o.agency}{o.year}年度报告完全相同",
-                    )
-                )
+                findings.append(_duplicate(rid, other, reports[other], "numbers", None))
         out[rid] = findings or [
             Finding(
                 rule="DUPLICATE",

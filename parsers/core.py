@@ -23,7 +23,7 @@ from .grid import Grid
 from .rows import Tables
 from .tables import read_tables
 
-PARSER_VERSION = "0.1.1"  # 0.1.1: text after an HTML table no longer written twice
+PARSER_VERSION = "0.2.0"  # 0.2.0: issue 10 (rows recovered, open page breaks, t5, units, labels)
 PARSER_ID = f"nianbao-parsers/{PARSER_VERSION}"
 
 

@@ -13,6 +13,7 @@ import bisect
 import ctypes
 import re
 import threading
+from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pr
@@ -58,15 +59,6 @@ def _has_image(page: pdfium.PdfPage) -> bool:
     )
 
 
-def count_paths(page: pdfium.PdfPage, limit: int = 4) -> int:
-    n = 0
-    for _ in _iter_paths(page.raw, pr.FPDFPage_CountObjects, pr.FPDFPage_GetObject):
-        n += 1
-        if n >= limit:
-            break
-    return n
-
-
 def _edges(page: pdfium.PdfPage, height: float) -> list[dict]:
     """Axis-aligned ruling lines in top-down page coordinates, as pdfplumber edge dicts.
 
@@ -74,72 +66,86 @@ def _edges(page: pdfium.PdfPage, height: float) -> list[dict]:
     matrices are not composed: rare in reports, and such tables are simply not found)."""
     edges: list[dict] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    x, y = ctypes.c_float(), ctypes.c_float()
-    l_, b_, r_, t_ = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-    mat = pr.FS_MATRIX()
-
-    def add(x0: float, y0: float, x1: float, y1: float) -> None:
-        t0, t1 = height - y0, height - y1
-        if abs(x1 - x0) < 1.0 and abs(t1 - t0) >= 1.0:
-            xm = (x0 + x1) / 2
-            top, bot = min(t0, t1), max(t0, t1)
-            edges.append(
-                {
-                    "x0": xm,
-                    "x1": xm,
-                    "top": top,
-                    "bottom": bot,
-                    "width": 0,
-                    "height": bot - top,
-                    "orientation": "v",
-                    "object_type": "line",
-                }
-            )
-        elif abs(t1 - t0) < 1.0 and abs(x1 - x0) >= 1.0:
-            tm = (t0 + t1) / 2
-            a, b = min(x0, x1), max(x0, x1)
-            edges.append(
-                {
-                    "x0": a,
-                    "x1": b,
-                    "top": tm,
-                    "bottom": tm,
-                    "width": b - a,
-                    "height": 0,
-                    "orientation": "h",
-                    "object_type": "line",
-                }
-            )
-
+    buf = _Buffers()
     for raw in _iter_paths(page.raw, pr.FPDFPage_CountObjects, pr.FPDFPage_GetObject):
         pr.FPDFPath_GetDrawMode(raw, fill, stroke)
-        if not stroke.value:
-            if not fill.value:
-                continue
-            pr.FPDFPageObj_GetBounds(raw, l_, b_, r_, t_)
-            left, b, r, t = l_.value, b_.value, r_.value, t_.value
-            if r - left <= THIN:  # a line drawn as a thin filled box
-                add((left + r) / 2, b, (left + r) / 2, t)
-            elif t - b <= THIN:
-                add(left, (b + t) / 2, r, (b + t) / 2)
+        if stroke.value:
+            lines = _path_lines(raw, buf)
+        elif fill.value:
+            lines = _thin_box(raw, buf)
+        else:
             continue
-        pr.FPDFPageObj_GetMatrix(raw, mat)
-        a_, b2, c_, d_, e_, f_ = mat.a, mat.b, mat.c, mat.d, mat.e, mat.f
-        start = prev = None
-        for i in range(pr.FPDFPath_CountSegments(raw)):
-            seg = pr.FPDFPath_GetPathSegment(raw, i)
-            pr.FPDFPathSegment_GetPoint(seg, x, y)
-            px, py = a_ * x.value + c_ * y.value + e_, b2 * x.value + d_ * y.value + f_
-            kind = pr.FPDFPathSegment_GetType(seg)
-            if kind == pr.FPDF_SEGMENT_MOVETO or prev is None:
-                start = (px, py)
-            elif kind == pr.FPDF_SEGMENT_LINETO:
-                add(prev[0], prev[1], px, py)
-            prev = (px, py)
-            if pr.FPDFPathSegment_GetClose(seg) and start is not None:
-                add(px, py, start[0], start[1])
-                prev = start
+        for line in lines:
+            e = _edge(*line, height)
+            if e is not None:
+                edges.append(e)
     return edges
+
+
+class _Buffers:
+    """ctypes out-parameters reused for every path of a page."""
+
+    def __init__(self) -> None:
+        self.x, self.y = ctypes.c_float(), ctypes.c_float()
+        self.box = [ctypes.c_float() for _ in range(4)]
+        self.mat = pr.FS_MATRIX()
+
+
+def _path_lines(raw, buf: _Buffers) -> list[tuple[float, float, float, float]]:
+    """The straight segments of a stroked path, in page space (PDF coordinates)."""
+    out = []
+    pr.FPDFPageObj_GetMatrix(raw, buf.mat)
+    m, x, y = buf.mat, buf.x, buf.y
+    a_, b2, c_, d_, e_, f_ = m.a, m.b, m.c, m.d, m.e, m.f
+    start = prev = None
+    for i in range(pr.FPDFPath_CountSegments(raw)):
+        seg = pr.FPDFPath_GetPathSegment(raw, i)
+        pr.FPDFPathSegment_GetPoint(seg, x, y)
+        px, py = a_ * x.value + c_ * y.value + e_, b2 * x.value + d_ * y.value + f_
+        kind = pr.FPDFPathSegment_GetType(seg)
+        if kind == pr.FPDF_SEGMENT_MOVETO or prev is None:
+            start = (px, py)
+        elif kind == pr.FPDF_SEGMENT_LINETO:
+            out.append((prev[0], prev[1], px, py))
+        prev = (px, py)
+        if pr.FPDFPathSegment_GetClose(seg) and start is not None:
+            out.append((px, py, start[0], start[1]))
+            prev = start
+    return out
+
+
+def _thin_box(raw, buf: _Buffers) -> list[tuple[float, float, float, float]]:
+    """A filled box thinner than THIN is a ruling line drawn as a rectangle."""
+    pr.FPDFPageObj_GetBounds(raw, *buf.box)
+    left, b, r, t = (v.value for v in buf.box)
+    if r - left <= THIN:
+        return [((left + r) / 2, b, (left + r) / 2, t)]
+    if t - b <= THIN:
+        return [(left, (b + t) / 2, r, (b + t) / 2)]
+    return []
+
+
+def _edge(x0: float, y0: float, x1: float, y1: float, height: float) -> dict | None:
+    """A vertical or horizontal segment (PDF coordinates) as an edge, top-down; else None."""
+    t0, t1 = height - y0, height - y1
+    if abs(x1 - x0) < 1.0 and abs(t1 - t0) >= 1.0:
+        return _v_edge((x0 + x1) / 2, min(t0, t1), max(t0, t1))
+    if abs(t1 - t0) < 1.0 and abs(x1 - x0) >= 1.0:
+        return _h_edge(min(x0, x1), max(x0, x1), (t0 + t1) / 2)
+    return None
+
+
+def _v_edge(x: float, top: float, bottom: float) -> dict:
+    return {
+        "x0": x,
+        "x1": x,
+        "top": top,
+        "bottom": bottom,
+        "width": 0,
+        "height": bottom - top,
+        "orientation": "v",
+        "object_type": "line",
+    }
 
 
 def _close_open_ends(edges: list[dict]) -> list[dict]:
@@ -316,6 +322,8 @@ def _page_grids(
     first_index: int,
     text: str | None = None,
 ) -> list[Grid]:
+    """The ruled tables of a page: pdfplumber's cells from the ruling lines, grouped into
+    tables, each filled with the characters inside its cells."""
     height = _page_box(page)[1]
     edges = _edges(page, height)
     if len(edges) < 4:
@@ -337,53 +345,41 @@ def _page_grids(
             # one column, or one row of one or two cells: a frame around text. One row of
             # three or more cells is a table: often the last row of 表三 alone on a page.
             continue
-        ti = first_index + len(grids)
-
-        def idx(vals: list[float], v: float) -> int:
-            i = bisect.bisect_left(vals, v - 2.0)
-            return min(i, len(vals) - 1)
-
-        spans: list[tuple[Span, tuple]] = []
-        owner: dict[tuple[int, int], int] = {}
-        for bbox in cs:
-            c0, c1, r0, r1 = idx(xs, bbox[0]), idx(xs, bbox[2]), idx(ys, bbox[1]), idx(ys, bbox[3])
-            if c1 <= c0 or r1 <= r0:
-                continue
-            k = len(spans)
-            spans.append(
-                (
-                    Span(
-                        r0,
-                        c0,
-                        "",
-                        r1 - r0,
-                        c1 - c0,
-                        Source(
-                            page=page_no,
-                            bbox=tuple(round(v, 2) for v in bbox),
-                            table=ti,
-                            row=r0,
-                            col=c0,
-                        ),
-                    ),
-                    bbox,
-                )
-            )
-            for r in range(r0, r1):
-                for c in range(c0, c1):
-                    owner.setdefault((r, c), k)
         if chars is None:
             chars = _chars(tp, height, text)
-        texts, crossed = _assign(chars, xs, ys, owner, len(spans))
-        for k, (span, _) in enumerate(spans):
-            span.text = texts[k]
-        g = from_spans([s for s, _ in spans], index=ti, page=page_no)
-        for k in crossed:
-            g.rows[spans[k][0].row][spans[k][0].col].flag = "digits run across the cell border"
-        g.bbox = (xs[0], ys[0], xs[-1], ys[-1])
-        g.last_page = page_no
-        grids.append(g)
+        grids.append(_grid(cs, xs, ys, chars, page_no, first_index + len(grids)))
     return grids
+
+
+def _index(vals: list[float], v: float) -> int:
+    i = bisect.bisect_left(vals, v - 2.0)
+    return min(i, len(vals) - 1)
+
+
+def _grid(cs, xs: list[float], ys: list[float], chars, page_no: int, ti: int) -> Grid:
+    """One ruled table: its cells placed on the grid of its rule positions, with their text."""
+    spans: list[Span] = []
+    owner: dict[tuple[int, int], int] = {}
+    for bbox in cs:
+        c0, c1 = _index(xs, bbox[0]), _index(xs, bbox[2])
+        r0, r1 = _index(ys, bbox[1]), _index(ys, bbox[3])
+        if c1 <= c0 or r1 <= r0:
+            continue
+        box = tuple(round(v, 2) for v in bbox)
+        src = Source(page=page_no, bbox=box, table=ti, row=r0, col=c0)
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                owner.setdefault((r, c), len(spans))
+        spans.append(Span(r0, c0, "", r1 - r0, c1 - c0, src))
+    texts, crossed = _assign(chars, xs, ys, owner, len(spans))
+    for span, t in zip(spans, texts):
+        span.text = t
+    g = from_spans(spans, index=ti, page=page_no)
+    for k in crossed:
+        g.rows[spans[k].row][spans[k].col].flag = "digits run across the cell border"
+    g.bbox = (xs[0], ys[0], xs[-1], ys[-1])
+    g.last_page = page_no
+    return g
 
 
 # --- pages and continuation ---------------------------------------------------------------
@@ -489,7 +485,23 @@ def parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
 
 
 def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
-    warns: list[str] = []
+    doc = _open(data)
+    tps: list[tuple[pdfium.PdfPage, pdfium.PdfTextPage]] = []
+    try:
+        texts, raw_texts = _read_pages(doc, tps)
+        warns = _check_text_layer(texts, tps)
+        found = _find_tables(tps, texts, raw_texts)
+        warns += found.warnings()
+        grids = stitch(found.grids, found.page_lines, found.heights)
+        return "\n".join(texts), grids, warns
+    finally:
+        for page, tp in tps:
+            tp.close()
+            page.close()
+        doc.close()
+
+
+def _open(data: bytes) -> pdfium.PdfDocument:
     if b"%%EOF" not in data[-4096:]:
         raise ParseError("truncated PDF (no %%EOF at the end of the file)")
     try:
@@ -499,88 +511,104 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
         if "password" in msg.lower():
             raise ParseError("encrypted PDF (password required)") from e
         raise ParseError(f"unreadable PDF: {msg}") from e
-    tps: list[tuple[pdfium.PdfPage, pdfium.PdfTextPage]] = []
-    try:
-        n = len(doc)
-        if n == 0:
-            raise ParseError("PDF has no pages")
-        texts: list[str] = []
-        raw_texts: list[str] = []
-        for i in range(n):
-            page = doc[i]
-            tp = page.get_textpage()
-            tps.append((page, tp))
-            raw_texts.append(tp.get_text_range())
-            texts.append(raw_texts[-1].replace("\r\n", "\n").replace("\r", "\n"))
-        visible_per_page = [len(re.sub(r"\s", "", t)) for t in texts]
-        visible = sum(visible_per_page)
-        if visible < MIN_TEXT_CHARS_PER_PAGE * n:
-            raise NeedsOCR(
-                f"no text layer ({visible} characters on {n} pages); numbers are not guessed"
-            )
-        joined = "".join(texts)
-        bad = len(_UNREADABLE.findall(joined))
-        if bad > 0.3 * visible:
-            raise NeedsOCR(
-                f"text layer unreadable ({bad} of {visible} characters unmapped: "
-                "fonts without a Unicode map); numbers are not guessed"
-            )
-        image_pages = [
-            i + 1
-            for i, v in enumerate(visible_per_page)
-            if v < MIN_TEXT_CHARS_PER_PAGE and _has_image(tps[i][0])
-        ]
-        if image_pages:
-            warns.append(
-                "pages without a text layer (scanned images?): " + ", ".join(map(str, image_pages))
-            )
-        grids: list[Grid] = []
-        page_lines: dict[int, list] = {}
-        heights: dict[int, float] = {}
-        want_next = False
-        table_text_pages: list[int] = []
-        unruled: list[int] = []
-        for i, (page, tp) in enumerate(tps):
-            norm = L.norm(texts[i])
-            hits = sum(1 for w in _TABLE_WORDS if w in norm)
-            if hits >= 4:
-                table_text_pages.append(i + 1)
-            if not (want_next or hits >= MIN_TABLE_WORDS):
-                want_next = False
-                continue
-            width, height = _page_box(page)
-            heights[i + 1] = height
-            found = _page_grids(page, tp, i + 1, len(grids), raw_texts[i])
-            if not found and (hits >= 4 or want_next):
-                found = _unruled_grids(page, tp, i + 1, len(grids), raw_texts[i])
-                if found:
-                    unruled.append(i + 1)
-            page_lines[i + 1] = _Lines(tp, width, height)
-            grids.extend(found)
-            # a table that reaches the page's last text line may continue on the next page
-            want_next = bool(found) and not _body_text_between(
-                page_lines[i + 1], found[-1].bbox[3] + 1, height + 1
-            )
-        if not grids and table_text_pages:
-            warns.append(
+    if len(doc) == 0:
+        doc.close()
+        raise ParseError("PDF has no pages")
+    return doc
+
+
+def _read_pages(doc: pdfium.PdfDocument, tps: list) -> tuple[list[str], list[str]]:
+    """Every page's text (line breaks normalised) and its raw text; the open pages and
+    text pages are appended to ``tps`` (the caller closes them)."""
+    texts: list[str] = []
+    raw_texts: list[str] = []
+    for i in range(len(doc)):
+        page = doc[i]
+        tp = page.get_textpage()
+        tps.append((page, tp))
+        raw_texts.append(tp.get_text_range())
+        texts.append(raw_texts[-1].replace("\r\n", "\n").replace("\r", "\n"))
+    return texts, raw_texts
+
+
+def _check_text_layer(texts: list[str], tps: list) -> list[str]:
+    """Raise NeedsOCR for a document without a (readable) text layer; warn about pages
+    that are images."""
+    n = len(texts)
+    visible_per_page = [len(re.sub(r"\s", "", t)) for t in texts]
+    visible = sum(visible_per_page)
+    if visible < MIN_TEXT_CHARS_PER_PAGE * n:
+        raise NeedsOCR(
+            f"no text layer ({visible} characters on {n} pages); numbers are not guessed"
+        )
+    bad = len(_UNREADABLE.findall("".join(texts)))
+    if bad > 0.3 * visible:
+        raise NeedsOCR(
+            f"text layer unreadable ({bad} of {visible} characters unmapped: "
+            "fonts without a Unicode map); numbers are not guessed"
+        )
+    image_pages = [
+        i + 1
+        for i, v in enumerate(visible_per_page)
+        if v < MIN_TEXT_CHARS_PER_PAGE and _has_image(tps[i][0])
+    ]
+    if not image_pages:
+        return []
+    return ["pages without a text layer (scanned images?): " + ", ".join(map(str, image_pages))]
+
+
+@dataclass
+class _Found:
+    """The tables found page by page, before stitching."""
+
+    grids: list[Grid] = field(default_factory=list)
+    page_lines: dict[int, _Lines] = field(default_factory=dict)
+    heights: dict[int, float] = field(default_factory=dict)
+    table_text_pages: list[int] = field(default_factory=list)  # pages whose text reads tabular
+    unruled: list[int] = field(default_factory=list)  # pages read from word positions
+
+    def warnings(self) -> list[str]:
+        out = []
+        if not self.grids and self.table_text_pages:
+            out.append(
                 "no ruled table found on pages with table text ("
-                + ", ".join(map(str, table_text_pages))
+                + ", ".join(map(str, self.table_text_pages))
                 + "): tables without ruling lines are not read"
             )
-        if unruled:
-            warns.append(
+        if self.unruled:
+            out.append(
                 "tables without ruling lines read from word positions on page(s) "
-                + ", ".join(map(str, unruled))
+                + ", ".join(map(str, self.unruled))
                 + ": check merged cells by hand"
             )
-        grids = stitch(grids, page_lines, heights)
-        text = "\n".join(texts)
-        return text, grids, warns
-    finally:
-        for page, tp in tps:
-            tp.close()
-            page.close()
-        doc.close()
+        return out
+
+
+def _find_tables(tps: list, texts: list[str], raw_texts: list[str]) -> _Found:
+    """Tables of the pages whose text holds table words (and of the page after a table that
+    reaches its page's last line): ruled grids, else grids from word positions."""
+    found = _Found()
+    want_next = False
+    for i, (page, tp) in enumerate(tps):
+        norm = L.norm(texts[i])
+        hits = sum(1 for w in _TABLE_WORDS if w in norm)
+        if hits >= 4:
+            found.table_text_pages.append(i + 1)
+        if not (want_next or hits >= MIN_TABLE_WORDS):
+            want_next = False
+            continue
+        width, height = _page_box(page)
+        found.heights[i + 1] = height
+        grids = _page_grids(page, tp, i + 1, len(found.grids), raw_texts[i])
+        if not grids and (hits >= 4 or want_next):
+            grids = _unruled_grids(page, tp, i + 1, len(found.grids), raw_texts[i])
+            if grids:
+                found.unruled.append(i + 1)
+        lines = found.page_lines[i + 1] = _Lines(tp, width, height)
+        found.grids.extend(grids)
+        # a table that reaches the page's last text line may continue on the next page
+        want_next = bool(grids) and not _body_text_between(lines, grids[-1].bbox[3] + 1, height + 1)
+    return found
 
 
 # --- tables without ruling: rows and columns from word positions (parsers/unruled.py) -------

@@ -256,6 +256,26 @@ def _t4_sub(text: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def _t4_colmap(g: Grid, data: int) -> dict[str, int]:
+    """ "group|column" → grid column, from the header rows above the data row ``data``."""
+    hdr = header_rows_text(g, list(range(data)))  # groups: filled right in text
+    raw = [[c.text for c in g.rows[r]] for r in range(data)]  # leaf labels: as printed
+    colmap: dict[str, int] = {}
+    for j in range(g.width):
+        joined = "".join(L.norm(t) for t in stack(hdr, j))
+        group = next((k for k, words in T4_GROUP_RULES if any(w in joined for w in words)), None)
+        leaf = stack(raw, j)
+        sub = next((x for k in range(1, len(leaf) + 1) if (x := _t4_sub("".join(leaf[-k:])))), None)
+        if group and sub:
+            colmap.setdefault(f"{group}|{sub}", j)
+    if g.centred:
+        colmap = {}  # filling right from a centred group label would misplace it
+        _t4_runs(g, data, raw, colmap)
+    elif not g.spans_known:
+        _t4_runs(g, data, raw, colmap)
+    return colmap
+
+
 def read_t4(grids: list[Grid], out: Tables) -> None:
     """表四 from its header structure; a group whose five columns are all identified is read
     (so 行政复议 and 行政诉讼 printed as two tables both work). Standard order only when no
@@ -267,26 +287,9 @@ def read_t4(grids: list[Grid], out: Tables) -> None:
         ]
         if not counts or max(counts) < 4:
             continue
+        out.tables_found.add(T4)
         data = counts.index(max(counts))
-        hdr = header_rows_text(g, list(range(data)))  # groups: filled right in text
-        raw = [[c.text for c in g.rows[r]] for r in range(data)]  # leaf labels: as printed
-        colmap: dict[str, int] = {}
-        for j in range(g.width):
-            joined = "".join(L.norm(t) for t in stack(hdr, j))
-            group = next(
-                (k for k, words in T4_GROUP_RULES if any(w in joined for w in words)), None
-            )
-            leaf = stack(raw, j)
-            sub = next(
-                (x for k in range(1, len(leaf) + 1) if (x := _t4_sub("".join(leaf[-k:])))), None
-            )
-            if group and sub:
-                colmap.setdefault(f"{group}|{sub}", j)
-        if g.centred:
-            colmap = {}  # filling right from a centred group label would misplace it
-            _t4_runs(g, data, raw, colmap)
-        elif not g.spans_known:
-            _t4_runs(g, data, raw, colmap)
+        colmap = _t4_colmap(g, data)
         groups = [
             x.key
             for x in form.T4_GROUPS
@@ -295,9 +298,9 @@ def read_t4(grids: list[Grid], out: Tables) -> None:
         if groups:
             keys = [f"{gk}|{c.key}" for gk in groups for c in form.T4_COLUMNS]
             vals = align_values(g, data, {k: colmap[k] for k in keys}, keys, out.warnings, "t4")
-            partial = {k.split("|")[0] for k in colmap} - set(groups) - done
-            for gk in sorted(partial):
+            for gk in sorted({k.split("|")[0] for k in colmap} - set(groups) - done):
                 out.warnings.append(f"t4.{gk}: header columns incomplete; group not read")
+                out.missing_reasons[f"{T4}.{gk}"] = "not read: its header columns are incomplete"
         elif not done and max(counts) == len(_T4_ORDER):
             out.warnings.append(
                 f"t4: header unreadable ({len(colmap)} of 15 columns identified); "
@@ -307,18 +310,16 @@ def read_t4(grids: list[Grid], out: Tables) -> None:
             keys = [f"{a}|{b}" for a, b in _T4_ORDER]
             vals = align_values(g, data, {}, keys, out.warnings, "t4")
         else:
-            out.warnings.append(
-                f"t4: table {g.index} not understood ({len(colmap)} columns identified)"
-            )
-            out.tables_found.add(T4)
+            msg = f"table {g.index} not understood ({len(colmap)} columns identified)"
+            out.warnings.append(f"t4: {msg}")
+            for x in form.T4_GROUPS:
+                out.missing_reasons.setdefault(f"{T4}.{x.key}", f"not read: {msg}")
             continue
-        out.tables_found.add(T4)
         if vals is None:
             continue
         for gk in groups:
-            emit(
-                out, T4, gk, {k.split("|")[1]: c for k, c in vals.items() if k.split("|")[0] == gk}
-            )
+            row = {k.split("|")[1]: c for k, c in vals.items() if k.split("|")[0] == gk}
+            emit(out, T4, gk, row)
             done.add(gk)
         if len(done) == len(form.T4_GROUPS):
             return
