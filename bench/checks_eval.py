@@ -226,7 +226,9 @@ def consequences(corpus, expected: dict[str, set]) -> None:
         nxt = f"{a}-{int(y) + 1}"
         if nxt not in corpus or not ({rid, nxt} & INJECTED):
             continue
+        # decided by the values both reports end up with (two injections may cancel out)
         for col in (c.key for c in form.T3_COLUMNS):
+            expected[nxt].discard(("T3-CARRY", col))
             if t.report.value(form.T3, "carried_forward", col) != corpus[nxt].report.value(
                 form.T3, "carried_over", col
             ):
@@ -292,7 +294,7 @@ def print_results(reports, expected, found, flags, kind_of) -> int:
     for rule, (n, hit) in sorted(per_rule.items()):
         print(f"{rule:<14}{n:>9}{hit:>7}{hit / n:>8.0%}")
     false = sorted((rid, f) for rid, fs in found.items() for f in fs if not explained(rid, f))
-    clean_ids = [rid for rid in reports if rid not in expected]
+    clean_ids = [rid for rid in reports if not expected.get(rid)]
     false_on_clean = [x for x in false if x[0] in clean_ids]
     print(f"\nfalse flags on {len(clean_ids)} clean reports: {len(false_on_clean)}")
     print(f"unexplained failing findings on injected reports: {len(false) - len(false_on_clean)}")
