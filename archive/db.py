@@ -414,7 +414,40 @@ def save_report(
 ) -> str:
     """Write one parsed document version and its cells; replaces an earlier parse of it."""
     rid = report_id(document["id"], sha256)
-    row = {
+    row = _report_row(rid, document, sha256, report, extra)
+    with db.conn:
+        db.execute(
+            "update reports set is_current = 0 where document_id = ? and id != ?",
+            [document["id"], rid],
+        )
+        db["reports"].upsert(row, pk="id")
+        db.execute("delete from cells where report_id = ?", [rid])
+        db["cells"].insert_all(
+            (
+                {
+                    "report_id": rid,
+                    "tbl": c.table,
+                    "row_key": c.row,
+                    "col_key": c.col,
+                    "value": c.value,
+                    "raw": c.raw,
+                    "note": c.note,
+                    "unit": c.unit,
+                    "page": c.source.page,
+                    "bbox": json.dumps(c.source.bbox) if c.source.bbox else None,
+                    "src_table": c.source.table,
+                    "src_row": c.source.row,
+                    "src_col": c.source.col,
+                }
+                for c in report.cells
+            ),
+            pk=("report_id", "tbl", "row_key", "col_key"),
+        )
+    return rid
+
+
+def _report_row(rid: str, document: dict, sha256: str, report: Report, extra: dict | None) -> dict:
+    return {
         "id": rid,
         "document_id": document["id"],
         "sha256": sha256,
@@ -445,35 +478,6 @@ def save_report(
         "rules_version": None,
         **(extra or {}),
     }
-    with db.conn:
-        db.execute(
-            "update reports set is_current = 0 where document_id = ? and id != ?",
-            [document["id"], rid],
-        )
-        db["reports"].upsert(row, pk="id")
-        db.execute("delete from cells where report_id = ?", [rid])
-        db["cells"].insert_all(
-            (
-                {
-                    "report_id": rid,
-                    "tbl": c.table,
-                    "row_key": c.row,
-                    "col_key": c.col,
-                    "value": c.value,
-                    "raw": c.raw,
-                    "note": c.note,
-                    "unit": c.unit,
-                    "page": c.source.page,
-                    "bbox": json.dumps(c.source.bbox) if c.source.bbox else None,
-                    "src_table": c.source.table,
-                    "src_row": c.source.row,
-                    "src_col": c.source.col,
-                }
-                for c in report.cells
-            ),
-            pk=("report_id", "tbl", "row_key", "col_key"),
-        )
-    return rid
 
 
 def save_findings(
