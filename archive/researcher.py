@@ -1005,12 +1005,11 @@ def metadata_yaml(db: sqlite_utils.Database) -> str:
     )
 
 
-def main() -> None:
-    """Regenerate archive/datasette/metadata.yaml from an empty database with the full schema."""
+def main(ensure_schema) -> None:
+    """Regenerate archive/datasette/metadata.yaml from an empty database with the full schema
+    (``ensure_schema``: archive.db's, passed in: archive.db imports this module)."""
     import sys
     from pathlib import Path
-
-    from archive.db import ensure_schema
 
     db = sqlite_utils.Database(memory=True)
     ensure_schema(db)
@@ -1023,7 +1022,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from archive.db import ensure_schema
+
+    main(ensure_schema)
 
 
 DATASETTE_DIR = __import__("pathlib").Path(__file__).resolve().parent / "datasette"

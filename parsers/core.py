@@ -18,20 +18,13 @@ from nianbao.model import (
     Report,
 )
 
-from . import metadata
+from . import limits, metadata
+from .errors import LimitExceeded, NeedsOCR, ParseError  # noqa: F401 (re-exported)
 from .grid import Grid
 from .tables import read_tables
 
 PARSER_VERSION = "0.1.1"  # 0.1.1: text after an HTML table no longer written twice
 PARSER_ID = f"nianbao-parsers/{PARSER_VERSION}"
-
-
-class ParseError(Exception):
-    """A document that cannot be read (message goes to Report.error)."""
-
-
-class NeedsOCR(Exception):
-    """A document without a text layer."""
 
 
 # --- sniffing ------------------------------------------------------------------------------
@@ -345,6 +338,7 @@ def parse_bytes(
 ) -> Report:
     report = Report(url=url, parser=PARSER_ID)
     try:
+        limits.check("input_mb", len(data) / 2**20, f"document of {len(data) / 2**20:,.1f} MB")
         real = sniff(data)
         hint = hinted_format(content_type, filename, url)
         report.doc_format = real if real in ("pdf", "docx", "html", "text") else None
@@ -383,9 +377,20 @@ def parse_bytes(
         report.warnings.append(str(e) or "no text layer")
         report.cells = []
         return report
-    except ParseError as e:
+    except ParseError as e:  # LimitExceeded too: its message names the limit
         report.status = STATUS_ERROR
         report.error = str(e)
+        report.cells = []
+        return report
+    except MemoryError:
+        # the parse worker's address-space limit (RLIMIT_AS) was reached
+        report.status = STATUS_ERROR
+        report.error = limits.exceeded("memory_mb", "out of memory while parsing")
+        report.cells = []
+        return report
+    except RecursionError:
+        report.status = STATUS_ERROR
+        report.error = "document nested too deeply to read (Python recursion limit)"
         report.cells = []
         return report
     except Exception as e:  # never raise on bad input

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import ctypes
 import re
-import threading
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pr
@@ -21,9 +20,11 @@ from pdfplumber import table as pt
 from nianbao.model import Source
 
 from . import labels as L
-from .core import NeedsOCR, ParseError
+from . import limits
+from .errors import NeedsOCR, ParseError
 from .grid import GCell, Grid, Span, append_rows, from_spans
 from .numbers import looks_numeric
+from .pdfium_lock import PDFIUM_LOCK
 from .tables import SIGNATURES
 
 SNAP = 3.0  # pdfplumber defaults: snap/join/intersection tolerance, edge min length
@@ -425,12 +426,9 @@ def stitch(
     return out
 
 
-_PDFIUM_LOCK = threading.Lock()  # pdfium is not thread-safe: one document at a time per process
-
-
 def parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
     """(text of all pages, table grids, warnings). Raises ParseError / NeedsOCR."""
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         return _parse_pdf(data)
 
 
@@ -445,19 +443,32 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
         if "password" in msg.lower():
             raise ParseError("encrypted PDF (password required)") from e
         raise ParseError(f"unreadable PDF: {msg}") from e
-    tps: list[tuple[pdfium.PdfPage, pdfium.PdfTextPage]] = []
+    # open pages (None: closed); only pages the table pass may read stay open — a 100k-page
+    # PDF once held every page open (3 GB)
+    tps: list[tuple[pdfium.PdfPage, pdfium.PdfTextPage] | None] = []
     try:
         n = len(doc)
         if n == 0:
             raise ParseError("PDF has no pages")
+        limits.check("pages", n, f"PDF has {n:,} pages")
         texts: list[str] = []
         raw_texts: list[str] = []
+        hits_per_page: list[int] = []
+        image_flags: list[bool] = []
         for i in range(n):
             page = doc[i]
             tp = page.get_textpage()
             tps.append((page, tp))
             raw_texts.append(tp.get_text_range())
             texts.append(raw_texts[-1].replace("\r\n", "\n").replace("\r", "\n"))
+            norm = L.norm(texts[i])
+            hits_per_page.append(sum(1 for w in _TABLE_WORDS if w in norm))
+            few = len(re.sub(r"\s", "", texts[i])) < MIN_TEXT_CHARS_PER_PAGE
+            image_flags.append(few and _has_image(page))
+            if hits_per_page[i] < MIN_TABLE_WORDS:
+                tp.close()
+                page.close()
+                tps[i] = None
         visible_per_page = [len(re.sub(r"\s", "", t)) for t in texts]
         visible = sum(visible_per_page)
         if visible < MIN_TEXT_CHARS_PER_PAGE * n:
@@ -471,11 +482,7 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
                 f"text layer unreadable ({bad} of {visible} characters unmapped: "
                 "fonts without a Unicode map); numbers are not guessed"
             )
-        image_pages = [
-            i + 1
-            for i, v in enumerate(visible_per_page)
-            if v < MIN_TEXT_CHARS_PER_PAGE and _has_image(tps[i][0])
-        ]
+        image_pages = [i + 1 for i, flag in enumerate(image_flags) if flag]
         if image_pages:
             warns.append(
                 "pages without a text layer (scanned images?): " + ", ".join(map(str, image_pages))
@@ -486,14 +493,17 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
         want_next = False
         table_text_pages: list[int] = []
         unruled: list[int] = []
-        for i, (page, tp) in enumerate(tps):
-            norm = L.norm(texts[i])
-            hits = sum(1 for w in _TABLE_WORDS if w in norm)
+        for i in range(n):
+            hits = hits_per_page[i]
             if hits >= 4:
                 table_text_pages.append(i + 1)
             if not (want_next or hits >= MIN_TABLE_WORDS):
                 want_next = False
                 continue
+            if tps[i] is None:  # a table continued onto a page without table words
+                reopened = doc[i]
+                tps[i] = (reopened, reopened.get_textpage())
+            page, tp = tps[i]
             width, height = _page_box(page)
             heights[i + 1] = height
             found = _page_grids(page, tp, i + 1, len(grids), raw_texts[i])
@@ -523,9 +533,10 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
         text = "\n".join(texts)
         return text, grids, warns
     finally:
-        for page, tp in tps:
-            tp.close()
-            page.close()
+        for opened in tps:
+            if opened is not None:
+                opened[1].close()
+                opened[0].close()
         doc.close()
 
 
