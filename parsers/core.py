@@ -303,7 +303,7 @@ def _dispatch(
 
 def _parse_legacy(data: bytes, report: Report, hint: str | None) -> Report:
     """.doc/.wps (OLE): converted to DOCX by LibreOffice, then read as DOCX."""
-    from .convert import convert_with_libreoffice
+    from .convert import convert_with_libreoffice, isolation_warning
 
     # a compound file header: byte order FFFE, sector size 2^9 or 2^12 (no LibreOffice start
     # for garbage that merely begins with the magic bytes)
@@ -324,6 +324,8 @@ def _parse_legacy(data: bytes, report: Report, hint: str | None) -> Report:
         )
     report.doc_format = "doc"
     report.warnings.append("converted from a legacy Word/WPS document by LibreOffice")
+    if warning := isolation_warning():
+        report.warnings.append(warning)
     return _dispatch("docx", docx_bytes, report, None, None)
 
 
