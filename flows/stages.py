@@ -33,14 +33,15 @@ def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, int(os.environ.get("NIANBAO_WORKERS", "2"))))
 
 
-def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> dict:
+def parse_pending(paths: Paths, workers: int | None = None, progress=None, observe=None) -> dict:
     """Parse every document whose newest content has not been parsed by this parser
     version (a new parser re-reads the whole archive); returns counts.
 
     Every document is parsed in a bounded worker process (flows/parse_pool.py): one over a
     limit, or one that kills or hangs its worker, becomes status ``error`` saying why, and
     the others parse. A document whose parse killed or hung its worker is tried again on
-    the next run, up to ``NIANBAO_PARSE_MAX_ATTEMPTS`` times, then given up."""
+    the next run, up to ``NIANBAO_PARSE_MAX_ATTEMPTS`` times, then given up.
+    ``observe(document, outcome)`` sees each flows.parse_pool.Outcome (time, peak memory)."""
     db = open_db(paths.db)
     store = BlobStore(paths.blobs)
     remove_stale_workdirs()  # LibreOffice folders of workers killed in an earlier run
@@ -67,6 +68,8 @@ def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> di
     for i, outcome in enumerate(outcomes, 1):
         doc = docs[outcome.key]
         status = _record_parse(db, doc, outcome)
+        if observe:
+            observe(doc, outcome)
         counts[status] = counts.get(status, 0) + 1
         if progress:
             progress(i, len(docs), doc["url"], status)

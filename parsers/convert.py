@@ -124,14 +124,20 @@ def _run_contained(cmd: list[str], env: dict, timeout: int) -> subprocess.Comple
 
 
 def convert_with_libreoffice(
-    data: bytes, src_ext: str, dst_ext: str, *, workdir: Path | None = None
+    data: bytes,
+    src_ext: str,
+    dst_ext: str,
+    *,
+    workdir: Path | None = None,
+    isolate: bool = True,
 ) -> bytes | None:
     """Convert ``data`` (a ``src_ext`` file) to ``dst_ext``; None when LibreOffice is missing.
-    Raises RuntimeError when the conversion failed (no output file, time limit)."""
+    Raises RuntimeError when the conversion failed (no output file, time limit).
+    ``isolate=False`` drops the namespaces (network allowed): only for files we made."""
     exe = soffice()
     if exe is None:
         return None
-    prefix, _warning = _isolation()
+    prefix = _isolation()[0] if isolate else ()
     timeout = limits.get("convert_timeout")
     with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-", dir=workdir) as tmp:
         t = Path(tmp)

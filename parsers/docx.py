@@ -85,7 +85,10 @@ def _grid(tbl, index: int, used: int = 0) -> Grid:
             col = len(out)
             span = max(1, min(_columns(tc, f"{W}tcPr/{W}gridSpan", "cell spans"), 100))
             if total + col + span > max_cells:
-                check_cells(1, total + col + span, used, what="the DOCX's tables")
+                n = used + total + col + span
+                limits.check(
+                    "cells", n, f"the DOCX's tables expand to {n:,} grid cells by row {r + 1:,}"
+                )
             vmerge = _val(tc, f"{W}tcPr/{W}vMerge")  # None, "restart", or "" / "continue"
             if vmerge is not None and vmerge != "restart" and col in above:
                 cell = above[col]
