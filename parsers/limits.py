@@ -36,9 +36,9 @@ LIMITS: tuple[Limit, ...] = (
     Limit(
         "memory_mb",
         "NIANBAO_PARSE_MEMORY_MB",
-        1280,
+        1024,
         "MB",
-        "address space of a parse worker (RLIMIT_AS; ~600 MB are the imported libraries)",
+        "address space of a parse worker (RLIMIT_AS): its resident memory stays below it",
     ),
     Limit("input_mb", "NIANBAO_PARSE_MAX_MB", 200, "MB", "size of one document"),
     Limit("pages", "NIANBAO_PARSE_MAX_PAGES", 2000, "pages", "pages of one PDF"),

@@ -456,7 +456,10 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
         hits_per_page: list[int] = []
         image_flags: list[bool] = []
         for i in range(n):
-            page = doc[i]
+            try:
+                page = doc[i]
+            except pdfium.PdfiumError as e:  # e.g. a page tree whose /Kids holds itself
+                raise ParseError(f"unreadable PDF: page {i + 1} of {n} cannot be loaded") from e
             tp = page.get_textpage()
             tps.append((page, tp))
             raw_texts.append(tp.get_text_range())
