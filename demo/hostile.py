@@ -653,3 +653,38 @@ def write_all(folder: str | os.PathLike) -> dict[str, str]:
             f.write(h.make())
         out[h.kind] = p
     return out
+
+
+def busy_doc_html(rows: int = 3000) -> bytes:
+    """HTML of one long table: converted to .doc by LibreOffice (~9 s), it gives a .doc that
+    keeps LibreOffice busy for ~30 s when converted back (its table layout is slow)."""
+    body = "".join(
+        f"<tr><td>行{i}</td><td>{i}</td><td>{i * 2}</td><td>{i * 3}</td></tr>" for i in range(rows)
+    )
+    return f"<html><body><p>年度报告</p><table border=1>{body}</table></body></html>".encode()
+
+
+def linked_image_html(url: str) -> bytes:
+    """A report page whose only image is linked, not embedded: LibreOffice fetches it when it
+    opens a document made from this, unless it has no network."""
+    return (
+        f'<html><body><p>年度报告</p><img src="{url}" width="10" height="10">'
+        "<table border=1><tr><td>a</td><td>1</td></tr></table></body></html>"
+    ).encode()
+
+
+def processes_mentioning(text: str) -> list[tuple[int, str]]:
+    """(pid, command line) of the live processes whose command line contains ``text``
+    (zombies have none: they hold no resources and are not counted)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except OSError:
+            continue
+        if text in cmd:
+            out.append((int(d), cmd))
+    return out

@@ -170,7 +170,7 @@ def convert_with_libreoffice(
                     f"LibreOffice still converting after {timeout} s; its processes were killed",
                 )
             ) from e
-        result = out / f"in.{dst_ext}"
+        result = out / f"in.{dst_ext.split(':')[0]}"  # "doc:MS Word 97": extension:filter
         if not result.exists() or result.stat().st_size == 0:
             msg = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip()[:200]
             raise RuntimeError(
