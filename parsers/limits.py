@@ -36,7 +36,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit(
         "memory_mb",
         "NIANBAO_PARSE_MEMORY_MB",
-        1024,
+        768,
         "MB",
         "address space of a parse worker (RLIMIT_AS): its resident memory stays below it",
     ),
