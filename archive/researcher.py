@@ -772,6 +772,10 @@ COLUMN_DOCS.update(
             "解析所用解析器版本（版本变化即重新解析）",
             "parser version that parsed it (a new version re-parses)",
         ),
+        "parse_attempts": (
+            "解析进程崩溃或超时的次数（达到上限即放弃）",
+            "parses that killed or hung their worker (given up at the limit)",
+        ),
         "region_code": ("行政区划代码", "administrative division code"),
         "sections": ("各部分正文（一…六，JSON）", "section texts 一 … 六 (JSON)"),
         "ocr": ("数值是否来自 OCR（1 是）", "1 when the numbers come from OCR"),
