@@ -60,12 +60,13 @@ def _val(el, path: str) -> str | None:
     return None if x is None else x.get(W + "val", "")
 
 
-def _columns(el, path: str, what: str) -> int:
+def _columns(el, path: str, what: str, max_span: int) -> int:
     """A count of grid columns (w:gridBefore, w:gridSpan), checked against the span limit
     before anything is allocated for it (a 36 kB file asked for 3,000,000)."""
     v = _val(el, path)
     n = int(v) if v and v.isdigit() else 0
-    limits.check("span", n, f"a DOCX table {what} {n:,} grid columns")
+    if n > max_span:
+        limits.check("span", n, f"a DOCX table {what} {n:,} grid columns")
     return n
 
 
@@ -75,15 +76,16 @@ def _grid(tbl, index: int, used: int = 0) -> Grid:
     rows: list[list[GCell]] = []
     above: dict[int, GCell] = {}  # grid column → the vertically merged cell it belongs to
     max_cells = limits.get("cells") - used
+    max_span = limits.get("span")
     total = 0
     for r, tr in enumerate(_children(tbl, _TR)):
         out: list[GCell] = []
-        before = _columns(tr, f"{W}trPr/{W}gridBefore", "row skips")
+        before = _columns(tr, f"{W}trPr/{W}gridBefore", "row skips", max_span)
         for j in range(before):
             out.append(GCell("", Source(table=index, row=r, col=j)))
         for tc in _children(tr, _TC):
             col = len(out)
-            span = max(1, min(_columns(tc, f"{W}tcPr/{W}gridSpan", "cell spans"), 100))
+            span = max(1, min(_columns(tc, f"{W}tcPr/{W}gridSpan", "cell spans", max_span), 100))
             if total + col + span > max_cells:
                 n = used + total + col + span
                 limits.check(

@@ -87,12 +87,20 @@ LIMITS: tuple[Limit, ...] = (
 )
 _BY_NAME = {lim.name: lim for lim in LIMITS}
 _installed: dict[str, int] | None = None
+_parsed: dict[tuple, dict[str, int]] = {}
 
 
 def from_env(environ=None) -> dict[str, int]:
     """Every limit's value: the environment variable if set (a positive integer), else the
     default. A malformed value raises ValueError naming the variable."""
     env = os.environ if environ is None else environ
+    raw = tuple(env.get(lim.env) for lim in LIMITS)
+    if raw not in _parsed:  # parsed once per distinct setting: get() is called per table
+        _parsed[raw] = _parse(env)
+    return dict(_parsed[raw])
+
+
+def _parse(env) -> dict[str, int]:
     out = {}
     for lim in LIMITS:
         raw = env.get(lim.env, "").strip()
