@@ -111,12 +111,12 @@ def test_without_namespaces_the_report_says_so(tmp_path, monkeypatch):
 
 
 def test_on_its_time_limit_the_whole_group_is_killed(busy_doc, tmp_path, monkeypatch):
-    monkeypatch.setenv("NIANBAO_CONVERT_TIMEOUT", "10")
+    monkeypatch.setenv("NIANBAO_CONVERT_TIMEOUT", "15")
     with Watcher(str(tmp_path)) as w, pytest.raises(RuntimeError) as err:
         convert_with_libreoffice(busy_doc, "doc", "docx", workdir=tmp_path)
     assert str(err.value) == (
-        "LibreOffice still converting after 10 s; its processes were killed: over the limit "
-        "of 10 s (NIANBAO_CONVERT_TIMEOUT)"
+        "LibreOffice still converting after 15 s; its processes were killed: over the limit "
+        "of 15 s (NIANBAO_CONVERT_TIMEOUT)"
     )
     assert "soffice.bin" in w.seen  # it was running: the kill had something to do
     assert w.left() == []  # no soffice/soffice.bin of this conversion left
@@ -124,12 +124,12 @@ def test_on_its_time_limit_the_whole_group_is_killed(busy_doc, tmp_path, monkeyp
 
 
 def test_a_stopped_parse_worker_takes_libreoffice_with_it(busy_doc, tmp_path, monkeypatch):
-    # the parse limit (8 s) before LibreOffice's own (120 s): pebble stops the worker, and
+    # the parse limit (15 s) before LibreOffice's own (120 s): pebble stops the worker, and
     # the namespace dies with it (setpriv --pdeathsig, unshare --kill-child)
     work = tmp_path / "tmp"
     work.mkdir()
     monkeypatch.setenv("TMPDIR", str(work))  # the spawned worker's temporary folder
-    monkeypatch.setenv("NIANBAO_PARSE_TIMEOUT", "8")
+    monkeypatch.setenv("NIANBAO_PARSE_TIMEOUT", "15")
     monkeypatch.setenv("NIANBAO_CONVERT_TIMEOUT", "120")
     paths = data_paths(tmp_path / "data")
     db, store = open_db(paths.db), BlobStore(paths.blobs)
@@ -137,7 +137,7 @@ def test_a_stopped_parse_worker_takes_libreoffice_with_it(busy_doc, tmp_path, mo
     with Watcher(str(work)) as w:
         result = parse_pending(paths, workers=1)
     assert result == {"documents": 1, "by_status": {"error": 1}}
-    assert db["documents"].get(did)["error"].startswith("parse still running after 8 s")
+    assert db["documents"].get(did)["error"].startswith("parse still running after 15 s")
     assert "soffice.bin" in w.seen
     assert w.left() == []
     # the killed worker could not remove its conversion folder: the next parse stage does
