@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{t} {sum(c.values()):,}" for t, c in ref.items())
         )
         for i in range(1, args.points + 1):
-            ok, line = one_point(i, rng.uniform(0.2, t_ref), registry, work, ref)
+            ok, line = one_point(i, rng.uniform(0.2, 0.9 * t_ref), registry, work, ref)
             clean += ok
             print(line, flush=True)
     print(f"\nclean recoveries: {clean}/{args.points}")
