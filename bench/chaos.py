@@ -84,6 +84,35 @@ def rows(data: Path) -> dict[str, Counter]:
         db.close()
 
 
+def stage_at_kill(data: Path) -> str:
+    """Where the killed run was, judged from what it left in the database."""
+    if not (data / "nianbao.db").is_file():
+        return "start-up"
+    db = sqlite3.connect(data / "nianbao.db")
+    try:
+        one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+        if not one("select count(*) from sqlite_master where name = 'crawl_runs'"):
+            return "start-up"
+        if one("select count(*) from crawl_runs where finished_at is not null"):
+            return "finished"
+        fetched = "sha256 is not null and http_status between 200 and 299"
+        parsed = one(f"select count(*) from documents where {fetched} and parsed_sha256 = sha256")
+        pending = one(f"select count(*) from documents where {fetched} and parsed_sha256 is null")
+        if not parsed:
+            return "crawl"
+        if pending:
+            return "parse"
+        return (
+            "check"
+            if one("select count(*) from reports where rules_version is null")
+            else "publish"
+        )
+    except sqlite3.Error as e:
+        return f"unknown ({e})"
+    finally:
+        db.close()
+
+
 def survivors(pgid: int, data: Path) -> list[str]:
     """Processes of a killed run still alive: in its group, or mentioning its folder in
     their command line or environment (LibreOffice is in its own session)."""
@@ -155,6 +184,7 @@ def one_point(i: int, delay: float, registry: Path, work: Path, ref) -> tuple[bo
     proc.communicate()
     time.sleep(0.5)  # the kernel tears namespaces down asynchronously
     left = survivors(proc.pid, data)
+    stage = stage_at_kill(data)
     t = time.perf_counter()
     rerun = run_to_end(registry, data)
     problems = [f"survived the kill: {p}" for p in left]
@@ -164,7 +194,7 @@ def one_point(i: int, delay: float, registry: Path, work: Path, ref) -> tuple[bo
     ok, verdict = verify(data)
     if not ok:
         problems.append(f"archive verify: {verdict}")
-    what = "finished before the kill" if finished_first else f"killed at {delay:.1f} s"
+    what = "finished before the kill" if finished_first else f"killed at {delay:.1f} s ({stage})"
     line = f"point {i:2d}: {what}; rerun {time.perf_counter() - t:.1f} s ({rerun:.1f} s run)"
     if not problems:
         shutil.rmtree(data, ignore_errors=True)
