@@ -200,6 +200,8 @@ _TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "parsed_sha256": str,
             "parsed_by": str,
             "links": str,
+            # parses of this document that killed or hung their worker (flows/stages.py)
+            "parse_attempts": int,
         },
         {"pk": "id"},
     ),

@@ -779,6 +779,10 @@ COLUMN_DOCS.update(
             "解析所用解析器版本（版本变化即重新解析）",
             "parser version that parsed it (a new version re-parses)",
         ),
+        "parse_attempts": (
+            "解析进程崩溃或超时的次数（达到上限即放弃）",
+            "parses that killed or hung their worker (given up at the limit)",
+        ),
         "region_code": ("行政区划代码", "administrative division code"),
         "sections": ("各部分正文（一…六，JSON）", "section texts 一 … 六 (JSON)"),
         "ocr": ("数值是否来自 OCR（1 是）", "1 when the numbers come from OCR"),
@@ -1012,12 +1016,11 @@ def metadata_yaml(db: sqlite_utils.Database) -> str:
     )
 
 
-def main() -> None:
-    """Regenerate archive/datasette/metadata.yaml from an empty database with the full schema."""
+def main(ensure_schema) -> None:
+    """Regenerate archive/datasette/metadata.yaml from an empty database with the full schema
+    (``ensure_schema``: archive.db's, passed in: archive.db imports this module)."""
     import sys
     from pathlib import Path
-
-    from archive.db import ensure_schema
 
     db = sqlite_utils.Database(memory=True)
     ensure_schema(db)
@@ -1030,7 +1033,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from archive.db import ensure_schema
+
+    main(ensure_schema)
 
 
 DATASETTE_DIR = __import__("pathlib").Path(__file__).resolve().parent / "datasette"

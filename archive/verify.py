@@ -2,6 +2,8 @@
 
 Checked:
 
+- no temporary file of an interrupted blob write is left in ``blobs/`` (a run removes them
+  at its start);
 - every ``blobs`` row: the file exists under ``blobs/`` and its SHA-256 is its name;
 - every ``warc_files`` row: the file exists; once closed, its size and SHA-256 are the
   recorded ones (a file of a crawl that was killed was never closed: its records are still
@@ -34,10 +36,12 @@ class ArchiveCheck:
     missing: list[str] = field(default_factory=list)
     altered: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # temporary files of blob writes whose writer is gone (killed mid-write): (path, bytes)
+    stale_temp: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.altered
+        return not self.missing and not self.altered and not self.stale_temp
 
     def text(self) -> str:
         lines = [
@@ -46,9 +50,17 @@ class ArchiveCheck:
             f"WARC records checked: {self.records}",
             f"missing: {len(self.missing)}",
             f"altered: {len(self.altered)}",
+            f"stale temporary files: {len(self.stale_temp)}"
+            + (
+                f" ({sum(n for _, n in self.stale_temp):,} bytes; a write was interrupted: "
+                "removed at the start of the next `nianbao run`)"
+                if self.stale_temp
+                else ""
+            ),
         ]
         lines += [f"  MISSING {m}" for m in self.missing[:200]]
         lines += [f"  ALTERED {a}" for a in self.altered[:200]]
+        lines += [f"  STALE {p} ({n:,} bytes)" for p, n in self.stale_temp[:200]]
         lines += [f"  note: {n}" for n in self.notes[:50]]
         lines.append("result: " + ("OK, the archive is intact" if self.ok else "PROBLEMS FOUND"))
         return "\n".join(lines)
@@ -59,6 +71,11 @@ def verify_archive(data_dir: str | os.PathLike, records: bool = True) -> Archive
     db = open_db(data / "nianbao.db")
     store = BlobStore(data / "blobs")
     out = ArchiveCheck()
+    for p in store.stale_temp_files():
+        try:
+            out.stale_temp.append((str(p.relative_to(data)), p.stat().st_size))
+        except FileNotFoundError:  # removed meanwhile by a run starting
+            pass
     for sha, size in db.execute("select sha256, size from blobs"):
         out.blobs += 1
         state = store.verify(sha)

@@ -82,7 +82,6 @@ class DocumentPipeline:
         else:
             row["sha256"] = item.get("sha256")
             row["content_type"] = item.get("content_type")
-            row["error"] = None
             if item.get("links") is not None:
                 # What crawler.freshness needs to answer this page from the archive later.
                 row["links"] = json.dumps(item["links"], ensure_ascii=False)
@@ -97,8 +96,9 @@ class DocumentPipeline:
                 stats["unchanged"] += 1
             if row["sha256"] != parsed or old_status in (None, FETCH_ERROR, PENDING, ROBOTS):
                 row["status"] = PENDING
-            else:
-                row["status"] = old_status
+                row["error"] = None
+            else:  # parsed already: its status and the parse's error stay (bench/chaos.py
+                row["status"] = old_status  # found a no-change rerun blanking the error)
         # Raw SQL: sqlite-utils' upsert introspects the table on every call (~10 queries).
         # Columns not in ``row`` (parsed_sha256, parsed_by, first_seen…) keep their value.
         cols = list(row)

@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from archive.db import new_run_id, now, open_db, upsert_sources
+from archive.store import BlobStore
 from crawler.registry import load_registry, select_sources
 from crawler.run import crawl_in_subprocess
 from flows import stages
@@ -104,6 +105,8 @@ def nightly(
     entries = select_sources(load_registry(registry), sources, str(registry))
     run_id = new_run_id()
     db = open_db(paths.db)
+    for path, size in BlobStore(paths.blobs).remove_stale_temp_files():
+        get_run_logger().warning("removed %s (%d bytes) left by an interrupted write", path, size)
     upsert_sources(db, entries, registry=str(registry))
     db["crawl_runs"].insert(
         {

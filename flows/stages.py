@@ -12,23 +12,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 
 from archive.db import now, open_db, save_findings, save_report
 from archive.store import BlobStore
 from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
+from flows.parse_pool import Job, Outcome, parse_isolated
 from nianbao.config import Paths
 from nianbao.model import (
     FLAG_FLAGGED,
     FLAG_INCOMPLETE,
+    STATUS_ERROR,
     STATUS_NO_TABLES,
     STATUS_NOT_REPORT,
     Report,
 )
-from parsers import PARSER_ID, parse_bytes
+from parsers import PARSER_ID, limits
+from parsers.convert import remove_stale_workdirs
 
 log = logging.getLogger("nianbao.stages")
 
@@ -36,35 +36,25 @@ log = logging.getLogger("nianbao.stages")
 STATUS_SEE_ATTACHMENT = "see_attachment"
 
 
-def _parse_one(job: tuple[str, str, str | None]) -> dict:
-    """Worker: parse one stored blob (runs in a child process; returns a plain dict)."""
-    blob_path, url, content_type = job
-    with open(blob_path, "rb") as f:
-        data = f.read()
-    return parse_bytes(data, url=url, content_type=content_type).to_dict()
-
-
 def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, int(os.environ.get("NIANBAO_WORKERS", "2"))))
 
 
-def _map(jobs: list, workers: int) -> Iterator[dict]:
-    if workers == 1 or len(jobs) < 4:
-        yield from map(_parse_one, jobs)
-        return
-    # spawn, not fork: the caller may be a threaded Prefect worker, and forking threads deadlocks.
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(_parse_one, jobs, chunksize=8)
-
-
-def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> dict:
+def parse_pending(paths: Paths, workers: int | None = None, progress=None, observe=None) -> dict:
     """Parse every document whose newest content has not been parsed by this parser
-    version (a new parser re-reads the whole archive); returns counts."""
+    version (a new parser re-reads the whole archive); returns counts.
+
+    Every document is parsed in a bounded worker process (flows/parse_pool.py): one over a
+    limit, or one that kills or hangs its worker, becomes status ``error`` saying why, and
+    the others parse. A document whose parse killed or hung its worker is tried again on
+    the next run, up to ``NIANBAO_PARSE_MAX_ATTEMPTS`` times, then given up.
+    ``observe(document, outcome)`` sees each flows.parse_pool.Outcome (time, peak memory)."""
     db = open_db(paths.db)
     store = BlobStore(paths.blobs)
-    docs = list(
-        db.query(
+    remove_stale_workdirs()  # LibreOffice folders of workers killed in an earlier run
+    docs = {
+        d["id"]: d
+        for d in db.query(
             """
         select d.*, s.agency as source_agency, s.region, s.level,
           (select count(*) from documents c where c.linked_from = d.url) as n_children
@@ -72,37 +62,54 @@ def parse_pending(paths: Paths, workers: int | None = None, progress=None) -> di
         where d.sha256 is not null and d.http_status between 200 and 299
           and (d.parsed_sha256 is null or d.parsed_sha256 != d.sha256
                or d.parsed_by is null or d.parsed_by != ?)
-        order by d.id""",
+        order by coalesce(d.parse_attempts, 0) > 0, d.id""",
             [PARSER_ID],
         )
+    }
+    jobs = (
+        Job(d["id"], str(store.path(d["sha256"])), d["url"], d["content_type"])
+        for d in docs.values()
     )
-    jobs = [(str(store.path(d["sha256"])), d["url"], d["content_type"]) for d in docs]
     counts: dict[str, int] = {}
-    for i, (doc, result) in enumerate(zip(docs, _map(jobs, workers or _workers())), 1):
-        report = Report.from_dict(result)
-        status = report.status
-        if status in (STATUS_NO_TABLES, STATUS_NOT_REPORT) and doc["n_children"]:
-            status = STATUS_SEE_ATTACHMENT
-        else:
-            report.agency = report.agency or doc["source_agency"]
-            report.published = report.published or doc["published"]
-            report.title = report.title or doc["title"]
-            report.region = report.region or doc["region"]
-            report.level = report.level or doc["level"]
-            save_report(db, doc, doc["sha256"], report, extra={"source_id": doc["source_id"]})
-        db["documents"].update(
-            doc["id"],
-            {
-                "status": status,
-                "error": report.error,
-                "parsed_sha256": doc["sha256"],
-                "parsed_by": PARSER_ID,
-            },
-        )
+    outcomes = parse_isolated(jobs, workers or _workers())
+    for i, outcome in enumerate(outcomes, 1):
+        doc = docs[outcome.key]
+        status = _record_parse(db, doc, outcome)
+        if observe:
+            observe(doc, outcome)
         counts[status] = counts.get(status, 0) + 1
         if progress:
             progress(i, len(docs), doc["url"], status)
     return {"documents": len(docs), "by_status": counts}
+
+
+def _record_parse(db, doc: dict, outcome: Outcome) -> str:
+    """Store one document's parse (its report, its status); returns the status."""
+    attempts, final = 0, True
+    if outcome.report is not None:
+        report = Report.from_dict(outcome.report)
+    else:  # the worker gave no result: count the attempt, give up after a few
+        attempts = (doc.get("parse_attempts") or 0) + 1
+        final = attempts >= limits.get("attempts")
+        error = f"{outcome.failure}; attempt {attempts} of {limits.get('attempts')}: " + (
+            "given up (NIANBAO_PARSE_MAX_ATTEMPTS)" if final else "tried again on the next run"
+        )
+        report = Report(url=doc["url"], status=STATUS_ERROR, error=error, parser=PARSER_ID)
+    status = report.status
+    if status in (STATUS_NO_TABLES, STATUS_NOT_REPORT) and doc["n_children"]:
+        status = STATUS_SEE_ATTACHMENT
+    elif final:
+        report.agency = report.agency or doc["source_agency"]
+        report.published = report.published or doc["published"]
+        report.title = report.title or doc["title"]
+        report.region = report.region or doc["region"]
+        report.level = report.level or doc["level"]
+        save_report(db, doc, doc["sha256"], report, extra={"source_id": doc["source_id"]})
+    row = {"status": status, "error": report.error, "parse_attempts": attempts}
+    if final:  # not parsed again until its content or the parser changes
+        row |= {"parsed_sha256": doc["sha256"], "parsed_by": PARSER_ID}
+    db["documents"].update(doc["id"], row)
+    return status
 
 
 def check_pending(paths: Paths) -> dict:

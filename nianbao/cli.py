@@ -169,8 +169,10 @@ def crawl(data, registry, sources, fast, revalidate_all):
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the full model as JSON.")
 def parse(data, files, as_json):
-    """Parse FILES and print them, or parse every pending document in the archive."""
+    """Parse FILES and print them, or parse every pending document in the archive.
+    Exits 1 when a file could not be read (status ``error``)."""
     if files:
+        from nianbao.model import STATUS_ERROR
         from parsers import parse_file
 
         out = [parse_file(f).to_dict() for f in files]
@@ -183,7 +185,7 @@ def parse(data, files, as_json):
                     f"format {r['format_version']}, {len(r['cells'])} cells"
                     + (f", error: {r['error']}" if r["error"] else "")
                 )
-        return
+        sys.exit(1 if any(r["status"] == STATUS_ERROR for r in out) else 0)
     from flows.stages import parse_pending
 
     def progress(i, n, url, status):

@@ -18,21 +18,14 @@ from nianbao.model import (
     Report,
 )
 
-from . import metadata
+from . import limits, metadata
+from .errors import LimitExceeded, NeedsOCR, ParseError  # noqa: F401 (re-exported)
 from .grid import Grid
 from .rows import Tables
 from .tables import read_tables
 
 PARSER_VERSION = "0.2.0"  # 0.2.0: issue 10 (rows recovered, open page breaks, t5, units, labels)
 PARSER_ID = f"nianbao-parsers/{PARSER_VERSION}"
-
-
-class ParseError(Exception):
-    """A document that cannot be read (message goes to Report.error)."""
-
-
-class NeedsOCR(Exception):
-    """A document without a text layer."""
 
 
 # --- sniffing ------------------------------------------------------------------------------
@@ -330,7 +323,7 @@ def _dispatch(
 
 def _parse_legacy(data: bytes, report: Report, hint: str | None) -> Report:
     """.doc/.wps (OLE): converted to DOCX by LibreOffice, then read as DOCX."""
-    from .convert import convert_with_libreoffice
+    from .convert import convert_with_libreoffice, isolation_warning
 
     # a compound file header: byte order FFFE, sector size 2^9 or 2^12 (no LibreOffice start
     # for garbage that merely begins with the magic bytes)
@@ -351,6 +344,8 @@ def _parse_legacy(data: bytes, report: Report, hint: str | None) -> Report:
         )
     report.doc_format = "doc"
     report.warnings.append("converted from a legacy Word/WPS document by LibreOffice")
+    if warning := isolation_warning():
+        report.warnings.append(warning)
     return _dispatch("docx", docx_bytes, report, None, None)
 
 
@@ -365,6 +360,7 @@ def parse_bytes(
 ) -> Report:
     report = Report(url=url, parser=PARSER_ID)
     try:
+        limits.check("input_mb", len(data) / 2**20, f"document of {len(data) / 2**20:,.1f} MB")
         real = sniff(data)
         hint = hinted_format(content_type, filename, url)
         report.doc_format = real if real in ("pdf", "docx", "html", "text") else None
@@ -403,9 +399,20 @@ def parse_bytes(
         report.warnings.append(str(e) or "no text layer")
         report.cells = []
         return report
-    except ParseError as e:
+    except ParseError as e:  # LimitExceeded too: its message names the limit
         report.status = STATUS_ERROR
         report.error = str(e)
+        report.cells = []
+        return report
+    except MemoryError:
+        # the parse worker's address-space limit (RLIMIT_AS) was reached
+        report.status = STATUS_ERROR
+        report.error = limits.exceeded("memory_mb", "out of memory while parsing")
+        report.cells = []
+        return report
+    except RecursionError:
+        report.status = STATUS_ERROR
+        report.error = "document nested too deeply to read (Python recursion limit)"
         report.cells = []
         return report
     except Exception as e:  # never raise on bad input

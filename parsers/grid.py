@@ -12,7 +12,24 @@ from dataclasses import dataclass
 
 from nianbao.model import Source
 
+from . import limits
+
 _ids = itertools.count()
+
+
+def check_cells(nrows: int, width: int, used: int = 0, what: str = "tables") -> int:
+    """Raise LimitExceeded when a grid of ``nrows`` × ``width`` — with ``used`` cells of the
+    document's earlier tables — is over the grid-cell limit; else return the new total. Call
+    it *before* allocating: a 40 kB page of colspans can ask for 20 million positions."""
+    total = used + nrows * width
+    limits.check(
+        "cells",
+        total,
+        f"{what} expand to {total:,} grid cells ({nrows:,} rows × {width:,} columns"
+        + (f" + {used:,} cells of earlier tables" if used else "")
+        + ")",
+    )
+    return total
 
 
 class GCell:
@@ -112,6 +129,7 @@ def from_spans(spans: list[Span], *, index: int = 0, page: int | None = None) ->
     """Expand cells with explicit row/col/rowspan/colspan into a rectangular grid."""
     nrows = max((s.row + max(s.rowspan, 1) for s in spans), default=0)
     ncols = max((s.col + max(s.colspan, 1) for s in spans), default=0)
+    check_cells(nrows, ncols, what="a table's ruled cells")
     grid: list[list[GCell | None]] = [[None] * ncols for _ in range(nrows)]
     for s in spans:
         src = s.source or Source(table=index, row=s.row, col=s.col)
@@ -131,13 +149,16 @@ def from_spans(spans: list[Span], *, index: int = 0, page: int | None = None) ->
 
 
 def place_html_like(
-    rows: list[list[tuple[str, int, int, Source | None]]], *, index: int = 0
+    rows: list[list[tuple[str, int, int, Source | None]]], *, index: int = 0, used: int = 0
 ) -> Grid:
     """HTML/DOCX placement: cells given row by row (text, rowspan, colspan), positions taken
     by earlier rowspans are skipped (the HTML table model). Spans past the table's end are
-    clipped; the first cell placed at a position keeps it."""
+    clipped; the first cell placed at a position keeps it. Rowspans are capped at 200 and
+    colspans at 100; the grid (rows × widest row, ``used`` cells of the document's earlier
+    tables added) is checked against the grid-cell limit whenever it widens."""
     nrows = len(rows)
     grid: list[list[GCell | None]] = [[] for _ in range(nrows)]
+    max_width = (limits.get("cells") - used) // max(nrows, 1)  # wider raises LimitExceeded
     for r, cells in enumerate(rows):
         row = grid[r]
         c = 0
@@ -149,10 +170,14 @@ def place_html_like(
             if rowspan == 1 and colspan == 1 and c >= n:
                 row.append(cell)  # the common case: a plain cell at the row's end
                 c += 1
+                if c > max_width:
+                    check_cells(nrows, c, used)
                 continue
             rowspan = min(max(1, min(rowspan, 200)), nrows - r)
             colspan = max(1, min(colspan, 100))
             end = c + colspan
+            if end > max_width:
+                check_cells(nrows, end, used)
             for rr in range(r, r + rowspan):
                 target = grid[rr]
                 if len(target) < end:
@@ -172,9 +197,13 @@ def place_html_like(
     return Grid(grid, index=index)
 
 
-def from_rows(rows: list[list[str]], *, index: int = 0, spans_known: bool = False) -> Grid:
-    """A grid from plain rows of text (no merges known), e.g. tab-separated text."""
+def from_rows(
+    rows: list[list[str]], *, index: int = 0, spans_known: bool = False, used: int = 0
+) -> Grid:
+    """A grid from plain rows of text (no merges known), e.g. tab-separated text; ``used``:
+    grid cells of the document's earlier tables (the grid-cell limit is per document)."""
     width = max((len(r) for r in rows), default=0)
+    check_cells(len(rows), width, used, what="tab-separated rows")
     out = []
     for i, r in enumerate(rows):
         out.append(

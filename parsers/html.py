@@ -293,6 +293,7 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
     container = find_container(root, s)
     grids: list[Grid] = []
     cell_text: dict = {}
+    used = 0  # grid cells of the tables so far: the grid-cell limit is per document
     for table in container.iter("table"):
         if _has_table_inside(table):
             continue  # a layout table around other tables: read the inner ones
@@ -306,7 +307,9 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
             )
         if not rows:
             continue
-        grids.append(place_html_like(rows, index=len(grids)))
+        g = place_html_like(rows, index=len(grids), used=used)
+        used += len(g.rows) * g.width
+        grids.append(g)
     text = _doc_text(container, cell_text)
     notes = attachments(container)
     return (

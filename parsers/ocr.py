@@ -18,6 +18,7 @@ from functools import lru_cache
 import pypdfium2 as pdfium
 
 from .grid import Grid
+from .pdfium_lock import PDFIUM_LOCK
 
 DPI = 200
 MAX_PAGES = 30  # a scanned 200-page file is not OCRed in the nightly run
@@ -83,11 +84,11 @@ def _words(png: bytes) -> list[tuple[int, float, float, float, float, str, float
 
 def ocr_pdf(data: bytes, pages: list[int] | None = None) -> tuple[str, list[Grid], list[str]]:
     """(text, grids, warnings) of the given 1-based pages (default: all, up to MAX_PAGES)."""
-    from .pdf import _PDFIUM_LOCK, grids_from_chars
+    from .pdf import grids_from_chars
 
     warns: list[str] = []
     images: list[tuple[int, float, bytes]] = []
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         doc = pdfium.PdfDocument(data)
         try:
             todo = pages or list(range(1, len(doc) + 1))

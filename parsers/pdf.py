@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import ctypes
 import re
-import threading
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -22,9 +21,11 @@ from pdfplumber import table as pt
 from nianbao.model import Source
 
 from . import labels as L
-from .core import NeedsOCR, ParseError
+from . import limits
+from .errors import NeedsOCR, ParseError
 from .grid import GCell, Grid, Span, append_rows, from_spans
 from .numbers import looks_numeric
+from .pdfium_lock import PDFIUM_LOCK
 from .tables import SIGNATURES
 from .unruled import PAGE_NO, grids_from_chars
 
@@ -475,12 +476,9 @@ def stitch(
     return out
 
 
-_PDFIUM_LOCK = threading.Lock()  # pdfium is not thread-safe: one document at a time per process
-
-
 def parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
     """(text of all pages, table grids, warnings). Raises ParseError / NeedsOCR."""
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         return _parse_pdf(data)
 
 
@@ -488,16 +486,17 @@ def _parse_pdf(data: bytes) -> tuple[str, list[Grid], list[str]]:
     doc = _open(data)
     tps: list[tuple[pdfium.PdfPage, pdfium.PdfTextPage]] = []
     try:
-        texts, raw_texts = _read_pages(doc, tps)
-        warns = _check_text_layer(texts, tps)
-        found = _find_tables(tps, texts, raw_texts)
+        texts, raw_texts, hits, image_flags = _read_pages(doc, tps)
+        warns = _check_text_layer(texts, image_flags)
+        found = _find_tables(doc, tps, texts, raw_texts, hits)
         warns += found.warnings()
         grids = stitch(found.grids, found.page_lines, found.heights)
         return "\n".join(texts), grids, warns
     finally:
-        for page, tp in tps:
-            tp.close()
-            page.close()
+        for opened in tps:
+            if opened is not None:
+                opened[1].close()
+                opened[0].close()
         doc.close()
 
 
@@ -511,27 +510,51 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         if "password" in msg.lower():
             raise ParseError("encrypted PDF (password required)") from e
         raise ParseError(f"unreadable PDF: {msg}") from e
-    if len(doc) == 0:
+    n = len(doc)
+    if n == 0:
         doc.close()
         raise ParseError("PDF has no pages")
+    try:
+        limits.check("pages", n, f"PDF has {n:,} pages")
+    except ParseError:
+        doc.close()
+        raise
     return doc
 
 
-def _read_pages(doc: pdfium.PdfDocument, tps: list) -> tuple[list[str], list[str]]:
-    """Every page's text (line breaks normalised) and its raw text; the open pages and
-    text pages are appended to ``tps`` (the caller closes them)."""
+def _read_pages(
+    doc: pdfium.PdfDocument, tps: list
+) -> tuple[list[str], list[str], list[int], list[bool]]:
+    """Every page's text (line breaks normalised), its raw text, its count of table words
+    and whether it is an image page. Pages that may hold a table stay open in ``tps`` (the
+    caller closes them); the others are closed at once and left as None — a 100k-page PDF
+    once held every page open (3 GB)."""
     texts: list[str] = []
     raw_texts: list[str] = []
-    for i in range(len(doc)):
-        page = doc[i]
+    hits: list[int] = []
+    image_flags: list[bool] = []
+    n = len(doc)
+    for i in range(n):
+        try:
+            page = doc[i]
+        except pdfium.PdfiumError as e:  # e.g. a page tree whose /Kids holds itself
+            raise ParseError(f"unreadable PDF: page {i + 1} of {n} cannot be loaded") from e
         tp = page.get_textpage()
         tps.append((page, tp))
         raw_texts.append(tp.get_text_range())
         texts.append(raw_texts[-1].replace("\r\n", "\n").replace("\r", "\n"))
-    return texts, raw_texts
+        norm = L.norm(texts[i])
+        hits.append(sum(1 for w in _TABLE_WORDS if w in norm))
+        few = len(re.sub(r"\s", "", texts[i])) < MIN_TEXT_CHARS_PER_PAGE
+        image_flags.append(few and _has_image(page))
+        if hits[i] < MIN_TABLE_WORDS:
+            tp.close()
+            page.close()
+            tps[i] = None
+    return texts, raw_texts, hits, image_flags
 
 
-def _check_text_layer(texts: list[str], tps: list) -> list[str]:
+def _check_text_layer(texts: list[str], image_flags: list[bool]) -> list[str]:
     """Raise NeedsOCR for a document without a (readable) text layer; warn about pages
     that are images."""
     n = len(texts)
@@ -547,11 +570,7 @@ def _check_text_layer(texts: list[str], tps: list) -> list[str]:
             f"text layer unreadable ({bad} of {visible} characters unmapped: "
             "fonts without a Unicode map); numbers are not guessed"
         )
-    image_pages = [
-        i + 1
-        for i, v in enumerate(visible_per_page)
-        if v < MIN_TEXT_CHARS_PER_PAGE and _has_image(tps[i][0])
-    ]
+    image_pages = [i + 1 for i, flag in enumerate(image_flags) if flag]
     if not image_pages:
         return []
     return ["pages without a text layer (scanned images?): " + ", ".join(map(str, image_pages))]
@@ -584,19 +603,23 @@ class _Found:
         return out
 
 
-def _find_tables(tps: list, texts: list[str], raw_texts: list[str]) -> _Found:
+def _find_tables(
+    doc: pdfium.PdfDocument, tps: list, texts: list[str], raw_texts: list[str], hits_per_page
+) -> _Found:
     """Tables of the pages whose text holds table words (and of the page after a table that
     reaches its page's last line): ruled grids, else grids from word positions."""
     found = _Found()
     want_next = False
-    for i, (page, tp) in enumerate(tps):
-        norm = L.norm(texts[i])
-        hits = sum(1 for w in _TABLE_WORDS if w in norm)
+    for i, hits in enumerate(hits_per_page):
         if hits >= 4:
             found.table_text_pages.append(i + 1)
         if not (want_next or hits >= MIN_TABLE_WORDS):
             want_next = False
             continue
+        if tps[i] is None:  # a table continued onto a page without table words
+            reopened = doc[i]
+            tps[i] = (reopened, reopened.get_textpage())
+        page, tp = tps[i]
         width, height = _page_box(page)
         found.heights[i + 1] = height
         grids = _page_grids(page, tp, i + 1, len(found.grids), raw_texts[i])

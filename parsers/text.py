@@ -10,10 +10,14 @@ from .grid import Grid, from_rows
 def grids_from_text(text: str) -> list[Grid]:
     grids: list[Grid] = []
     block: list[tuple[int, list[str]]] = []
+    used = [0]  # grid cells of the tables so far: the grid-cell limit is per document
 
     def flush() -> None:
         if len(block) >= 2:
-            g = from_rows([cells for _, cells in block], index=len(grids), spans_known=False)
+            g = from_rows(
+                [cells for _, cells in block], index=len(grids), spans_known=False, used=used[0]
+            )
+            used[0] += len(g.rows) * g.width
             for i, (_lineno, _) in enumerate(block):
                 for j, c in enumerate(g.rows[i]):
                     # provenance: table index, row inside it, column; row also maps to a line

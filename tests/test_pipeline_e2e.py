@@ -80,6 +80,8 @@ def test_running_twice_changes_nothing_but_the_capture_log(demo_sites, tmp_path)
     db = open_db(tmp_path / "nianbao.db")
     before = _counts(db)
     reports_before = sorted(r["id"] for r in db.query("select id from reports"))
+    documents_sql = "select url, status, error from documents order by url"
+    documents_before = db.execute(documents_sql).fetchall()
 
     second = nianbao("run", "-r", registry, "--fast", "--data", str(tmp_path)).stdout
     after = _counts(db)
@@ -87,6 +89,8 @@ def test_running_twice_changes_nothing_but_the_capture_log(demo_sites, tmp_path)
         k: v for k, v in before.items() if k != "captures"
     }
     assert sorted(r["id"] for r in db.query("select id from reports")) == reports_before
+    # every document keeps its status and error (a refetch once blanked parse errors)
+    assert db.execute(documents_sql).fetchall() == documents_before
     assert after["captures"] > before["captures"]  # a fetch log: the second run fetched too
     assert "### newly flagged in this run (0)" in second
     # The run summary says how little was asked: lists answered 304, documents still fresh.

@@ -190,9 +190,7 @@ def page_text(response: TextResponse) -> str:
 class ReportSpider(scrapy.Spider):
     """Base spider for one registry source. Subclasses implement ``parse`` (list pages).
 
-    Spider arguments: ``source`` — the registry entry (a dict), or its id together with
-    ``registry`` — the registry file (so ``scrapy crawl trs -a registry=R -a source=ID``
-    works too).
+    Spider argument: ``source`` — the registry entry (a dict; crawler.run passes it).
     """
 
     name: str = None  # type: ignore[assignment]  # per source (its id); not listed by `scrapy list`
@@ -207,14 +205,9 @@ class ReportSpider(scrapy.Spider):
         *args: Any,
         **kwargs: Any,
     ):
-        if isinstance(source, str):
-            from crawler.registry import load_registry, select_sources
-
-            if not registry:
-                raise ValueError("source given by id: pass registry=<file> as well")
-            source = select_sources(load_registry(registry), [source], registry)[0]
+        # (no lookup of a source given by id here: crawler.registry imports the spiders)
         if not isinstance(source, dict):
-            raise ValueError(f"{type(self).__name__} needs a registry source (source=…)")
+            raise ValueError(f"{type(self).__name__} needs a registry source dict (source=…)")
         kwargs.pop("name", None)
         super().__init__(*args, name=source["id"], **kwargs)
         self.source = source
