@@ -21,13 +21,10 @@ from archive.db import now, open_db, save_findings, save_report
 from archive.store import BlobStore
 from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
 from nianbao.config import Paths
-from nianbao.model import STATUS_NO_TABLES, STATUS_NOT_REPORT, Report
+from nianbao.model import STATUS_NO_TABLES, STATUS_NOT_REPORT, STATUS_SEE_ATTACHMENT, Report
 from parsers import PARSER_ID, parse_bytes
 
 log = logging.getLogger("nianbao.stages")
-
-# A report page whose body only links to attachments: the report is in those.
-STATUS_SEE_ATTACHMENT = "see_attachment"
 
 
 def _parse_one(job: tuple[str, str, str | None]) -> dict:

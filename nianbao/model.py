@@ -22,6 +22,14 @@ STATUS_NOT_REPORT = "not_report"  # the document is not an annual report
 STATUS_NEEDS_OCR = "needs_ocr"  # image-only document: numbers are never guessed
 STATUS_ERROR = "error"  # the file could not be read (corrupt, truncated, ...)
 
+# Document statuses (``documents.status``) set before any parse: the crawler writes them.
+# After a parse a document takes its report's status (above) or STATUS_SEE_ATTACHMENT.
+STATUS_PENDING = "pending"  # fetched; its current bytes are not parsed yet
+STATUS_FETCH_ERROR = "fetch_error"  # HTTP >= 400 or no response (timeout, refused, too big…)
+STATUS_ROBOTS_DISALLOWED = "robots_disallowed"  # robots.txt forbids it: never fetched
+STATUS_REFUSED = "refused"  # not the registry's http(s) hosts, or a private address: never sent
+STATUS_SEE_ATTACHMENT = "see_attachment"  # a report page whose report is in its attachments
+
 
 @dataclass
 class Source:
