@@ -7,6 +7,8 @@ Scrapy's download slots (one per host), and each source's registry overrides (ti
 max_bytes) travel on its requests (crawler.middlewares.SourcePolicyMiddleware).
 """
 
+import os as _os
+
 from nianbao.config import USER_AGENT as _UA
 
 BOT_NAME = "nianbao"
@@ -102,7 +104,7 @@ ITEM_PIPELINES = {
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
-LOG_LEVEL = "INFO"
+LOG_LEVEL = _os.environ.get("NIANBAO_LOG_LEVEL", "INFO")  # DEBUG: every request
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's code-execution HTTP endpoint: never
 # REQUEST_FINGERPRINTER_IMPLEMENTATION was removed in Scrapy 2.12+; 2.19's default

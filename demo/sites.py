@@ -648,6 +648,22 @@ def _render_all(jobs: list[tuple[str, TruthReport]], workers: int) -> list[bytes
         return [_render(j) for j in jobs]
 
 
+STAND_IN_SAMPLES = 20  # rendered documents per format that stand-ins copy
+
+
+def _stand_in_documents(jobs: list[tuple[str, TruthReport]], workers: int) -> list[bytes]:
+    """Bytes for each job: a copy of one of a few rendered documents of its format, with a
+    unique trailer (PDF readers ignore bytes after %%EOF; the crawl only stores them)."""
+    samples: dict[str, list[bytes]] = {}
+    for fmt in {f for f, _ in jobs}:
+        picked = [j for j in jobs if j[0] == fmt][:STAND_IN_SAMPLES]
+        samples[fmt] = _render_all(picked, workers)
+    return [
+        samples[fmt][i % len(samples[fmt])] + f"\n% stand-in {i}\n".encode()
+        for i, (fmt, _) in enumerate(jobs)
+    ]
+
+
 def _attachment_body(
     truth: TruthReport, link: str, ext: str, cms: str = TRS, extra: list[tuple[str, str]] = ()
 ) -> str:
@@ -722,6 +738,7 @@ def build_demo(
     seed: int = 0,
     workers: int | None = None,
     per_page: int = PER_PAGE,
+    stand_ins: bool = False,
 ) -> Manifest:
     """Write the demo sites under ``root/sites/`` and the truth to ``root/truth.json``.
 
@@ -735,7 +752,9 @@ def build_demo(
     a PDF attachment or a DOCX attachment. ``root/sites`` is replaced; same seed, same bytes.
     PDF/DOCX rendering uses ``workers`` processes for large builds (default: CPU count, max 4).
     Report lists hold ``per_page`` items a page (3, so the small demo pages; real CMS
-    templates show 15–20).
+    templates show 15–20). ``stand_ins``: PDF/DOCX attachments are copies of a few rendered
+    ones, each made distinct by a trailer — for crawl benchmarks of tens of thousands of
+    reports, where rendering would take an hour; their tables do not match the truth.
     """
     root = Path(root)
     years = sorted(years)
@@ -869,7 +888,8 @@ def build_demo(
         sites[: len(DEFAULT_SITES)], items, files, years[0] - 1, rng, new_ident, redirects
     )
 
-    blobs = _render_all(jobs, workers if workers is not None else min(4, os.cpu_count() or 1))
+    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    blobs = _render_all(jobs, workers) if not stand_ins else _stand_in_documents(jobs, workers)
     for (sid, path, when), blob in zip(job_targets, blobs):
         files[sid][path] = blob
         mtimes[sid, path] = when
