@@ -60,6 +60,8 @@ CHROME = (
 )
 # Hrefs that are no link to anything (scripts, mail, in-page anchors).
 NOT_LINKS = ("javascript:", "mailto:", "#")
+# Placeholders of client-side templates: such a link is filled in by a script, not real.
+TEMPLATE_MARKS = ("{{", "}}", "${")
 
 _OPEN_RE = re.compile(r"""(?:window\.open|location\.href\s*=)\s*\(?\s*['"]([^'"]+)['"]""")
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
@@ -192,6 +194,8 @@ def extract_attachments(response: TextResponse) -> list[tuple[str, str | None]]:
         raw = (raw or "").strip()
         if not raw or raw.startswith(NOT_LINKS):
             return
+        if any(mark in raw for mark in TEMPLATE_MARKS):
+            return  # a client-side template the page fills in later (平潭: file={{qzbFile}})
         url = response.urljoin(raw) if base is None else urljoin(base, raw)
         target = viewer_target(url)
         if target:
