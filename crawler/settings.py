@@ -33,7 +33,7 @@ NIANBAO_LOCAL_START_DELAY = 0.05
 NIANBAO_FAST = False
 # Sources crawled at once by one process: what a process holds grows with these, not with
 # the registry (a source waiting its turn costs nothing; one in flight, a few kB).
-NIANBAO_ACTIVE_SOURCES = 200
+NIANBAO_ACTIVE_SOURCES = int(_os.environ.get("NIANBAO_ACTIVE_SOURCES", "200"))
 # A time limit for the crawl in minutes (0: none; ``--max-minutes``): no source starts
 # after 90 % of it, and the crawl stops at it (crawler.spider).
 NIANBAO_MAX_MINUTES = 0

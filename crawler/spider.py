@@ -67,6 +67,7 @@ class SourcesSpider(scrapy.Spider):
         self.results: dict[str, dict] = {}  # source id → summary (crawler.monitoring)
         self.deferred: list[str] = []  # sources not started before the time limit
         self._freed: asyncio.Event | None = None
+        self.deadline: float | None = None  # monotonic time of the time limit, if any
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -83,7 +84,9 @@ class SourcesSpider(scrapy.Spider):
     async def start(self):
         limit = self.settings.getint("NIANBAO_ACTIVE_SOURCES", 200)
         minutes = self.settings.getfloat("NIANBAO_MAX_MINUTES", 0)
-        cutoff = time.monotonic() + START_CUTOFF * 60 * minutes if minutes else None
+        now = time.monotonic()
+        cutoff = now + START_CUTOFF * 60 * minutes if minutes else None
+        self.deadline = now + 60 * minutes if minutes else None
         self._freed = asyncio.Event()
         for i, source in enumerate(self.queue):
             while len(self.active) >= limit:
@@ -114,7 +117,9 @@ class SourcesSpider(scrapy.Spider):
             return
         run.pending -= 1
         if run.pending <= 0:
-            self.finish_source(run, FINISHED)
+            # Past the time limit the crawl is stopping: what settles now was cut short.
+            late = self.deadline is not None and time.monotonic() >= self.deadline
+            self.finish_source(run, TIME_LIMIT if late else FINISHED)
 
     def finish_source(self, run: SourceRun, reason: str) -> None:
         """Write the source's ``source_runs`` row and drop its state."""
@@ -126,8 +131,11 @@ class SourcesSpider(scrapy.Spider):
             self._freed.set()
 
     def closed(self, reason: str) -> None:
-        """Sources still in flight when the crawl stops (time limit, shutdown)."""
+        """Sources still in flight when the crawl stops (time limit, shutdown), and those
+        that never started (left for the next run: they are the most urgent then)."""
         why = TIME_LIMIT if reason == "closespider_timeout" else reason
+        done = set(self.results) | set(self.active) | set(self.deferred)
+        self.deferred += [s["id"] for s in self.queue if s["id"] not in done]
         for run in list(self.active.values()):
             self.finish_source(run, FINISHED if reason == FINISHED else why)
         self.close_reason = reason
