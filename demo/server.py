@@ -367,12 +367,8 @@ def write_sources_yaml(path: Path, sources: list[dict], urls: dict[str, str], ho
             entry["notes"] = (
                 f"{src['encoding'].upper()}-encoded pages (header charset=GBK, meta gb2312)"
             )
-        if src.get("hanweb"):
-            entry["hanweb"] = dict(src["hanweb"])
-        if src["cms"] == "jsp":
-            entry["jsp"] = {"page_param": "cur_page"}
-        if src["cms"] == "generic":
-            entry["generic"] = {"max_depth": 3}
+        if src.get(src["cms"]):  # the family's registry options (demo.families)
+            entry[src["cms"]] = dict(src[src["cms"]])
         for key in ("timeout", "max_bytes"):
             if src.get(key):
                 entry[key] = src[key]
