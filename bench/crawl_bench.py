@@ -149,7 +149,19 @@ def plot(results: list[dict], path: Path) -> None:
         ax2.plot(xs, rss, style, label=run)
     ax1.set(xscale="log", yscale="log", xlabel="sources", ylabel="crawl time (s)")
     ax2.set(xscale="log", xlabel="sources", ylabel="peak RSS of a crawl process (MB)")
-    ax2.axhline(1024, color="grey", lw=0.8, ls=":")
+    ax2.axhline(1024, color="grey", lw=0.8, ls=":", label="1 GB")
+    ax2.set_ylim(
+        0,
+        max(
+            1100,
+            *(
+                p["peak_rss_mb"] * 1.1
+                for r in results
+                for f in r["runs"].values()
+                for p in f["processes"]
+            ),
+        ),
+    )
     for ax in (ax1, ax2):
         ax.legend()
         ax.grid(alpha=0.3)
