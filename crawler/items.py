@@ -24,4 +24,5 @@ class DocumentItem(scrapy.Item):
     robots = scrapy.Field()  # True: robots.txt forbids the URL (never fetched)
     refused = scrapy.Field()  # True: the crawl policy refused the URL (never sent)
     not_modified = scrapy.Field()  # True: unchanged (a 304, or fresh: crawler.freshness)
+    fresh = scrapy.Field()  # True: answered from the archive, not asked (crawler.freshness)
     links = scrapy.Field()  # a report page's attachment links: [(url, title), …]

@@ -61,6 +61,8 @@ class DocumentPipeline:
 
     def upsert(self, item, stats) -> dict:
         did = doc_id(item["url"])
+        if item.get("fresh"):
+            return self.seen_again(did, item, stats)
         existing = self.store.document(did)
         ts = now()
         row = {
@@ -99,5 +101,21 @@ class DocumentPipeline:
                     "new" if old is None else "changed" if old != row["sha256"] else "unchanged"
                 ] += 1
             row["status"] = document_status(existing, row["sha256"])
+        self.store.upsert_document(row)
+        return row
+
+    def seen_again(self, did: str, item, stats) -> dict:
+        """A document answered from the archive: its row holds these very bytes with the
+        status the parse stage set (CrawlStore.fresh_candidate checked), so only when it
+        was seen and from where changes."""
+        row = {
+            "id": did,
+            "source_id": item.get("source_id"),
+            "url": item["url"],
+            "linked_from": item.get("linked_from"),
+            "last_seen": now(),
+        }
+        if stats is not None:
+            stats["unchanged"] += 1
         self.store.upsert_document(row)
         return row

@@ -253,6 +253,7 @@ class SourcesSpider(scrapy.Spider):
             run,
             meta,
             not_modified=True,
+            fresh=True,
             url=url,
             role=known["role"],
             title=known.get("title") or meta.get(M.TITLE),
