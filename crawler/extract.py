@@ -150,9 +150,12 @@ def link_title(a) -> str:
     return norm_space(a.attrib.get("title")) or norm_space(" ".join(a.xpath(".//text()").getall()))
 
 
-def extract_title(response: TextResponse, fallback: str | None = None) -> str | None:
-    """``ArticleTitle``-like metas → the first ``<h1>`` outside the chrome → ``<title>``."""
-    metas = meta_tags(response)
+def extract_title(
+    response: TextResponse, fallback: str | None = None, metas: dict | None = None
+) -> str | None:
+    """``ArticleTitle``-like metas → the first ``<h1>`` outside the chrome → ``<title>``.
+    (``metas``: the page's :func:`meta_tags`, when the caller has them already.)"""
+    metas = meta_tags(response) if metas is None else metas
     for key in ("articletitle", "title", "og:title"):
         if norm_space(metas.get(key)):
             return norm_space(metas[key])
@@ -167,10 +170,12 @@ def extract_title(response: TextResponse, fallback: str | None = None) -> str | 
     return fallback
 
 
-def extract_date(response: TextResponse, listed: str | None = None) -> str | None:
+def extract_date(
+    response: TextResponse, listed: str | None = None, metas: dict | None = None
+) -> str | None:
     """PubDate-like metas → a labelled date in the page (发布时间…) → the list's date
     (``listed``) → the URL's date."""
-    metas = meta_tags(response)
+    metas = meta_tags(response) if metas is None else metas
     for key in PUBDATE_METAS:
         if d := parse_date(metas.get(key)):
             return d

@@ -30,7 +30,13 @@ from scrapy.http import Response, TextResponse
 from crawler import meta as M
 from crawler.archiving import store_for
 from crawler.errors import RefusedRequest, describe_exception
-from crawler.extract import extract_attachments, extract_date, extract_title, fix_encoding
+from crawler.extract import (
+    extract_attachments,
+    extract_date,
+    extract_title,
+    fix_encoding,
+    meta_tags,
+)
 from crawler.items import DocumentItem
 from crawler.monitoring import FINISHED, TIME_LIMIT, source_run_row, summary
 from crawler.sources import SourceRun
@@ -200,8 +206,9 @@ class SourcesSpider(scrapy.Spider):
 
     def read_report_page(self, run: SourceRun, response: TextResponse):
         """A report page: its item (title, date, links) and requests for its attachments."""
-        title = extract_title(response, response.meta.get(M.TITLE))
-        published = extract_date(response, response.meta.get(M.DATE))
+        metas = meta_tags(response)
+        title = extract_title(response, response.meta.get(M.TITLE), metas)
+        published = extract_date(response, response.meta.get(M.DATE), metas)
         page_url = self.document_url(response)
         links = [
             (url, link_title)
