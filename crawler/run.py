@@ -19,6 +19,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -140,9 +141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--registry", required=True, help="registry YAML file")
     parser.add_argument(
-        "--source", action="append", required=True, dest="sources", metavar="ID",
+        "--source", action="append", default=[], dest="sources", metavar="ID",
         help="source id (repeat for several; crawled in this order)",
     )  # fmt: skip
+    parser.add_argument(
+        "--sources-from", metavar="FILE", help="a file of source ids, one a line (appended)"
+    )
     parser.add_argument("--data", required=True, help="data folder (nianbao.db, blobs/)")
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--fast", action="store_true", help="no throttling (local sites only)")
@@ -151,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--max-minutes", type=float, default=0, help="time limit (0: none)")
     args = parser.parse_args(argv)
+    if args.sources_from:
+        args.sources += Path(args.sources_from).read_text("utf-8").split()
+    if not args.sources:
+        parser.error("no source: give --source ID or --sources-from FILE")
     # sqlite-utils imports pandas when it is installed (~0.8 s of CPU per crawl process);
     # nothing in a crawl uses it, and sqlite-utils treats it as optional.
     sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
@@ -174,11 +182,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def crawl_command(
     registry, source_ids, data_dir, run_id, fast=False, revalidate_all=False, max_minutes=0
 ) -> list[str]:
-    """The command line of one crawl process."""
+    """The command line of one crawl process (many source ids go through a file: a
+    national registry's would not fit on a command line)."""
     cmd = [sys.executable, "-m", "crawler.run", "--registry", str(registry)]
     cmd += ["--data", str(data_dir), "--run-id", run_id]
-    for sid in source_ids:
-        cmd += ["--source", sid]
+    if len(source_ids) > 100:
+        fd, path = tempfile.mkstemp(prefix="nianbao-sources-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("\n".join(source_ids) + "\n")
+        cmd += ["--sources-from", path]
+    else:
+        for sid in source_ids:
+            cmd += ["--source", sid]
     if fast:
         cmd.append("--fast")
     if revalidate_all:
@@ -221,14 +236,21 @@ def crawl_in_subprocess(
             timeout=timeout, env=env,
         )  # fmt: skip
     except subprocess.TimeoutExpired as e:
+        _remove_sources_file(cmd)
         err = e.stderr.decode("utf-8", "replace") if isinstance(e.stderr, bytes) else e.stderr
         raise CrawlError(f"{what} timed out after {timeout}s; stderr tail:\n{_tail(err)}") from None
+    _remove_sources_file(cmd)
     stats = _last_json(proc.stdout)
     if proc.returncode != 0 or not isinstance(stats, dict) or "sources" not in stats:
         raise CrawlError(
             f"{what} failed (exit {proc.returncode}); stderr tail:\n{_tail(proc.stderr)}"
         )
     return stats
+
+
+def _remove_sources_file(cmd: list[str]) -> None:
+    if "--sources-from" in cmd:
+        Path(cmd[cmd.index("--sources-from") + 1]).unlink(missing_ok=True)
 
 
 def _last_json(stdout: str) -> Any:
