@@ -463,32 +463,45 @@ def build_demo(
     root = Path(root)
     years = sorted(years)
     rng = random.Random(seed)
-    build = _Build(seed, rng, _sites(n_agencies, rng, per_page))
-    for si in range(len(build.sites)):
-        prev = None
-        for yi, year in enumerate(years):
-            prev = build.add_report(si, yi, year, prev)
-        build.add_news(si, years)
-    # Bad input sits on the default sites, dated the year before the first report year.
-    build.bad, build.hazards = _bad_documents(
-        build.sites[: len(DEFAULT_SITES)],
-        build.items,
-        build.files,
-        years[0] - 1,
-        build.rng,
-        build.new_ident,
-        build.redirects,
-    )
-    build.render_documents(workers, stand_ins)
-    return build.write(root)
+    build = _Build(seed, rng, _sites(n_agencies, rng, per_page), lean=stand_ins)
+    build.clear(root)
+    # In chunks of sites, each written and dropped before the next: a 10,000-site demo
+    # would not fit in memory at once (a build of up to BUILD_CHUNK sites is one chunk).
+    for lo in range(0, len(build.sites), BUILD_CHUNK):
+        chunk = range(lo, min(lo + BUILD_CHUNK, len(build.sites)))
+        for si in chunk:
+            prev = None
+            for yi, year in enumerate(years):
+                prev = build.add_report(si, yi, year, prev)
+            build.add_news(si, years)
+        if lo == 0:
+            # Bad input sits on the default sites, dated the year before the first year.
+            build.bad, build.hazards = _bad_documents(
+                build.sites[: len(DEFAULT_SITES)],
+                build.items,
+                build.files,
+                years[0] - 1,
+                build.rng,
+                build.new_ident,
+                build.redirects,
+            )
+        build.render_documents(workers, stand_ins)
+        for si in chunk:
+            build.write_site(root, build.sites[si])
+    return build.finish(root)
+
+
+BUILD_CHUNK = 500  # sites built, written and dropped at a time
 
 
 class _Build:
     """The state of one :func:`build_demo`, its phases as methods. Every random draw comes
     from ``rng`` (ids from ``ident_rng``) in a fixed order: same seed, same bytes."""
 
-    def __init__(self, seed: int, rng: random.Random, sites: list[Site]):
+    def __init__(self, seed: int, rng: random.Random, sites: list[Site], lean: bool = False):
         self.seed, self.rng, self.sites = seed, rng, sites
+        self.lean = lean  # truth without each report's cells (stand-in builds)
+        self.site_configs: dict[str, dict] = {}
         self.ident_rng = random.Random(seed + 1)
         self.used: set[tuple[str, int]] = set()
         self.reports: list[dict] = []
@@ -553,7 +566,10 @@ class _Build:
             self.job_targets.append((site.id, doc_path, published))
         self._default_site_extras(si, yi, site, item, year, fmt)
         self.items[site.id].append(item)
-        self.reports.append(_truth_entry(site, year, truth, published, page, doc_path, fmt, style))
+        entry = _truth_entry(site, year, truth, published, page, doc_path, fmt, style)
+        if self.lean:
+            del entry["report"]  # stand-in files: their cells are not these (and 50,000 weigh GBs)
+        self.reports.append(entry)
         return prev
 
     def _legacy_formats(self, si, site, page, url_date, fmt, truth, published) -> list:
@@ -608,23 +624,25 @@ class _Build:
             self.items[site.id].append(Item(text, when, page, when.date(), "news", body))
 
     def render_documents(self, workers: int | None, stand_ins: bool) -> None:
+        """The PDF/DOCX files of the reports added since the last call."""
         workers = workers if workers is not None else min(4, os.cpu_count() or 1)
         render = _stand_in_documents if stand_ins else _render_all
         for (sid, path, when), blob in zip(self.job_targets, render(self.jobs, workers)):
             self.files[sid][path] = blob
             self.mtimes[sid, path] = when
+        self.jobs, self.job_targets = [], []
 
-    def write(self, root: Path) -> Manifest:
-        """Every site's files under ``root/sites`` (and ``state2``), then truth.json."""
+    def clear(self, root: Path) -> None:
         root.mkdir(parents=True, exist_ok=True)
         for folder in (root / "sites", root / "state2"):
             if folder.exists():
                 shutil.rmtree(folder)
-        for site in self.sites:
-            self._write_one(root, site)
+
+    def finish(self, root: Path) -> Manifest:
+        """truth.json, once every site is written."""
         sources = [s.source() for s in self.sites]
         for src in sources:
-            cfg = json.loads(self.files[src["id"]]["/_site.json"])
+            cfg = self.site_configs[src["id"]]
             src.update({k: cfg[k] for k in ("max_bytes", "timeout") if k in cfg})
         manifest = Manifest(
             root, self.seed, sources, self.reports, self.bad, self.hazards, self.corrections
@@ -632,9 +650,10 @@ class _Build:
         _write_truth(root / "truth.json", manifest.to_dict())
         return manifest
 
-    def _write_one(self, root: Path, site: Site) -> None:
-        site_items = sorted(self.items[site.id], key=lambda it: it.published, reverse=True)
-        out = self.files[site.id]
+    def write_site(self, root: Path, site: Site) -> None:
+        """One site's files under ``root/sites`` (and ``state2``); then drop them."""
+        site_items = sorted(self.items.pop(site.id), key=lambda it: it.published, reverse=True)
+        out = self.files.pop(site.id)
         for it in site_items:
             if it.write_page:
                 out[it.page_path] = detail_page(site, it)
@@ -651,11 +670,13 @@ class _Build:
         out["/index.html"] = home_page(site)
         out.update(site.family.list_pages(site_items))
         out.update(STATIC_FILES)
-        out["/_site.json"] = json.dumps(
-            self._server_config(site, site_items), ensure_ascii=False, indent=1
-        )
+        config = self._server_config(site, site_items)
+        self.site_configs[site.id] = {k: config[k] for k in ("max_bytes", "timeout") if k in config}
+        out["/_site.json"] = json.dumps(config, ensure_ascii=False, indent=1)
         newest = site_items[0].published if site_items else datetime(2000, 1, 1, tzinfo=CST)
-        _write_site(root / "sites" / site.id, site, out, self.mtimes, newest)
+        keys = [(site.id, path) for path in out if (site.id, path) in self.mtimes]
+        mtimes = {key: self.mtimes.pop(key) for key in keys}
+        _write_site(root / "sites" / site.id, site, out, mtimes, newest)
 
     def _server_config(self, site: Site, site_items: list[Item]) -> dict:
         """``_site.json``: what demo.server must do for this site (faults, hazards…)."""
