@@ -110,25 +110,32 @@ def line(f: dict) -> str:
 def table(results: list[dict]) -> str:
     """The markdown table of docs/benchmarks.md."""
     rows = [
-        "| sources (reports) | run | time | fetches | fetches/s | peak RSS per process "
-        "| next night / first: time, requests |",
-        "|---|---|---|---|---|---|---|",
+        "| sources (reports) | run | time | fetches | fetches/s | CPU per fetch "
+        "| peak RSS per process | next night / first: time, CPU, requests |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         first, nxt = r["runs"]["first"], r["runs"]["next night"]
         for name, f in (("first", first), ("next night", nxt)):
             rss = ", ".join(f"{p['peak_rss_mb']:.0f} MB" for p in f["processes"])
             share = (
-                f"{nxt['seconds'] / first['seconds']:.1%}, "
+                f"{nxt['seconds'] / first['seconds']:.1%}, {cpu(nxt) / cpu(first):.1%}, "
                 f"{nxt['fetches'] / max(1, first['fetches']):.1%}"
                 if name == "next night"
                 else ""
             )
             rows.append(
                 f"| {r['agencies']:,} ({r['reports']:,}) | {name} | {f['seconds']:.1f} s "
-                f"| {f['fetches']:,} | {f['fetches'] / f['seconds']:.0f} | {rss} | {share} |"
+                f"| {f['fetches']:,} | {f['fetches'] / f['seconds']:.0f} "
+                f"| {1000 * cpu(f) / max(1, f['fetches']):.1f} ms | {rss} | {share} |"
             )
     return "\n".join(rows)
+
+
+def cpu(f: dict) -> float:
+    """CPU seconds of a night's crawl processes (start-up included): the load-independent
+    figure when other jobs share the machine."""
+    return sum(p["cpu_s"] for p in f["processes"])
 
 
 def plot(results: list[dict], path: Path) -> None:
