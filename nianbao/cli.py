@@ -159,7 +159,7 @@ def crawl(data, registry, sources, fast, revalidate_all, max_minutes):
     from archive.crawlstore import CrawlStore
     from archive.db import new_run_id
     from crawler.registry import load_registry, select_sources
-    from crawler.run import crawl_in_subprocess
+    from crawler.run import OK_REASONS, crawl_in_subprocess
     from crawler.schedule import batches, crawl_processes, order_sources
 
     paths = data_paths(data)
@@ -190,7 +190,12 @@ def crawl(data, registry, sources, fast, revalidate_all, max_minutes):
         stats["sources"].update(r["sources"])
         stats["deferred"] += r.get("deferred", [])
         stats["processes"].append(r.get("process"))
-    store.finish_run(run_id, "ok", {"crawl": stats["sources"], "deferred": stats["deferred"]})
+    failed = any(s["finish_reason"] not in OK_REASONS for s in stats["sources"].values())
+    store.finish_run(
+        run_id,
+        "failed_sources" if failed else "ok",
+        {"crawl": stats["sources"], "deferred": stats["deferred"]},
+    )
     click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
 
 
