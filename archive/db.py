@@ -29,8 +29,6 @@ import sqlite_utils
 from nianbao import form
 from nianbao.model import FAIL, Finding, Report, flag_status
 
-SCHEMA_VERSION = 1
-
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -369,42 +367,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 
 # --- writers ----------------------------------------------------------------------
-
-
-def upsert_sources(db: sqlite_utils.Database, sources: Iterable[dict], registry: str = "") -> None:
-    db["sources"].upsert_all(
-        [
-            {
-                "id": s["id"],
-                "agency": s.get("agency"),
-                "region": s.get("region"),
-                "level": s.get("level"),
-                "cms": s.get("cms"),
-                "start_urls": json.dumps(s.get("start_urls", []), ensure_ascii=False),
-                "allowed_domains": json.dumps(s.get("allowed_domains", []), ensure_ascii=False),
-                "registry": registry,
-                "updated_at": now(),
-            }
-            for s in sources
-        ],
-        pk="id",
-    )
-
-
-def record_blob(db: sqlite_utils.Database, sha256: str, size: int, path: str) -> None:
-    db["blobs"].insert(
-        {"sha256": sha256, "size": size, "path": path, "first_seen": now()},
-        pk="sha256",
-        ignore=True,
-    )
-
-
-def record_capture(db: sqlite_utils.Database, **fields: Any) -> int:
-    """Append one fetch to the capture log and return its id."""
-    if isinstance(fields.get("headers"), dict):
-        fields["headers"] = json.dumps(fields["headers"], ensure_ascii=False)
-    fields.setdefault("fetched_at", now())
-    return db["captures"].insert(fields).last_pk
 
 
 def save_report(

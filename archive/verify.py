@@ -19,13 +19,13 @@ import hashlib
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.db import open_db
 from archive.store import BlobStore
 from archive.warc import file_sha256
+from nianbao.config import paths
 
 
 @dataclass
@@ -67,9 +67,10 @@ class ArchiveCheck:
 
 
 def verify_archive(data_dir: str | os.PathLike, records: bool = True) -> ArchiveCheck:
-    data = Path(data_dir)
-    db = open_db(data / "nianbao.db")
-    store = BlobStore(data / "blobs")
+    layout = paths(data_dir)
+    data = layout.data
+    db = open_db(layout.db)
+    store = BlobStore(layout.blobs)
     out = ArchiveCheck()
     for p in store.stale_temp_files():
         try:

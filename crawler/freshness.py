@@ -20,7 +20,7 @@ almost never change. So:
   next night when it is new, when corrections happen); a run with ``--revalidate-all``
   (``NIANBAO_REVALIDATE_ALL``) checks everything.
 - A fresh document is *answered from the archive*: the spider yields its item from the
-  ``documents`` row (``ReportSpider.answer_from_archive``) and, for a report page, requests
+  ``documents`` row (``SourcesSpider.answer_from_archive``) and, for a report page, requests
   for the attachments recorded with it (``documents.links``, written whenever the page is
   read) — which are fresh or not in their own right. The document's ``last_seen``
   advances; no request, capture or WARC record is made, no body is read. Only documents
@@ -42,10 +42,8 @@ from email.utils import parsedate_to_datetime
 from scrapy import Request
 
 from archive.db import doc_id
-from crawler.archiving import get_archive, spider_stats
-
-# Request kinds (``meta["nb_kind"]``) the policy may answer from the archive.
-DOCUMENT_KINDS = ("page", "attachment")
+from crawler import meta as M
+from crawler.archiving import store_for
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -109,17 +107,16 @@ class RevalidationPolicy:
 class FreshDocumentsMiddleware:
     """Spider middleware: answer fresh report pages and attachments from the archive.
 
-    Every request a spider yields for a document (``meta["nb_kind"]`` page or attachment)
-    is looked up; when the policy says the stored copy is fresh, the spider answers it
-    from the archive at once and that output is processed the same way (a fresh page's
+    Every request the spider yields for a document (``nb_kind`` page or attachment) is
+    looked up; when the policy says the stored copy is fresh, the spider answers it from
+    the archive at once and that output is processed the same way (a fresh page's
     attachments may be fresh too). Counted per source as ``fresh``.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.archive = get_archive(crawler.settings)
+        self.store = store_for(crawler)
         self.policy = RevalidationPolicy.from_settings(crawler.settings)
-        self.answered: set[str] = set()  # URLs answered from the archive in this crawl
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -129,7 +126,7 @@ class FreshDocumentsMiddleware:
         # A list or report page whose body changed since the last run: something in it
         # moved (a new report, a re-dated or re-titled one, a corrected page that may link
         # a replaced file), so everything it links is asked about.
-        changed = response is not None and response.meta.get("nb_changed")
+        changed = response is not None and response.meta.get(M.CHANGED)
         async for obj in result:
             if changed:
                 yield obj
@@ -142,18 +139,24 @@ class FreshDocumentsMiddleware:
             not isinstance(obj, Request)
             or self.policy.revalidate_all
             or obj.method != "GET"
-            or obj.meta.get("nb_kind") not in DOCUMENT_KINDS
+            or obj.meta.get(M.KIND) not in M.DOCUMENT_KINDS
         ):
             yield obj
             return
-        if obj.url in self.answered:
-            return  # linked twice: answered once
-        known = self.archive.fresh_candidate(obj.url, doc_id(obj.meta.get("nb_url", obj.url)))
+        spider = self.crawler.spider
+        run = spider.run_of(obj)
+        if run is None:
+            yield obj
+            return
+        if obj.url in run.answered:
+            spider.settle(obj)  # linked twice: answered once
+            return
+        known = self.store.fresh_candidate(obj.url, doc_id(obj.meta.get(M.URL, obj.url)))
         if known is None or not self.policy.is_fresh(known):
             yield obj
             return
-        self.answered.add(obj.url)
-        spider = self.crawler.spider
-        spider_stats(spider)["fresh"] += 1
-        for out in spider.answer_from_archive(obj, known):
+        run.answered.add(obj.url)
+        run.stats["fresh"] += 1
+        for out in spider.answer_from_archive(run, obj, known):
             yield from self._answer(out)
+        spider.settle(obj)  # after its answer was made: that holds the source open

@@ -1,4 +1,4 @@
-"""Scrapy items produced by the report spiders."""
+"""Scrapy items produced by the spider."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ class DocumentItem(scrapy.Item):
     size = scrapy.Field()
     capture_id = scrapy.Field()  # captures.id of the fetch that produced this item
     http_status = scrapy.Field()  # None when no response at all
-    error = scrapy.Field()  # set for HTTP >= 400 and failed downloads
+    error = scrapy.Field()  # set for HTTP >= 400 and failed or refused downloads
     is_report = scrapy.Field()  # linked from a list as a report (not an attachment of one)
     robots = scrapy.Field()  # True: robots.txt forbids the URL (never fetched)
-    not_modified = (
-        scrapy.Field()
-    )  # True: unchanged: a 304, or fresh and not asked (crawler.freshness)
+    refused = scrapy.Field()  # True: the crawl policy refused the URL (never sent)
+    not_modified = scrapy.Field()  # True: unchanged (a 304, or fresh: crawler.freshness)
+    fresh = scrapy.Field()  # True: answered from the archive, not asked (crawler.freshness)
     links = scrapy.Field()  # a report page's attachment links: [(url, title), …]

@@ -1,11 +1,13 @@
 """Item pipeline: report pages and attachments → ``documents`` rows (idempotent upserts).
 
 A ``documents`` row is "what we looked for": one per report page or attachment URL, with
-the newest successfully fetched content hash. Statuses written here:
+the newest successfully fetched content hash. Statuses written here (nianbao.model):
 
-- ``pending``      content fetched and its hash differs from ``parsed_sha256`` (parse it)
-- ``fetch_error``  HTTP >= 400 or no response at all; ``error`` says why. The hash of the
-                   last good version (if any) is kept, so an earlier parse stays linked.
+- ``pending``            content fetched and not parsed at its current hash yet
+- ``fetch_error``        HTTP >= 400 or no response at all; ``error`` says why. The hash of
+                         the last good version (if any) is kept, so an earlier parse stays linked.
+- ``robots_disallowed``  robots.txt forbids it: never fetched, the decision kept
+- ``refused``            the crawl policy refused it (scheme, host, address): never sent
 - otherwise the status the parse stage set is kept (the content has not changed).
 """
 
@@ -13,12 +15,15 @@ from __future__ import annotations
 
 import json
 
+from archive.crawlstore import document_status
 from archive.db import doc_id, now
-from crawler.archiving import get_archive, spider_stats
-
-FETCH_ERROR = "fetch_error"
-ROBOTS = "robots_disallowed"  # robots.txt forbids the URL: never fetched, decision kept
-PENDING = "pending"
+from crawler.archiving import store_for
+from nianbao.model import (
+    STATUS_FETCH_ERROR,
+    STATUS_PENDING,
+    STATUS_REFUSED,
+    STATUS_ROBOTS_DISALLOWED,
+)
 
 
 def is_failure(item) -> bool:
@@ -29,28 +34,41 @@ def is_failure(item) -> bool:
 class DocumentPipeline:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.archive = get_archive(crawler.settings)
+        self.store = store_for(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def process_item(self, item):
-        self.upsert(item)
-        stats = spider_stats(self.crawler.spider)
-        stats["documents"] += 1
-        stats["pages" if item.get("role") == "page" else "attachments"] += 1
-        if is_failure(item) and not item.get("robots"):
-            stats["errors"] += 1
+        spider = self.crawler.spider
+        run = spider.active.get(item["source_id"])
+        try:
+            if run is not None:
+                self.count(run.stats, item)
+            self.upsert(item, run.stats if run is not None else None)
+        finally:
+            spider.settle(None, item["source_id"])
         return item
 
-    def upsert(self, item) -> dict:
-        conn = self.archive.db.conn
+    @staticmethod
+    def count(stats, item) -> None:
+        stats["documents"] += 1
+        stats["pages" if item.get("role") == "page" else "attachments"] += 1
+        if item.get("is_report"):
+            stats["reports_found"] += 1
+        if item.get("robots"):
+            stats["robots_denied"] += 1
+        elif item.get("refused"):
+            pass  # a policy decision, counted by the archive as ``refused``: no site error
+        elif is_failure(item):
+            stats["errors"] += 1
+
+    def upsert(self, item, stats) -> dict:
         did = doc_id(item["url"])
-        found = conn.execute(
-            "select status, sha256, parsed_sha256 from documents where id = ?", [did]
-        ).fetchone()
-        existing = dict(zip(("status", "sha256", "parsed_sha256"), found)) if found else None
+        if item.get("fresh"):
+            return self.seen_again(did, item, stats)
+        existing = self.store.document(did)
         ts = now()
         row = {
             "id": did,
@@ -64,54 +82,49 @@ class DocumentPipeline:
         }
         # Keep earlier metadata when this fetch could not provide it.
         for key in ("title", "published"):
-            value = item.get(key)
-            if value or not existing:
-                row[key] = value
+            if item.get(key) or not existing:
+                row[key] = item.get(key)
         if existing is None:
             row["first_seen"] = ts
-        stats = spider_stats(self.crawler.spider)
-        if item.get("is_report"):
-            stats["reports_found"] += 1
-        if item.get("robots"):
-            row["status"] = ROBOTS
-            row["error"] = item.get("error")
-            stats["robots_denied"] += 1
-        elif is_failure(item):
-            row["status"] = FETCH_ERROR
+        if item.get("robots") or item.get("refused") or is_failure(item):
+            row["status"] = (
+                STATUS_ROBOTS_DISALLOWED
+                if item.get("robots")
+                else STATUS_REFUSED
+                if item.get("refused")
+                else STATUS_FETCH_ERROR
+            )
             row["error"] = item.get("error") or f"HTTP {item.get('http_status')}"
         else:
-            row["sha256"] = item.get("sha256")
-            row["content_type"] = item.get("content_type")
+            row.update(sha256=item.get("sha256"), content_type=item.get("content_type"))
             if item.get("links") is not None:
                 # What crawler.freshness needs to answer this page from the archive later.
                 row["links"] = json.dumps(item["links"], ensure_ascii=False)
-            parsed = existing.get("parsed_sha256") if existing else None
-            old_status = existing.get("status") if existing else None
-            old_sha = existing.get("sha256") if existing else None
-            if existing is None or old_sha is None:
-                stats["new"] += 1
-            elif old_sha != row["sha256"]:
-                stats["changed"] += 1
-            else:
-                stats["unchanged"] += 1
-            if row["sha256"] != parsed or old_status in (None, FETCH_ERROR, PENDING, ROBOTS):
-                row["status"] = PENDING
+            if stats is not None:
+                old = existing.get("sha256") if existing else None
+                stats[
+                    "new" if old is None else "changed" if old != row["sha256"] else "unchanged"
+                ] += 1
+            row["status"] = document_status(existing, row["sha256"])
+            if row["status"] == STATUS_PENDING:
                 row["error"] = None
-            else:  # parsed already: its status and the parse's error stay (bench/chaos.py
-                row["status"] = old_status  # found a no-change rerun blanking the error)
-        # Raw SQL: sqlite-utils' upsert introspects the table on every call (~10 queries).
-        # Columns not in ``row`` (parsed_sha256, parsed_by, first_seen…) keep their value.
-        cols = list(row)
-        sql = _UPSERT_SQL.get(tuple(cols))
-        if sql is None:
-            sql = _UPSERT_SQL[tuple(cols)] = (
-                f"insert into documents ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
-                f"on conflict(id) do update set "
-                + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
-            )
-        with conn:
-            conn.execute(sql, [row[c] for c in cols])
+            # else parsed already: its status and the parse's error stay (bench/chaos.py found
+            # a no-change rerun blanking the error of every error document)
+        self.store.upsert_document(row)
         return row
 
-
-_UPSERT_SQL: dict[tuple, str] = {}
+    def seen_again(self, did: str, item, stats) -> dict:
+        """A document answered from the archive: its row holds these very bytes with the
+        status the parse stage set (CrawlStore.fresh_candidate checked), so only when it
+        was seen and from where changes."""
+        row = {
+            "id": did,
+            "source_id": item.get("source_id"),
+            "url": item["url"],
+            "linked_from": item.get("linked_from"),
+            "last_seen": now(),
+        }
+        if stats is not None:
+            stats["unchanged"] += 1
+        self.store.upsert_document(row)
+        return row

@@ -7,12 +7,11 @@ A registry is a YAML file::
         agency: 清河市人民政府
         region: 示范省清河市
         level: government        # government | department
-        cms: trs                 # a key of crawler.spiders.SPIDERS
+        cms: trs                 # a CMS family (crawler.families.FAMILIES)
         start_urls: ["http://127.0.0.1:8000/zwgk/zfxxgk/zfxxgknb/index.html"]
         allowed_domains: ["127.0.0.1"]      # optional: defaults to the start URLs' hosts
-        hanweb: {columnid: 1234, unitid: 5678, webid: 3, perpage: 3}   # hanweb only, optional
-        jsp: {page_param: cur_page, first_page: 1}                     # jsp only, optional
-        generic: {max_depth: 3}                                       # generic only, optional
+        hanweb: {columnid: 1234, unitid: 5678}   # the family's options (optional; each
+                                                 # family declares its own: docs/crawling.md)
         timeout: 20          # optional: seconds per request (default DOWNLOAD_TIMEOUT)
         max_bytes: 20000000  # optional: download size cap (default DOWNLOAD_MAXSIZE)
 
@@ -23,6 +22,7 @@ of a file (``nianbao sources check``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from typing import Any
@@ -30,13 +30,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from crawler.families import FAMILIES, OptionError
+
 REQUIRED_FIELDS = ("id", "agency", "region", "level", "cms", "start_urls")
-OPTIONAL_FIELDS = ("allowed_domains", "hanweb", "jsp", "generic", "timeout", "max_bytes", "notes")
-JSP_FIELDS = {"page_param": str, "first_page": int, "max_pages": int}
-GENERIC_FIELDS = {"max_depth": int, "max_pages": int}
+LIMIT_FIELDS = {"timeout": float, "max_bytes": int}  # per-request caps (crawler.sources)
+OPTIONAL_FIELDS = ("allowed_domains", "timeout", "max_bytes", "notes")
 LEVELS = ("government", "department")
-HANWEB_INT_FIELDS = ("columnid", "unitid", "webid", "perpage")
-HANWEB_FIELDS = HANWEB_INT_FIELDS + ("webname",)
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 DOMAIN_RE = re.compile(r"^[a-z0-9.-]+$")
 
@@ -68,11 +67,24 @@ class RegistryError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-def known_cms() -> dict[str, type]:
-    """The CMS name → spider class mapping (one dict, in crawler.spiders)."""
-    from crawler.spiders import SPIDERS  # late import: spiders import this module
+class _Invalid(Exception):
+    """One wrong field of an entry (turned into a RegistryError with its place)."""
 
-    return SPIDERS
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def known_fields() -> tuple[str, ...]:
+    """Every field a source entry may have: the common ones and one per CMS family."""
+    return REQUIRED_FIELDS + OPTIONAL_FIELDS + tuple(FAMILIES)
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text).version == 6
+    except ValueError:
+        return False
 
 
 def _host_allowed(host: str, domains: list[str]) -> bool:
@@ -86,112 +98,101 @@ def validate_source(raw: Any, index: int, path: str, lines: dict | None = None) 
     sid = raw.get("id") if isinstance(raw, dict) else None
     sid = sid if isinstance(sid, str) else None
     lines = lines or {}
+    try:
+        _check_fields(raw)
+        source = {k: raw[k] for k in REQUIRED_FIELDS}
+        source["start_urls"] = _start_urls(raw["start_urls"])
+        source["allowed_domains"] = _allowed_domains(raw, source["start_urls"])
+        source.update(_family_options(raw))
+        source.update(_limits(raw))
+        if "notes" in raw:
+            source["notes"] = raw["notes"]
+    except _Invalid as e:
+        top = e.field.split(".")[0] if e.field else None
+        line = lines.get(e.field) or lines.get(top) or lines.get(None)
+        raise RegistryError(
+            path, e.message, index=index, source_id=sid, field=e.field, line=line
+        ) from None
+    return source
 
-    def fail(field: str | None, message: str) -> RegistryError:
-        top = field.split(".")[0] if field else None
-        line = lines.get(field) or lines.get(top) or lines.get(None)
-        return RegistryError(path, message, index=index, source_id=sid, field=field, line=line)
 
+def _check_fields(raw: Any) -> None:
+    """A mapping with every required field, no unknown one, and known level and CMS."""
     if not isinstance(raw, dict):
-        raise fail(None, f"each source must be a mapping, got {type(raw).__name__}")
+        raise _Invalid(None, f"each source must be a mapping, got {type(raw).__name__}")
     for field in REQUIRED_FIELDS:
-        value = raw.get(field)
-        if value is None or value == "" or value == []:
-            raise fail(field, "required field is missing or empty")
-    unknown = sorted(set(raw) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+        if raw.get(field) is None or raw.get(field) in ("", []):
+            raise _Invalid(field, "required field is missing or empty")
+    unknown = sorted(set(raw) - set(known_fields()))
     if unknown:
-        raise fail(
-            unknown[0], f"unknown field (known: {', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)})"
-        )
+        raise _Invalid(unknown[0], f"unknown field (known: {', '.join(known_fields())})")
     for field in ("id", "agency", "region", "level", "cms"):
         if not isinstance(raw[field], str):
-            raise fail(field, f"must be a string, got {type(raw[field]).__name__}")
+            raise _Invalid(field, f"must be a string, got {type(raw[field]).__name__}")
     if not ID_RE.match(raw["id"]):
-        raise fail("id", "must be lowercase letters, digits, '-', '_' or '.'")
+        raise _Invalid("id", "must be lowercase letters, digits, '-', '_' or '.'")
     if raw["level"] not in LEVELS:
-        raise fail("level", f"unknown level {raw['level']!r} (known: {', '.join(LEVELS)})")
-    cms = known_cms()
-    if raw["cms"] not in cms:
-        raise fail("cms", f"unknown CMS {raw['cms']!r} (known: {', '.join(sorted(cms))})")
+        raise _Invalid("level", f"unknown level {raw['level']!r} (known: {', '.join(LEVELS)})")
+    if raw["cms"] not in FAMILIES:
+        raise _Invalid("cms", f"unknown CMS {raw['cms']!r} (known: {', '.join(FAMILIES)})")
 
-    urls = raw["start_urls"]
-    if isinstance(urls, str):
-        urls = [urls]
+
+def _start_urls(urls: Any) -> list[str]:
+    urls = [urls] if isinstance(urls, str) else urls
     if not isinstance(urls, list):
-        raise fail("start_urls", "must be a list of URLs")
+        raise _Invalid("start_urls", "must be a list of URLs")
     for url in urls:
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise fail("start_urls", f"not an http(s) URL: {url!r}")
+            raise _Invalid("start_urls", f"not an http(s) URL: {url!r}")
+    return list(urls)
 
+
+def _allowed_domains(raw: dict, urls: list[str]) -> list[str]:
+    """The hosts the source may touch (default: its start URLs' hosts)."""
     domains = raw.get("allowed_domains")
     if domains is None:
         domains = sorted({urlsplit(u).hostname for u in urls})
-    if isinstance(domains, str):
-        domains = [domains]
+    domains = [domains] if isinstance(domains, str) else domains
     if not isinstance(domains, list) or not domains:
-        raise fail("allowed_domains", "must be a non-empty list of host names")
+        raise _Invalid("allowed_domains", "must be a non-empty list of host names")
     domains = [d.strip().lower() if isinstance(d, str) else d for d in domains]
     for d in domains:
-        if not isinstance(d, str) or not DOMAIN_RE.match(d):
-            raise fail("allowed_domains", f"not a bare host name (no scheme, port or path): {d!r}")
+        if not isinstance(d, str) or not (DOMAIN_RE.match(d) or _is_ipv6(d)):
+            raise _Invalid(
+                "allowed_domains", f"not a bare host name (no scheme, port or path): {d!r}"
+            )
     for url in urls:
         host = urlsplit(url).hostname
         if not _host_allowed(host, domains):
-            raise fail("start_urls", f"host {host!r} of {url!r} is not in allowed_domains")
+            raise _Invalid("start_urls", f"host {host!r} of {url!r} is not in allowed_domains")
+    return domains
 
-    source = {k: raw[k] for k in REQUIRED_FIELDS}
-    source["start_urls"] = list(urls)
-    source["allowed_domains"] = list(domains)
-    if "notes" in raw:
-        source["notes"] = raw["notes"]
-    if "hanweb" in raw and raw["hanweb"] is not None:
-        hw = raw["hanweb"]
-        if raw["cms"] != "hanweb":
-            raise fail("hanweb", "only allowed for cms 'hanweb'")
-        if not isinstance(hw, dict):
-            raise fail("hanweb", "must be a mapping")
-        for key in hw:
-            if key not in HANWEB_FIELDS:
-                raise fail(f"hanweb.{key}", f"unknown key (known: {', '.join(HANWEB_FIELDS)})")
-        clean = {}
-        for key in HANWEB_INT_FIELDS:
-            if key in hw:
-                try:
-                    clean[key] = int(hw[key])
-                except (TypeError, ValueError):
-                    raise fail(f"hanweb.{key}", f"must be an integer, got {hw[key]!r}") from None
-                if clean[key] < 0 or (key == "perpage" and clean[key] == 0):
-                    raise fail(f"hanweb.{key}", f"must be positive, got {hw[key]!r}")
-        if "webname" in hw:
-            clean["webname"] = str(hw["webname"])
-        source["hanweb"] = clean
-    for key, spec in (("jsp", JSP_FIELDS), ("generic", GENERIC_FIELDS)):
-        if raw.get(key) is None:
+
+def _family_options(raw: dict) -> dict:
+    """The family options of the entry, validated by the family that declares them."""
+    out = {}
+    for cms, family in FAMILIES.items():
+        if raw.get(cms) is None:
             continue
-        if raw["cms"] != key:
-            raise fail(key, f"only allowed for cms {key!r}")
-        conf = raw[key]
-        if not isinstance(conf, dict):
-            raise fail(key, "must be a mapping")
-        clean = {}
-        for k, v in conf.items():
-            if k not in spec:
-                raise fail(f"{key}.{k}", f"unknown key (known: {', '.join(spec)})")
-            if spec[k] is int:
-                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                    raise fail(f"{key}.{k}", f"must be a non-negative integer, got {v!r}")
-            elif not isinstance(v, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", v):
-                raise fail(f"{key}.{k}", f"must be a query parameter name, got {v!r}")
-            clean[k] = v
-        source[key] = clean
-    for key, typ in (("timeout", float), ("max_bytes", int)):
+        if raw["cms"] != cms:
+            raise _Invalid(cms, f"only allowed for cms {cms!r}")
+        try:
+            out[cms] = family.validate_options(raw[cms])
+        except OptionError as e:
+            raise _Invalid(f"{cms}.{e.key}" if e.key else cms, str(e)) from None
+    return out
+
+
+def _limits(raw: dict) -> dict:
+    out = {}
+    for key, typ in LIMIT_FIELDS.items():
         if raw.get(key) is not None:
             v = raw[key]
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-                raise fail(key, f"must be a positive number, got {v!r}")
-            source[key] = typ(v)
-    return source
+                raise _Invalid(key, f"must be a positive number, got {v!r}")
+            out[key] = typ(v)
+    return out
 
 
 def source_lines(text: str) -> list[dict]:

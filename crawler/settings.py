@@ -1,21 +1,26 @@
 """Scrapy settings for the nianbao crawler: polite defaults for real government sites.
 
 ``crawler.run`` loads this module and overrides a few values per crawl (data folder, run id,
-``--fast`` for the local demo). The ``NIANBAO_*`` settings are ours.
+``--fast`` for the local demo, time limit). The ``NIANBAO_*`` settings are ours. One crawl
+process serves many sources with one spider (crawler.spider): politeness is per site, by
+Scrapy's download slots (one per host), and each source's registry overrides (timeout,
+max_bytes) travel on its requests (crawler.middlewares.SourcePolicyMiddleware).
 """
+
+import os as _os
 
 from nianbao.config import USER_AGENT as _UA
 
 BOT_NAME = "nianbao"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["crawler.spider"]
 
 USER_AGENT = _UA
 ROBOTSTXT_OBEY = True
 
 # Politeness. Government sites are slow and rate-limit aggressively: at most two requests
 # at a time per site, at least 1 s apart, and AutoThrottle backs off when latency grows.
-CONCURRENT_REQUESTS = 8
+# CONCURRENT_REQUESTS is the whole process's (many sites at once).
+CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
@@ -26,6 +31,12 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # delay and no minimum delay; ``--fast`` (NIANBAO_FAST) switches throttling off entirely.
 NIANBAO_LOCAL_START_DELAY = 0.05
 NIANBAO_FAST = False
+# Sources crawled at once by one process: what a process holds grows with these, not with
+# the registry (a source waiting its turn costs nothing; one in flight, a few kB).
+NIANBAO_ACTIVE_SOURCES = int(_os.environ.get("NIANBAO_ACTIVE_SOURCES", "200"))
+# A time limit for the crawl in minutes (0: none; ``--max-minutes``): no source starts
+# after 90 % of it, and the crawl stops at it (crawler.spider).
+NIANBAO_MAX_MINUTES = 0
 
 # Items per response processed concurrently. Scrapy's default (100) starts 100 asyncio
 # tasks for every response's output; with many sources per process that overhead dominated
@@ -45,26 +56,33 @@ DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
 # extraction). The setting (not the handle_httpstatus_all meta key) keeps redirects working.
 HTTPERROR_ALLOW_ALL = True
 
+# Only http(s): every other scheme's handler is off (a file:// or ftp:// link is refused by
+# the crawl policy first; without a handler it could not be fetched anyway).
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+
 DOWNLOADER_MIDDLEWARES = {
-    # Port-aware offsite filtering (all demo sites share 127.0.0.1).
+    # The crawl policy, first on every request, redirect and retry: the source's hosts,
+    # http(s), no private addresses by DNS; per-source timeout/size caps; per-site slots.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "crawler.middlewares.OffsiteMiddleware": 50,
+    "crawler.middlewares.SourcePolicyMiddleware": 10,
     # Retries with exponential back-off, in Scrapy's RetryMiddleware's place.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # Closest to the network: every attempt (retries, redirects, robots.txt, errors) is
-    # archived. Decompression runs first so the archive holds the bytes parsers read.
+    # archived. It decompresses too (Scrapy's HttpCompressionMiddleware inside it), so the
+    # archive holds the bytes parsers read and a decompression bomb still gets a capture.
     "crawler.archiving.ArchiveMiddleware": 950,
-    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 960,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
 }
-# With many crawlers per process (one per source), per-crawler components multiply:
-# - LogCount adds a log handler to the root logger per crawler, so every log line was
-#   counted 100 times (into every crawler's stats); nothing reads log_count/*.
-# - DepthMiddleware (no DEPTH_LIMIT; the generic spider tracks its own nb_depth) and
+# - LogCount: nothing reads log_count/*.
+# - DepthMiddleware (no DEPTH_LIMIT; the generic family tracks its own nb_depth) and
 #   MetaCopyDetectionMiddleware (a development warning) each wrap every callback's output
 #   in one more async generator.
+# - AutoThrottle with a per-site floor (local sites start nearly unthrottled).
 EXTENSIONS = {
     "scrapy.extensions.logcount.LogCount": None,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.middlewares.PerSiteAutoThrottle": 0,
 }
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
@@ -86,7 +104,7 @@ ITEM_PIPELINES = {
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
-LOG_LEVEL = "INFO"
+LOG_LEVEL = _os.environ.get("NIANBAO_LOG_LEVEL", "INFO")  # DEBUG: every request
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's code-execution HTTP endpoint: never
 # REQUEST_FINGERPRINTER_IMPLEMENTATION was removed in Scrapy 2.12+; 2.19's default

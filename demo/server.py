@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import json
 import os
+import selectors
 import signal
 import sys
 import threading
@@ -57,6 +58,29 @@ class _Server(ThreadingHTTPServer):
         pass
 
 
+class _Acceptor(threading.Thread):
+    """One thread accepting for every site (a selector over all their sockets): thousands
+    of sites cost one thread, not one polling thread each. Each connection is served on
+    its own thread (ThreadingHTTPServer), closed after ``SiteHandler.timeout`` idle."""
+
+    def __init__(self, servers: list[_Server]):
+        super().__init__(name="demo-sites", daemon=True)
+        self.selector = selectors.DefaultSelector()
+        for server in servers:
+            self.selector.register(server, selectors.EVENT_READ, server)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            for key, _ in self.selector.select(timeout=0.2):
+                key.data._handle_request_noblock()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+        self.selector.close()
+
+
 class SiteHandler(BaseHTTPRequestHandler):
     """Serves one site folder; ``site_dir`` and ``config`` are set on a per-site subclass."""
 
@@ -64,6 +88,7 @@ class SiteHandler(BaseHTTPRequestHandler):
     overlay_dir: Path | None = None
     config: dict
     protocol_version = "HTTP/1.1"  # keep-alive: every response carries Content-Length
+    timeout = 5  # s: an idle keep-alive connection is closed (as web servers do)
     _etags: dict = {}
 
     def version_string(self) -> str:
@@ -258,7 +283,8 @@ class DemoServer:
         self.host = host
         self.base_port = base_port
         self.state = state
-        self._servers: list[tuple[str, _Server, threading.Thread]] = []
+        self._servers: list[tuple[str, _Server]] = []
+        self._acceptor: _Acceptor | None = None
         self.urls: dict[str, str] = {}
 
     def start(self) -> dict[str, str]:
@@ -288,15 +314,10 @@ class DemoServer:
                 )
                 port = self.base_port + i if self.base_port else 0
                 server = _Server((self.host, port), handler)
-                thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": 0.5},
-                    name=f"demo-{src['id']}",
-                    daemon=True,
-                )
-                thread.start()
-                self._servers.append((src["id"], server, thread))
+                self._servers.append((src["id"], server))
                 self.urls[src["id"]] = f"http://{self.host}:{server.server_address[1]}"
+            self._acceptor = _Acceptor([server for _, server in self._servers])
+            self._acceptor.start()
         except BaseException:
             self.stop()
             raise
@@ -306,21 +327,17 @@ class DemoServer:
     def set_state(self, state: int) -> None:
         """Switch the running sites to another state (same ports): 2 = after the correction."""
         self.state = state
-        for sid, server, _ in self._servers:
+        for sid, server in self._servers:
             overlay = self.root / f"state{state}" / sid
             server.RequestHandlerClass.overlay_dir = overlay if state != 1 else None
             server.RequestHandlerClass._etags = {}
 
     def stop(self) -> None:
-        """Stop every site (in parallel: each shutdown waits up to one poll interval)."""
-        stoppers = [
-            threading.Thread(target=s.shutdown) for _, s, t in self._servers if t.is_alive()
-        ]
-        for t in stoppers:
-            t.start()
-        for t in stoppers:
-            t.join()
-        for _, server, _ in self._servers:
+        """Stop every site."""
+        if self._acceptor is not None:
+            self._acceptor.stop()
+            self._acceptor = None
+        for _, server in self._servers:
             server.server_close()
         self._servers = []
 
@@ -350,12 +367,8 @@ def write_sources_yaml(path: Path, sources: list[dict], urls: dict[str, str], ho
             entry["notes"] = (
                 f"{src['encoding'].upper()}-encoded pages (header charset=GBK, meta gb2312)"
             )
-        if src.get("hanweb"):
-            entry["hanweb"] = dict(src["hanweb"])
-        if src["cms"] == "jsp":
-            entry["jsp"] = {"page_param": "cur_page"}
-        if src["cms"] == "generic":
-            entry["generic"] = {"max_depth": 3}
+        if src.get(src["cms"]):  # the family's registry options (demo.families)
+            entry[src["cms"]] = dict(src[src["cms"]])
         for key in ("timeout", "max_bytes"):
             if src.get(key):
                 entry[key] = src[key]

@@ -29,7 +29,6 @@ version): ``DemoServer(root, state=2)`` serves them instead.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import multiprocessing
 import os
@@ -47,20 +46,17 @@ from pathlib import Path
 
 from demo import corpus
 from demo.corpus import Agency, TruthReport
+from demo.families import DEMO_FAMILIES, DemoFamily
+from demo.pages import detail_page, home_page
 from demo.render_html import PLAIN, WORD, article_html
+from nianbao.model import STATUS_ERROR, STATUS_FETCH_ERROR, STATUS_NO_TABLES
 
 HTML, PDF, DOCX = "html", "pdf", "docx"
 FORMATS = (HTML, PDF, DOCX)
 TRS, HANWEB, JSP, GENERIC = "trs", "hanweb", "jsp", "generic"
 FAMILIES = (TRS, HANWEB, JSP, GENERIC)
-JSP_LIST = "/info/iList.jsp"
-GENERIC_FOLDER = "/zwgk/xxgknb/"
 ROBOTS_TXT = "User-agent: *\nDisallow: /search/\nDisallow: /private/\n"
-MIRROR_HOST = "http://www.haose21.com"  # an SEO-spam mirror: linked, never followed
-TRS_FOLDER = "/zwgk/zfxxgk/zfxxgknb/"
-COLUMN_NAME = "政府信息公开年报"
 PER_PAGE = 3  # list items per page: small, so paging is exercised
-FETCH_ERROR, NO_TABLES, ERROR = "fetch_error", "no_tables", "error"  # documents.status
 CST = timezone(timedelta(hours=8))
 
 # The default demo: (site id, agency, short name, region, level, size, cms, encoding).
@@ -167,25 +163,22 @@ class Site:
     per_page: int = PER_PAGE  # list items per page
 
     @property
+    def family(self) -> DemoFamily:
+        """How this site's CMS family looks (demo.families)."""
+        return DEMO_FAMILIES[self.cms](self)
+
+    @property
     def start_path(self) -> str:
-        if self.cms == TRS:
-            return TRS_FOLDER + "index.html"
-        if self.cms == JSP:
-            return f"{JSP_LIST}?cat_id={self.catid}&cur_page=1"
-        if self.cms == GENERIC:
-            return "/index.html"
-        return f"/col/col{self.hanweb['columnid']}/index.html"
+        return self.family.start_path
 
     @property
     def list_path(self) -> str:
         """Where the reports column is linked from the page chrome."""
-        return GENERIC_FOLDER + "list.html" if self.cms == GENERIC else self.start_path
+        return self.family.list_path
 
     @property
     def prefix(self) -> str:
-        return {TRS: TRS_FOLDER, JSP: "/info/", GENERIC: GENERIC_FOLDER}.get(
-            self.cms
-        ) or f"/col/col{self.hanweb['columnid']}/"
+        return self.family.prefix
 
     def source(self) -> dict:
         """The truth.json entry (demo.server turns it into a sources.yaml entry)."""
@@ -199,8 +192,7 @@ class Site:
             "site_path_prefix": self.prefix,
             "start_path": self.start_path,
         }
-        if self.hanweb:
-            d["hanweb"] = dict(self.hanweb)
+        d.update(self.family.registry_options())
         return d
 
 
@@ -286,7 +278,7 @@ def _sites(n_agencies: int, rng: random.Random, per_page: int = PER_PAGE) -> lis
         for dept, abbr in rng.sample(_DEPARTMENTS, 4):
             if dept == "发展和改革局" and kind == "市":
                 dept, abbr = "发展和改革委员会", "fgw"
-            gbk = cms == TRS and rng.random() < 0.3
+            gbk = DEMO_FAMILIES[cms].gbk_departments and rng.random() < 0.3
             specs.append(
                 (
                     f"{pinyin}-{abbr}",
@@ -302,24 +294,16 @@ def _sites(n_agencies: int, rng: random.Random, per_page: int = PER_PAGE) -> lis
         i += 1
     sites = []
     for sid, name, short, region, level, size, cms, enc in specs[:n_agencies]:
-        hanweb = None
-        if cms == HANWEB:
-            hanweb = {
-                "columnid": rng.randint(1000, 99999),
-                "unitid": rng.randint(1000, 999999),
-                "webid": rng.randint(1, 300),
-                "perpage": per_page,
-                "webname": name,
-            }
+        fields = DEMO_FAMILIES[cms].setup(rng, name, per_page)
         sites.append(
             Site(
                 sid,
                 Agency(name, short, region, level, size),
                 cms,
                 enc,
-                hanweb,
+                fields.get("hanweb"),
                 site_code=str(rng.randint(10**9, 10**10 - 1)),
-                catid=rng.randint(10000, 99999) if cms == JSP else 0,
+                **DEMO_FAMILIES[cms].list_ids(rng),
                 per_page=per_page,
             )
         )
@@ -334,282 +318,6 @@ def _publication(rng: random.Random, agency: Agency, year: int) -> datetime:
         day = date(year + 1, 1, 1) + timedelta(days=rng.randint(14, 89))
     return datetime(
         day.year, day.month, day.day, rng.randint(8, 17), rng.choice((0, 15, 30, 45)), tzinfo=CST
-    )
-
-
-# --- paths ----------------------------------------------------------------------------
-
-
-def _detail_path(site: Site, item_date: date, ident: int) -> str:
-    if site.cms == TRS:
-        return f"{TRS_FOLDER}{item_date:%Y%m}/t{item_date:%Y%m%d}_{ident}.html"
-    if site.cms == JSP:
-        return f"/info/{site.catid}/{ident}.htm"
-    if site.cms == GENERIC:
-        return f"{GENERIC_FOLDER}content/post_{ident}.html"
-    return (
-        f"/art/{item_date.year}/{item_date.month}/{item_date.day}/"
-        f"art_{site.hanweb['columnid']}_{ident}.html"
-    )
-
-
-def _attachment_path(
-    site: Site, page_path: str, item_date: date, rng: random.Random, ext: str
-) -> str:
-    if site.cms == TRS:
-        folder = page_path.rsplit("/", 1)[0]
-        return f"{folder}/P0{item_date:%Y%m%d}{rng.randint(10**11, 10**12 - 1)}.{ext}"
-    token = hashlib.sha1(f"{page_path}{rng.random()}".encode()).hexdigest()[:24]
-    if site.cms == JSP:
-        return f"/uploadfiles/{item_date:%Y%m}/{token}.{ext}"
-    if site.cms == GENERIC:
-        return f"/attachment/{item_date:%Y%m}/{token}.{ext}"
-    return f"/picture/0/{token}.{ext}"
-
-
-def _link(site: Site, page_path: str, target: str) -> str:
-    """The href as the CMS writes it: TRS relative to the page's folder, Hanweb absolute."""
-    if site.cms == TRS and target.rsplit("/", 1)[0] == page_path.rsplit("/", 1)[0]:
-        return "./" + target.rsplit("/", 1)[1]
-    return target
-
-
-# --- page templates -------------------------------------------------------------------
-
-
-def _head(site: Site, title: str, metas: dict[str, str]) -> str:
-    charset = (
-        '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
-        if site.encoding == "gbk"
-        else '<meta charset="utf-8">'
-    )
-    meta = "".join(f'<meta name="{k}" content="{escape(v)}">\n' for k, v in metas.items())
-    return (
-        f"<!DOCTYPE html>\n<html>\n<head>\n{charset}\n<title>{escape(title)}</title>\n"
-        f'<meta name="SiteName" content="{escape(site.agency.name)}">\n'
-        f'<meta name="SiteIDCode" content="{site.site_code}">\n{meta}'
-        '<link rel="stylesheet" href="/css/style.css">\n</head>\n'
-    )
-
-
-def _chrome_top(site: Site) -> str:
-    return (
-        f'<body>\n<div class="header"><div class="logo">{escape(site.agency.name)}</div>\n'
-        f'<ul class="nav"><li><a href="/index.html">首页</a></li>'
-        f'<li><a href="{escape(site.list_path)}">{COLUMN_NAME}</a></li>'
-        '<li><a href="/search/index.html">站内搜索</a></li></ul></div>\n'
-    )
-
-
-def _chrome_bottom(site: Site) -> str:
-    return (
-        f'<div class="footer"><p><a href="/index.html">网站首页</a> | '
-        f'<a href="{escape(site.list_path)}">{COLUMN_NAME}</a></p>'
-        f"<p>主办：{escape(site.agency.name)}办公室　网站标识码：{site.site_code}</p></div>\n"
-        "</body>\n</html>\n"
-    )
-
-
-def _position(site: Site) -> str:
-    return (
-        f'<div class="position">当前位置：<a href="/index.html">首页</a> &gt; 政务公开 &gt; '
-        f'<a href="{escape(site.list_path)}">{COLUMN_NAME}</a></div>\n'
-    )
-
-
-def _li(site: Site, item: Item) -> str:
-    href = item.link_path or item.page_path
-    if site.cms == TRS:
-        href = "./" + item.page_path[len(TRS_FOLDER) :]
-    shown = item.title if len(item.title) <= 24 else item.title[:23] + "…"
-    attrs = ' target="_blank"' if site.cms == TRS else ""
-    return (
-        f'<li><a href="{escape(href)}" title="{escape(item.title)}"{attrs}>{escape(shown)}</a>'
-        f"<span>{item.published:%Y-%m-%d}</span></li>"
-    )
-
-
-def _detail_page(site: Site, item: Item) -> str:
-    pub = f"{item.published:%Y-%m-%d %H:%M}"
-    metas = {
-        "ArticleTitle": item.title,
-        "PubDate": pub,
-        "ColumnName": COLUMN_NAME,
-        "ContentSource": site.agency.name,
-    }
-    out = [
-        _head(site, f"{item.title}_{site.agency.name}", metas),
-        _chrome_top(site),
-        _position(site),
-    ]
-    if site.cms == TRS:
-        out.append(
-            f'<div class="article">\n<h1 class="article_title">{escape(item.title)}</h1>\n'
-            f'<div class="article_info"><span>发布时间：{pub}</span>'
-            f"<span>来源：{escape(site.agency.name)}</span></div>\n"
-            f'<div class="article_content"><div class="TRS_Editor">\n{item.body}\n'
-            "</div></div>\n</div>\n"
-        )
-    elif site.cms == JSP:
-        out.append(
-            f'<form name="_newscontent_fromname"><div class="main_title">'
-            f"<h1>{escape(item.title)}</h1></div>\n"
-            f'<div class="main_info">发布日期：{item.published:%Y-%m-%d}　'
-            f"来源：{escape(site.agency.name)}</div>\n"
-            f'<div id="vsb_content"><div class="v_news_content">\n{item.body}\n'
-            "</div></div></form>\n"
-        )
-    elif site.cms == GENERIC:
-        out.append(
-            f'<div class="content-box"><h1 class="content-title">{escape(item.title)}</h1>\n'
-            f'<div class="content-info">发布时间：{pub}</div>\n'
-            f'<div id="ivs_content" class="article-content">\n{item.body}\n</div></div>\n'
-        )
-    else:
-        serial = int(hashlib.sha1(item.page_path.encode()).hexdigest()[:8], 16) % 100000
-        index_no = f"{site.site_code[:6]}/{item.published:%Y}-{serial:05d}"
-        out.append(
-            '<table class="xxgk_table">'
-            f"<tr><th>索引号</th><td>{index_no}</td><th>分类</th><td>{COLUMN_NAME}</td></tr>"
-            f"<tr><th>发布机构</th><td>{escape(site.agency.name)}</td>"
-            f"<th>发文日期</th><td>{item.published:%Y-%m-%d}</td></tr>"
-            f"<tr><th>文号</th><td></td><th>有效性</th><td>有效</td></tr></table>\n"
-            f'<div class="title">{escape(item.title)}</div>\n'
-            f'<div id="zoom">\n{item.body}\n</div>\n'
-        )
-    out.append(_chrome_bottom(site))
-    return "".join(out)
-
-
-def _list_chunks(site: Site, items: list[Item]):
-    """(page count, page number from 0, the page's <li> items) for a paged report list."""
-    k = site.per_page
-    n = max(1, -(-len(items) // k))
-    for cur in range(n):
-        yield n, cur, "\n".join(_li(site, it) for it in items[cur * k : (cur + 1) * k])
-
-
-def _list_page(site: Site, lis: str, pager: str) -> str:
-    """A CMS column page: chrome around the report list and its pager."""
-    return (
-        _head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
-        + _chrome_top(site)
-        + _position(site)
-        + f'<div class="list_box">\n<ul class="list">\n{lis}\n</ul>\n{pager}</div>\n'
-        + _chrome_bottom(site)
-    )
-
-
-def _trs_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
-    pages = {}
-    for n, cur, lis in _list_chunks(site, items):
-        name = "index.html" if cur == 0 else f"index_{cur}.html"
-        pages[TRS_FOLDER + name] = _list_page(
-            site,
-            lis,
-            (
-                f'<div class="page"><script>var countPage = {n};var currentPage = {cur};'
-                f'createPageHTML({n}, {cur}, "index", "html");</script></div>\n'
-            ),
-        )
-    return pages
-
-
-def _jsp_list_pages(site: Site, items: list[Item]) -> dict[str, str]:
-    """``_pages/ilist/K.html``: what ``iList.jsp?cat_id=…&cur_page=K`` answers (K from 1)."""
-    pages = {}
-    link = f"{JSP_LIST}?cat_id={site.catid}&amp;cur_page="
-    for n, i, lis in _list_chunks(site, items):
-        cur = i + 1
-        pager = [f'<a href="{link}1">首页</a>']
-        if cur > 1:
-            pager.append(f'<a href="{link}{cur - 1}">上一页</a>')
-        if cur < n:
-            pager.append(f'<a href="{link}{cur + 1}">下一页</a>')
-        pager.append(f'<a href="{link}{n}">尾页</a>')
-        pages[f"/_pages/ilist/{cur}.html"] = _list_page(
-            site,
-            lis,
-            (
-                f'<div class="pager">共{n}页 第{cur}页 {" ".join(pager)}'
-                f"<script>var totalPage = {n}; var currentPage = {cur};</script></div>\n"
-            ),
-        )
-    return pages
-
-
-def _generic_pages(site: Site, items: list[Item]) -> dict[str, str]:
-    """Home → 政务公开 → the reports list (``list.html``, ``list_2.html``… by 下一页)."""
-    pages = {
-        "/index.html": _head(site, site.agency.name, {})
-        + _chrome_top(site)
-        + '<div class="main"><h2>通知公告</h2><ul><li><a href="/news/1.html">关于开展政务公开'
-        '业务培训的通知</a></li></ul>\n<h2>专题专栏</h2><ul><li><a href="/zwgk/index.html">'
-        "政务公开</a></li></ul></div>\n" + _chrome_bottom(site),
-        "/zwgk/index.html": _head(site, f"政务公开_{site.agency.name}", {})
-        + _chrome_top(site)
-        + '<div class="main"><ul class="column-list">'
-        '<li><a href="/zwgk/zcwj/index.html">政策文件</a>'
-        f'</li><li><a href="{GENERIC_FOLDER}list.html">{COLUMN_NAME}</a></li></ul></div>\n'
-        + _chrome_bottom(site),
-    }
-    k = site.per_page
-    n = max(1, -(-len(items) // k))
-    for cur in range(1, n + 1):
-        chunk = items[(cur - 1) * k : cur * k]
-        lis = [_li(site, it) for it in chunk]
-        if cur == 1 and items:
-            # An SEO-spam copy of the newest report on another host: must never be fetched.
-            lis.append(
-                f'<li><a href="{MIRROR_HOST}{items[0].page_path}">{escape(items[0].title)}'
-                f"（转载）</a><span>{items[0].published:%Y-%m-%d}</span></li>"
-            )
-        nxt = f'<a href="list_{cur + 1}.html">下一页</a>' if cur < n else ""
-        name = "list.html" if cur == 1 else f"list_{cur}.html"
-        pages[GENERIC_FOLDER + name] = (
-            _head(site, f"{COLUMN_NAME}_{site.agency.name}", {})
-            + _chrome_top(site)
-            + _position(site)
-            + '<div class="news-list"><ul>\n'
-            + "\n".join(lis)
-            + f'\n</ul><div class="pages">{nxt}</div></div>\n'
-            + _chrome_bottom(site)
-        )
-    return pages
-
-
-def hanweb_record(li: str) -> str:
-    """A Hanweb ``<record>`` wrapping one list item."""
-    return f"<record><![CDATA[{li}]]></record>"
-
-
-def _hanweb_column_page(site: Site, items: list[Item]) -> str:
-    hw = site.hanweb
-    col = hw["columnid"]
-    records = "\n".join(hanweb_record(_li(site, it)) for it in items[: hw["perpage"]])
-    proxy = (
-        f"/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid={hw['webid']}&path=/"
-        f"&columnid={col}&unitid={hw['unitid']}&webname={hw['webname']}&permissiontype=0"
-    )
-    return (
-        _head(site, f"{COLUMN_NAME}_{site.agency.name}", {"ColumnName": COLUMN_NAME})
-        + _chrome_top(site)
-        + _position(site)
-        + f'<div class="list_box">\n<div id="{col}"><script type="text/xml"><datastore>'
-        f'<nextgroup><![CDATA[<a href="{proxy}"></a>]]></nextgroup><recordset>\n'
-        f"{records}\n</recordset></datastore></script></div>\n"
-        f"<script>var columnid = '{col}'; var unitid = '{hw['unitid']}'; "
-        f"var webid = '{hw['webid']}'; var perpage = {hw['perpage']}; "
-        f"var totalRecord = {len(items)};</script>\n</div>\n" + _chrome_bottom(site)
-    )
-
-
-def _home_page(site: Site) -> str:
-    return (
-        _head(site, site.agency.name, {})
-        + _chrome_top(site)
-        + f'<div class="main"><h2>政务公开</h2><ul><li><a href="{site.start_path}">'
-        f"{COLUMN_NAME}</a></li></ul></div>\n" + _chrome_bottom(site)
     )
 
 
@@ -648,21 +356,33 @@ def _render_all(jobs: list[tuple[str, TruthReport]], workers: int) -> list[bytes
         return [_render(j) for j in jobs]
 
 
+STAND_IN_SAMPLES = 20  # rendered documents per format that stand-ins copy
+
+
+def _stand_in_documents(jobs: list[tuple[str, TruthReport]], workers: int) -> list[bytes]:
+    """Bytes for each job: a copy of one of a few rendered documents of its format, with a
+    unique trailer (PDF readers ignore bytes after %%EOF; the crawl only stores them)."""
+    samples: dict[str, list[bytes]] = {}
+    for fmt in {f for f, _ in jobs}:
+        picked = [j for j in jobs if j[0] == fmt][:STAND_IN_SAMPLES]
+        samples[fmt] = _render_all(picked, workers)
+    return [
+        samples[fmt][i % len(samples[fmt])] + f"\n% stand-in {i}\n".encode()
+        for i, (fmt, _) in enumerate(jobs)
+    ]
+
+
 def _attachment_body(
-    truth: TruthReport, link: str, ext: str, cms: str = TRS, extra: list[tuple[str, str]] = ()
+    truth: TruthReport, link: str, ext: str, site: Site, extra: list[tuple[str, str]] = ()
 ) -> str:
     """The page of a report published as a file: a download link, or (JSP, generic) the PDF
     shown in ``<embed>`` / a pdf.js ``viewer.html?file=`` iframe; ``extra`` = further
     formats of the same report, (link, ext)."""
     rep = truth.report
     out = [f"<p>根据《中华人民共和国政府信息公开条例》规定，现将{escape(rep.title)}予以公布。</p>"]
-    if ext == PDF and cms == JSP:
-        out.append(f'<embed src="{escape(link)}" type="application/pdf" width="100%" height="800">')
-    elif ext == PDF and cms == GENERIC:
-        out.append(
-            f'<iframe src="/generic2/web/viewer.html?file={escape(link)}" class="isofd" '
-            'width="100%" height="800"></iframe>'
-        )
+    shown = site.family.shown_pdf(link) if ext == PDF else None
+    if shown:
+        out.append(shown)
     else:
         out.append(f'<p>附件：<a href="{escape(link)}">{escape(rep.title)}.{ext}</a></p>')
     for other, oext in extra:
@@ -722,6 +442,7 @@ def build_demo(
     seed: int = 0,
     workers: int | None = None,
     per_page: int = PER_PAGE,
+    stand_ins: bool = False,
 ) -> Manifest:
     """Write the demo sites under ``root/sites/`` and the truth to ``root/truth.json``.
 
@@ -735,198 +456,241 @@ def build_demo(
     a PDF attachment or a DOCX attachment. ``root/sites`` is replaced; same seed, same bytes.
     PDF/DOCX rendering uses ``workers`` processes for large builds (default: CPU count, max 4).
     Report lists hold ``per_page`` items a page (3, so the small demo pages; real CMS
-    templates show 15–20).
+    templates show 15–20). ``stand_ins``: PDF/DOCX attachments are copies of a few rendered
+    ones, each made distinct by a trailer — for crawl benchmarks of tens of thousands of
+    reports, where rendering would take an hour; their tables do not match the truth.
     """
     root = Path(root)
     years = sorted(years)
     rng = random.Random(seed)
-    sites = _sites(n_agencies, rng, per_page)
-    reports: list[dict] = []
-    files: dict[str, dict[str, bytes | str]] = {s.id: {} for s in sites}
-    mtimes: dict[tuple[str, str], datetime] = {}
-    items: dict[str, list[Item]] = {s.id: [] for s in sites}
-    jobs: list[tuple[str, TruthReport]] = []
-    redirects: dict[str, dict[str, list]] = {s.id: {} for s in sites}
-    corrections: list[dict] = []
-    job_targets: list[tuple[str, str, datetime]] = []
-    ident_rng = random.Random(seed + 1)
-    used: set[tuple[str, int]] = set()
+    build = _Build(seed, rng, _sites(n_agencies, rng, per_page), lean=stand_ins)
+    build.clear(root)
+    # In chunks of sites, each written and dropped before the next: a 10,000-site demo
+    # would not fit in memory at once (a build of up to BUILD_CHUNK sites is one chunk).
+    for lo in range(0, len(build.sites), BUILD_CHUNK):
+        chunk = range(lo, min(lo + BUILD_CHUNK, len(build.sites)))
+        for si in chunk:
+            prev = None
+            for yi, year in enumerate(years):
+                prev = build.add_report(si, yi, year, prev)
+            build.add_news(si, years)
+        if lo == 0:
+            # Bad input sits on the default sites, dated the year before the first year.
+            build.bad, build.hazards = _bad_documents(
+                build.sites[: len(DEFAULT_SITES)],
+                build.items,
+                build.files,
+                years[0] - 1,
+                build.rng,
+                build.new_ident,
+                build.redirects,
+            )
+        build.render_documents(workers, stand_ins)
+        for si in chunk:
+            build.write_site(root, build.sites[si])
+    return build.finish(root)
 
-    def new_ident(site: Site) -> int:
-        """A document id unique within the site (TRS 5-6 digits, Hanweb 7)."""
+
+BUILD_CHUNK = 500  # sites built, written and dropped at a time
+
+
+class _Build:
+    """The state of one :func:`build_demo`, its phases as methods. Every random draw comes
+    from ``rng`` (ids from ``ident_rng``) in a fixed order: same seed, same bytes."""
+
+    def __init__(self, seed: int, rng: random.Random, sites: list[Site], lean: bool = False):
+        self.seed, self.rng, self.sites = seed, rng, sites
+        self.lean = lean  # truth without each report's cells (stand-in builds)
+        self.site_configs: dict[str, dict] = {}
+        self.ident_rng = random.Random(seed + 1)
+        self.used: set[tuple[str, int]] = set()
+        self.reports: list[dict] = []
+        self.files: dict[str, dict[str, bytes | str]] = {s.id: {} for s in sites}
+        self.mtimes: dict[tuple[str, str], datetime] = {}
+        self.items: dict[str, list[Item]] = {s.id: [] for s in sites}
+        self.jobs: list[tuple[str, TruthReport]] = []
+        self.job_targets: list[tuple[str, str, datetime]] = []
+        self.redirects: dict[str, dict[str, list]] = {s.id: {} for s in sites}
+        self.corrections: list[dict] = []
+        self.bad: list[dict] = []
+        self.hazards: list[dict] = []
+
+    def new_ident(self, site: Site) -> int:
+        """A document id unique within the site (TRS/JSP 5-6 digits, others 7)."""
         while True:
             ident = (
-                ident_rng.randint(10000, 999999)
-                if site.cms in (TRS, JSP)
-                else ident_rng.randint(10**6, 10**7 - 1)
+                self.ident_rng.randint(10000, 999999)
+                if site.family.short_ids
+                else self.ident_rng.randint(10**6, 10**7 - 1)
             )
-            if (site.id, ident) not in used:
-                used.add((site.id, ident))
+            if (site.id, ident) not in self.used:
+                self.used.add((site.id, ident))
                 return ident
 
-    for si, site in enumerate(sites):
-        prev = None
-        for yi, year in enumerate(years):
-            published = _publication(rng, site.agency, year)
-            if si < len(DEFAULT_SITES):
-                fmt = FORMATS[(si + yi) % 3]
-                style = PLAIN if (site.cms, site.agency.level) == (HANWEB, "government") else WORD
-                defect = DEFAULT_DEFECTS.get((si, yi))
-            else:
-                fmt = rng.choices(FORMATS, (2, 1, 1))[0]
-                style = rng.choice((WORD, WORD, PLAIN))
-                defect = rng.choice(corpus.DEFECTS) if rng.random() < 0.2 else None
-            try:
-                truth = corpus.make_truth(
-                    rng, site.agency, year, f"{published:%Y-%m-%d}", fmt, prev, defect
-                )
-            except corpus.DefectNotApplicable:
-                truth = corpus.make_truth(
-                    rng, site.agency, year, f"{published:%Y-%m-%d}", fmt, prev
-                )
-            prev, truth.clean = truth.clean, None
-            url_date = (published - timedelta(days=rng.randint(0, 4))).date()
-            page = _detail_path(site, url_date, new_ident(site))
-            item = Item(truth.title, published, page, url_date)
-            extra = []
-            if si < len(DEFAULT_SITES) and site.cms in (JSP, GENERIC) and fmt != HTML:
-                # The same report in further formats (DOC, WPS, OFD): archived, not parsed.
-                # One legacy format per DOCX report (DOC on the JSP site, WPS on the generic
-                # one), OFD next to the JSP site's PDF.
-                others = (
-                    (("doc",) if site.cms == JSP else ("wps",))
-                    if fmt == DOCX
-                    else (("ofd",) if site.cms == JSP else ())
-                )
-                for oext in others:
-                    opath = _attachment_path(site, page, url_date, rng, oext)
-                    files[site.id][opath] = _standin(oext, truth.title)
-                    mtimes[site.id, opath] = published
-                    extra.append((_link(site, page, opath), oext))
-            if fmt == HTML:
-                item.body = article_html(truth, style)
-                doc_path = page
-            else:
-                doc_path = _attachment_path(site, page, url_date, rng, fmt)
-                item.body = _attachment_body(
-                    truth, _link(site, page, doc_path), fmt, site.cms, extra
-                )
-                jobs.append((fmt, truth))
-                job_targets.append((site.id, doc_path, published))
-            if si < len(DEFAULT_SITES) and site.cms == GENERIC and yi == 1:
-                # Linked from the list under its old address, which redirects (301) here.
-                item.link_path = page.replace("/content/", "/old/")
-                redirects[site.id][item.link_path] = [301, page]
-            if si < len(DEFAULT_SITES) and (si, yi) == CORRECTED and fmt == HTML:
-                note = (
-                    f'<p class="correction">更正说明：本报告于{published.year}年'
-                    f"{min(12, published.month + 2)}月更正了第一部分的文字表述，"
-                    "表格数据未作改动。</p>\n"
-                )
-                item.corrected_body = note + item.body
-                corrections.append(
-                    {
-                        "source_id": site.id,
-                        "page_path": page,
-                        "year": year,
-                        "document_path": page,
-                        "note": "prose corrected, same tables",
-                    }
-                )
-            items[site.id].append(item)
-            reports.append(
+    def _truth(self, si: int, yi: int, site: Site, year: int, published, prev):
+        """The report's truth, its format and HTML style (default sites: fixed choices)."""
+        rng = self.rng
+        if si < len(DEFAULT_SITES):
+            fmt = FORMATS[(si + yi) % 3]
+            plain = site.family.plain_governments and site.agency.level == "government"
+            style = PLAIN if plain else WORD
+            defect = DEFAULT_DEFECTS.get((si, yi))
+        else:
+            fmt = rng.choices(FORMATS, (2, 1, 1))[0]
+            style = rng.choice((WORD, WORD, PLAIN))
+            defect = rng.choice(corpus.DEFECTS) if rng.random() < 0.2 else None
+        day = f"{published:%Y-%m-%d}"
+        try:
+            truth = corpus.make_truth(rng, site.agency, year, day, fmt, prev, defect)
+        except corpus.DefectNotApplicable:
+            truth = corpus.make_truth(rng, site.agency, year, day, fmt, prev)
+        return truth, fmt, style
+
+    def add_report(self, si: int, yi: int, year: int, prev):
+        """One report of a site: its page, attachment (and further formats), truth entry."""
+        site, rng = self.sites[si], self.rng
+        published = _publication(rng, site.agency, year)
+        truth, fmt, style = self._truth(si, yi, site, year, published, prev)
+        prev, truth.clean = truth.clean, None
+        url_date = (published - timedelta(days=rng.randint(0, 4))).date()
+        page = site.family.detail_path(url_date, self.new_ident(site))
+        item = Item(truth.title, published, page, url_date)
+        extra = self._legacy_formats(si, site, page, url_date, fmt, truth, published)
+        if fmt == HTML:
+            item.body, doc_path = article_html(truth, style), page
+        else:
+            doc_path = site.family.attachment_path(page, url_date, rng, fmt)
+            link = site.family.link(page, doc_path)
+            item.body = _attachment_body(truth, link, fmt, site, extra)
+            self.jobs.append((fmt, truth))
+            self.job_targets.append((site.id, doc_path, published))
+        self._default_site_extras(si, yi, site, item, year, fmt)
+        self.items[site.id].append(item)
+        entry = _truth_entry(site, year, truth, published, page, doc_path, fmt, style)
+        if self.lean:
+            del entry["report"]  # stand-in files: their cells are not these (and 50,000 weigh GBs)
+        self.reports.append(entry)
+        return prev
+
+    def _legacy_formats(self, si, site, page, url_date, fmt, truth, published) -> list:
+        """The same report in further formats (DOC, WPS, OFD) on the default sites:
+        archived, not parsed."""
+        extra = []
+        if si >= len(DEFAULT_SITES) or fmt == HTML:
+            return extra
+        for oext in site.family.legacy_formats.get(fmt, ()):
+            opath = site.family.attachment_path(page, url_date, self.rng, oext)
+            self.files[site.id][opath] = _standin(oext, truth.title)
+            self.mtimes[site.id, opath] = published
+            extra.append((site.family.link(page, opath), oext))
+        return extra
+
+    def _default_site_extras(self, si, yi, site, item, year, fmt) -> None:
+        """An old URL that redirects (generic), the report corrected in state 2."""
+        if si >= len(DEFAULT_SITES):
+            return
+        old_url = getattr(site.family, "old_url", None)
+        if old_url and yi == 1:
+            # Linked from the list under its old address, which redirects (301) here.
+            item.link_path = item.page_path.replace(*old_url)
+            self.redirects[site.id][item.link_path] = [301, item.page_path]
+        if (si, yi) == CORRECTED and fmt == HTML:
+            published = item.published
+            note = (
+                f'<p class="correction">更正说明：本报告于{published.year}年'
+                f"{min(12, published.month + 2)}月更正了第一部分的文字表述，"
+                "表格数据未作改动。</p>\n"
+            )
+            item.corrected_body = note + item.body
+            self.corrections.append(
                 {
                     "source_id": site.id,
-                    "agency": site.agency.name,
+                    "page_path": item.page_path,
                     "year": year,
-                    "title": truth.title,
-                    "published": f"{published:%Y-%m-%d}",
-                    "page_path": page,
-                    "document_path": doc_path,
-                    "doc_format": fmt,
-                    "html_style": style if fmt == HTML else None,
-                    "defects": truth.defects,
-                    "expected_findings": truth.expected_findings,
-                    "report": truth.report.to_dict(),
+                    "document_path": item.page_path,
+                    "note": "prose corrected, same tables",
                 }
             )
+
+    def add_news(self, si: int, years: list[int]) -> None:
+        """Two notices that are no reports, on every site's list."""
+        site = self.sites[si]
         for k, title in enumerate(_NEWS[:2] if si % 2 else _NEWS[1:]):
             year = years[min(k, len(years) - 1)]
             when = datetime(year + 1, 4 + k, 10 + si % 15, 10, 0, tzinfo=CST)
-            items[site.id].append(
-                Item(
-                    title.format(year=year + 1),
-                    when,
-                    _detail_path(site, when.date(), new_ident(site)),
-                    when.date(),
-                    "news",
-                    _news_body(title.format(year=year + 1), site.agency),
-                )
-            )
+            text = title.format(year=year + 1)
+            page = site.family.detail_path(when.date(), self.new_ident(site))
+            body = _news_body(text, site.agency)
+            self.items[site.id].append(Item(text, when, page, when.date(), "news", body))
 
-    # Bad input sits on the default sites, dated the year before the first report year.
-    bad, hazards = _bad_documents(
-        sites[: len(DEFAULT_SITES)], items, files, years[0] - 1, rng, new_ident, redirects
-    )
+    def render_documents(self, workers: int | None, stand_ins: bool) -> None:
+        """The PDF/DOCX files of the reports added since the last call."""
+        workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+        render = _stand_in_documents if stand_ins else _render_all
+        for (sid, path, when), blob in zip(self.job_targets, render(self.jobs, workers)):
+            self.files[sid][path] = blob
+            self.mtimes[sid, path] = when
+        self.jobs, self.job_targets = [], []
 
-    blobs = _render_all(jobs, workers if workers is not None else min(4, os.cpu_count() or 1))
-    for (sid, path, when), blob in zip(job_targets, blobs):
-        files[sid][path] = blob
-        mtimes[sid, path] = when
+    def clear(self, root: Path) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        for folder in (root / "sites", root / "state2"):
+            if folder.exists():
+                shutil.rmtree(folder)
 
-    sites_dir = root / "sites"
-    root.mkdir(parents=True, exist_ok=True)
-    if sites_dir.exists():
-        shutil.rmtree(sites_dir)
-    state2_dir = root / "state2"
-    if state2_dir.exists():
-        shutil.rmtree(state2_dir)
-    for site in sites:
-        site_items = sorted(items[site.id], key=lambda it: it.published, reverse=True)
-        out = files[site.id]
+    def finish(self, root: Path) -> Manifest:
+        """truth.json, once every site is written."""
+        sources = [s.source() for s in self.sites]
+        for src in sources:
+            cfg = self.site_configs[src["id"]]
+            src.update({k: cfg[k] for k in ("max_bytes", "timeout") if k in cfg})
+        manifest = Manifest(
+            root, self.seed, sources, self.reports, self.bad, self.hazards, self.corrections
+        )
+        _write_truth(root / "truth.json", manifest.to_dict())
+        return manifest
+
+    def write_site(self, root: Path, site: Site) -> None:
+        """One site's files under ``root/sites`` (and ``state2``); then drop them."""
+        site_items = sorted(self.items.pop(site.id), key=lambda it: it.published, reverse=True)
+        out = self.files.pop(site.id)
         for it in site_items:
             if it.write_page:
-                out[it.page_path] = _detail_page(site, it)
-                mtimes[site.id, it.page_path] = it.published
+                out[it.page_path] = detail_page(site, it)
+                self.mtimes[site.id, it.page_path] = it.published
             if it.corrected_body:
                 fixed = Item(
                     it.title, it.published, it.page_path, it.url_date, it.kind, it.corrected_body
                 )
                 when = it.published + timedelta(days=60)
+                page = {it.page_path: detail_page(site, fixed)}
                 _write_site(
-                    state2_dir / site.id,
-                    site,
-                    {it.page_path: _detail_page(site, fixed)},
-                    {(site.id, it.page_path): when},
-                    when,
+                    root / "state2" / site.id, site, page, {(site.id, it.page_path): when}, when
                 )
-        out["/index.html"] = _home_page(site)
-        if site.cms == TRS:
-            out.update(_trs_list_pages(site, site_items))
-        elif site.cms == JSP:
-            out.update(_jsp_list_pages(site, site_items))
-        elif site.cms == GENERIC:
-            out.update(_generic_pages(site, site_items))
-        else:
-            out[site.start_path] = _hanweb_column_page(site, site_items)
-        out["/robots.txt"] = ROBOTS_TXT
-        out["/css/style.css"] = "body{font-family:SimSun,serif}.footer{color:#666}\n"
-        out["/generic2/web/viewer.html"] = (
-            '<!DOCTYPE html><html><head><meta charset="utf-8">'
-            '<title>PDF</title></head><body><div id="viewer">'
-            "</div></body></html>"
-        )
-        hz = [h for h in hazards if h["source_id"] == site.id]
+        out["/index.html"] = home_page(site)
+        out.update(site.family.list_pages(site_items))
+        out.update(STATIC_FILES)
+        config = self._server_config(site, site_items)
+        self.site_configs[site.id] = {k: config[k] for k in ("max_bytes", "timeout") if k in config}
+        out["/_site.json"] = json.dumps(config, ensure_ascii=False, indent=1)
+        newest = site_items[0].published if site_items else datetime(2000, 1, 1, tzinfo=CST)
+        keys = [(site.id, path) for path in out if (site.id, path) in self.mtimes]
+        mtimes = {key: self.mtimes.pop(key) for key in keys}
+        _write_site(root / "sites" / site.id, site, out, mtimes, newest)
+
+    def _server_config(self, site: Site, site_items: list[Item]) -> dict:
+        """``_site.json``: what demo.server must do for this site (faults, hazards…)."""
+        hz = [h for h in self.hazards if h["source_id"] == site.id]
         config = {
             "id": site.id,
             "cms": site.cms,
             "encoding": site.encoding,
             "faults": {
                 b["path"]: b["expected_http_status"]
-                for b in bad
+                for b in self.bad
                 if b["source_id"] == site.id and (b.get("expected_http_status") or 0) >= 500
             },
-            "redirects": redirects[site.id],
+            "redirects": self.redirects[site.id],
             "slow": {h["path"]: h["seconds"] for h in hz if h["kind"] == "timeout"},
             "truncated": [h["path"] for h in hz if h["kind"] == "truncated"],
             "redirect_loops": [h["path"].split("?")[0] for h in hz if h["kind"] == "redirect_loop"],
@@ -934,28 +698,42 @@ def build_demo(
                 h["path"]: h["served_as"] for h in hz if h["kind"] == "wrong_content_type"
             },
         }
-        if site.cms == JSP:
-            config["query_pages"] = {JSP_LIST: {"param": "cur_page", "dir": "_pages/ilist"}}
-            # The list pages' header claims UTF-8 over GBK bytes (their <meta> is right).
-            config["header_charset"] = {JSP_LIST: "utf-8"} if site.encoding != "utf-8" else {}
-        if site.cms == GENERIC and any(h["kind"] == "oversize" for h in hz):
+        family = site.family.server_config(site_items)
+        config.update({k: v for k, v in family.items() if k != "hanweb"})
+        if any(h["kind"] == "oversize" for h in hz):
             config["max_bytes"] = OVERSIZE_CAP
             config["timeout"] = SLOW_TIMEOUT
-        if site.hanweb:
-            config["hanweb"] = dict(site.hanweb, records=[_li(site, it) for it in site_items])
-        out["/_site.json"] = json.dumps(config, ensure_ascii=False, indent=1)
-        newest = site_items[0].published if site_items else datetime(2000, 1, 1, tzinfo=CST)
-        _write_site(sites_dir / site.id, site, out, mtimes, newest)
+        if "hanweb" in family:
+            config["hanweb"] = family["hanweb"]
+        return config
 
-    sources = [s.source() for s in sites]
-    for src in sources:
-        cfg = json.loads(files[src["id"]]["/_site.json"])
-        for key in ("max_bytes", "timeout"):
-            if key in cfg:
-                src[key] = cfg[key]
-    manifest = Manifest(root, seed, sources, reports, bad, hazards, corrections)
-    _write_truth(root / "truth.json", manifest.to_dict())
-    return manifest
+
+STATIC_FILES = {
+    "/robots.txt": ROBOTS_TXT,
+    "/css/style.css": "body{font-family:SimSun,serif}.footer{color:#666}\n",
+    "/generic2/web/viewer.html": (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<title>PDF</title></head><body><div id="viewer">'
+        "</div></body></html>"
+    ),
+}
+
+
+def _truth_entry(site, year, truth, published, page, doc_path, fmt, style) -> dict:
+    return {
+        "source_id": site.id,
+        "agency": site.agency.name,
+        "year": year,
+        "title": truth.title,
+        "published": f"{published:%Y-%m-%d}",
+        "page_path": page,
+        "document_path": doc_path,
+        "doc_format": fmt,
+        "html_style": style if fmt == HTML else None,
+        "defects": truth.defects,
+        "expected_findings": truth.expected_findings,
+        "report": truth.report.to_dict(),
+    }
 
 
 def _write_truth(path: Path, truth: dict) -> None:
@@ -1025,7 +803,7 @@ def _bad_documents(
         for kind in kinds:
             published = _publication(rng, site.agency, year)
             title = corpus.report_title(site.agency, year)
-            page = _detail_path(site, published.date(), new_ident(site))
+            page = site.family.detail_path(published.date(), new_ident(site))
             item = Item(title, published, page, published.date(), "bad")
             entry = {
                 "source_id": site.id,
@@ -1037,10 +815,10 @@ def _bad_documents(
             }
             if kind == "http_500":
                 item.write_page = False  # the server answers 500 for this path
-                entry.update(expected_http_status=500, expected_status=FETCH_ERROR)
+                entry.update(expected_http_status=500, expected_status=STATUS_FETCH_ERROR)
             elif kind == "http_404":
                 item.write_page = False  # linked from the list, never written
-                entry.update(expected_http_status=404, expected_status=FETCH_ERROR)
+                entry.update(expected_http_status=404, expected_status=STATUS_FETCH_ERROR)
             elif kind == "no_tables":
                 # A report page with the prose only (the tables were images that got lost).
                 truth = corpus.make_truth(rng, site.agency, year, f"{published:%Y-%m-%d}", HTML)
@@ -1048,15 +826,15 @@ def _bad_documents(
                     p for s in truth.sections if not s.table for p in [s.heading, *s.paragraphs]
                 ]
                 item.body = "\n".join(f"<p>{escape(p)}</p>" for p in truth.intro + paras)
-                entry.update(expected_http_status=200, expected_status=NO_TABLES)
+                entry.update(expected_http_status=200, expected_status=STATUS_NO_TABLES)
             elif kind == "fake_pdf":
-                pdf = _attachment_path(site, page, published.date(), rng, "pdf")
+                pdf = site.family.attachment_path(page, published.date(), rng, "pdf")
                 item.body = (
                     f"<p>现将{escape(title)}予以公布。</p>"
-                    f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>'
+                    f'<p>附件：<a href="{site.family.link(page, pdf)}">{escape(title)}.pdf</a></p>'
                 )
                 files[site.id][pdf] = _ERROR_PAGE.encode("utf-8")
-                entry.update(path=pdf, expected_http_status=200, expected_status=ERROR)
+                entry.update(path=pdf, expected_http_status=200, expected_status=STATUS_ERROR)
             elif kind == "robots":
                 # Exists, but under /private/, which robots.txt disallows: never fetched.
                 page = item.page_path = f"/private/{new_ident(site)}.htm"
@@ -1069,7 +847,7 @@ def _bad_documents(
                 )
             elif kind == "truncated":
                 item.body = "<p>" + "本页内容在传输中被截断。" * 200 + "</p>"
-                entry.update(expected_http_status=None, expected_status=FETCH_ERROR)
+                entry.update(expected_http_status=None, expected_status=STATUS_FETCH_ERROR)
             elif kind == "redirect_loop":
                 item.write_page = False
                 page = item.page_path = "/loop/report.html?n=1"
@@ -1077,7 +855,7 @@ def _bad_documents(
                     page_path=page,
                     path=page,
                     expected_http_status=None,
-                    expected_status=FETCH_ERROR,
+                    expected_status=STATUS_FETCH_ERROR,
                 )
             elif kind == "timeout":
                 item.page_path = page = page.replace("/content/", "/slow/")
@@ -1086,23 +864,26 @@ def _bad_documents(
                     page_path=page,
                     path=page,
                     expected_http_status=None,
-                    expected_status=FETCH_ERROR,
+                    expected_status=STATUS_FETCH_ERROR,
                     seconds=SLOW_SECONDS,
                 )
             elif kind == "oversize":
                 # The list links the file directly; it exceeds the source's max_bytes.
-                big = _attachment_path(site, page, published.date(), rng, "pdf")
+                big = site.family.attachment_path(page, published.date(), rng, "pdf")
                 files[site.id][big] = b"%PDF-1.4\n" + b"0" * (OVERSIZE_CAP + 500_000)
                 item.write_page = False
                 item.page_path = page = big
                 entry.update(
-                    page_path=big, path=big, expected_http_status=None, expected_status=FETCH_ERROR
+                    page_path=big,
+                    path=big,
+                    expected_http_status=None,
+                    expected_status=STATUS_FETCH_ERROR,
                 )
             elif kind == "wrong_content_type":
-                pdf = _attachment_path(site, page, published.date(), rng, "pdf")
+                pdf = site.family.attachment_path(page, published.date(), rng, "pdf")
                 item.body = (
                     f"<p>现将{escape(title)}予以公布。</p>"
-                    f'<p>附件：<a href="{_link(site, page, pdf)}">{escape(title)}.pdf</a></p>'
+                    f'<p>附件：<a href="{site.family.link(page, pdf)}">{escape(title)}.pdf</a></p>'
                 )
                 files[site.id][pdf] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
                 entry.update(

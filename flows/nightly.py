@@ -7,15 +7,15 @@ the CLI does. Without a Prefect server the flow runs on a temporary local one.
 
 from __future__ import annotations
 
-import json
-
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from archive.db import new_run_id, now, open_db, upsert_sources
+from archive.crawlstore import CrawlStore
+from archive.db import new_run_id
 from archive.store import BlobStore
 from crawler.registry import load_registry, select_sources
 from crawler.run import crawl_in_subprocess
+from crawler.schedule import batches, crawl_processes, order_sources
 from flows import stages
 from nianbao.config import paths as data_paths
 
@@ -30,16 +30,6 @@ def nightly_schedule(cron: str = NIGHTLY_CRON):
     return Cron(cron, timezone=NIGHTLY_TIMEZONE)
 
 
-# Each crawl batch is one subprocess (Scrapy's reactor cannot restart) running the spiders
-# of many sources at once: ~1 s of start-up per process, not per source.
-CRAWL_PROCESSES = 2
-
-
-def batches(ids: list[str], n: int = CRAWL_PROCESSES) -> list[list[str]]:
-    """Split source ids round-robin into at most ``n`` non-empty batches."""
-    return [b for b in (ids[i::n] for i in range(n)) if b]
-
-
 @task(retries=2, retry_delay_seconds=[10, 60], task_run_name="crawl-{batch_name}")
 def crawl_batch(
     registry: str,
@@ -49,15 +39,22 @@ def crawl_batch(
     fast: bool,
     batch_name: str = "",
     revalidate_all: bool = False,
+    max_minutes: float = 0,
 ) -> dict:
-    """Crawl some sources in one subprocess; retried as a whole (an incremental re-crawl
-    fetches only what changed, so a retry costs little)."""
+    """Crawl some sources in one subprocess (one Scrapy spider for all of them); retried as
+    a whole (an incremental re-crawl fetches only what changed, so a retry costs little)."""
     stats = crawl_in_subprocess(
-        registry, source_ids, data, run_id, fast=fast, revalidate_all=revalidate_all
-    )
-    log = get_run_logger()
-    for sid, st in stats.get("sources", {}).items():
-        log.info("crawled %s: %s", sid, st)
+        registry, source_ids, data, run_id, fast=fast, revalidate_all=revalidate_all,
+        max_minutes=max_minutes,
+    )  # fmt: skip
+    sources = stats.get("sources", {})
+    by_reason: dict[str, int] = {}
+    for st in sources.values():
+        by_reason[st["finish_reason"]] = by_reason.get(st["finish_reason"], 0) + 1
+    get_run_logger().info(
+        "crawled %d sources (%s), %d left for the next run; process %s",
+        len(sources), by_reason, len(stats.get("deferred", [])), stats.get("process"),
+    )  # fmt: skip
     return stats
 
 
@@ -97,27 +94,18 @@ def nightly(
     sources: list[str] | None = None,
     fast: bool = False,
     revalidate_all: bool = False,
+    max_minutes: float = 0,
 ) -> dict:
     """Crawl every source of ``registry`` (or only ``sources``), then parse, check, publish.
-    ``revalidate_all`` asks the sites about every known document (crawler.freshness)."""
+    ``revalidate_all`` asks the sites about every known document (crawler.freshness);
+    ``max_minutes`` limits the crawl's time: the sources it does not reach go first the
+    next night (crawler.schedule)."""
     paths = data_paths(data)
     data = str(paths.data)
-    entries = select_sources(load_registry(registry), sources, str(registry))
     run_id = new_run_id()
-    db = open_db(paths.db)
     for path, size in BlobStore(paths.blobs).remove_stale_temp_files():
         get_run_logger().warning("removed %s (%d bytes) left by an interrupted write", path, size)
-    upsert_sources(db, entries, registry=str(registry))
-    db["crawl_runs"].insert(
-        {
-            "id": run_id,
-            "started_at": now(),
-            "status": "running",
-            "sources": json.dumps([s["id"] for s in entries]),
-        },
-        pk="id",
-    )
-    groups = batches([s["id"] for s in entries])
+    groups = plan_crawl(registry, sources, paths, run_id)
     futures = [
         crawl_batch.submit(
             str(registry),
@@ -127,29 +115,42 @@ def nightly(
             fast,
             batch_name=f"{i + 1}of{len(groups)}",
             revalidate_all=revalidate_all,
-        )
+            max_minutes=max_minutes,
+        )  # fmt: skip
         for i, ids in enumerate(groups)
     ]
-    crawl_stats, failed = {}, []
+    crawl_stats, failed, deferred = {}, [], []
     for ids, fut in zip(groups, futures):
         try:
-            crawl_stats.update(fut.result().get("sources", {}))
+            result = fut.result()
         except Exception as exc:  # a broken batch must not stop the others, nor parsing
             failed.extend(ids)
-            get_run_logger().error("crawl of %s failed: %s", ", ".join(ids), exc)
+            get_run_logger().error("crawl of %d sources failed: %s", len(ids), exc)
+            continue
+        crawl_stats.update(result.get("sources", {}))
+        deferred.extend(result.get("deferred", []))
     parsed = parse_documents(data)
     checked = check_reports(data)
     summary = publish(data, run_id, checked["newly_flagged"])
-    summary.update(crawl=crawl_stats, crawl_failed=failed, parse=parsed, check=checked)
-    db["crawl_runs"].update(
+    summary.update(
+        crawl=crawl_stats, crawl_failed=failed, crawl_deferred=deferred, parse=parsed,
+        check=checked,
+    )  # fmt: skip
+    CrawlStore(paths).finish_run(
         run_id,
-        {
-            "finished_at": now(),
-            "status": "failed_sources" if failed else "ok",
-            "stats": json.dumps(
-                {"crawl": crawl_stats, "failed": failed, "parse": parsed, "check": checked},
-                ensure_ascii=False,
-            ),
-        },
-    )
+        "failed_sources" if failed else "ok",
+        {"crawl": crawl_stats, "failed": failed, "deferred": deferred, "parse": parsed,
+         "check": checked},
+    )  # fmt: skip
     return summary
+
+
+def plan_crawl(registry: str, sources: list[str] | None, paths, run_id: str) -> list[list[str]]:
+    """Record the run and its sources; the source ids in crawl order (crawler.schedule),
+    one batch per crawl process (as many as cores)."""
+    entries = select_sources(load_registry(registry), sources, str(registry))
+    store = CrawlStore(paths)
+    store.upsert_sources(entries, registry=str(registry))
+    store.begin_run(run_id, [s["id"] for s in entries])
+    ordered = [s["id"] for s in order_sources(entries, store.crawl_history())]
+    return batches(ordered, crawl_processes(len(ordered)))

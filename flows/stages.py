@@ -25,15 +25,13 @@ from nianbao.model import (
     STATUS_ERROR,
     STATUS_NO_TABLES,
     STATUS_NOT_REPORT,
+    STATUS_SEE_ATTACHMENT,
     Report,
 )
 from parsers import PARSER_ID, limits
 from parsers.convert import remove_stale_workdirs
 
 log = logging.getLogger("nianbao.stages")
-
-# A report page whose body only links to attachments: the report is in those.
-STATUS_SEE_ATTACHMENT = "see_attachment"
 
 
 def _workers() -> int:

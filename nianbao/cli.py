@@ -53,6 +53,13 @@ def _crawl_options(f):
                 is_flag=True,
                 help="Ask the sites about every known document, not only stale ones.",
             ),
+            click.option(
+                "--max-minutes",
+                type=float,
+                default=0,
+                help="Stop crawling after this many minutes; the sources not reached go "
+                "first the next time (0: no limit).",
+            ),
         )
     ):
         f = option(f)
@@ -128,7 +135,7 @@ def demo(data, agencies, port):
 @main.command()
 @_data_option
 @_crawl_options
-def run(data, registry, sources, fast, revalidate_all):
+def run(data, registry, sources, fast, revalidate_all, max_minutes):
     """Run the nightly flow once: crawl, parse, check, publish."""
     paths = data_paths(data)
     summary = _nightly(paths)(
@@ -137,6 +144,7 @@ def run(data, registry, sources, fast, revalidate_all):
         sources=list(sources) or None,
         fast=fast,
         revalidate_all=revalidate_all,
+        max_minutes=max_minutes,
     )
     _print_summary(summary)
 
@@ -144,22 +152,50 @@ def run(data, registry, sources, fast, revalidate_all):
 @main.command()
 @_data_option
 @_crawl_options
-def crawl(data, registry, sources, fast, revalidate_all):
-    """Crawl sources into the archive (no parsing)."""
-    from archive.db import new_run_id, open_db, upsert_sources
+def crawl(data, registry, sources, fast, revalidate_all, max_minutes):
+    """Crawl sources into the archive (no parsing): one process per core, the sources in
+    crawl order (docs/crawling.md)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from archive.crawlstore import CrawlStore
+    from archive.db import new_run_id
     from crawler.registry import load_registry, select_sources
-    from crawler.run import crawl_in_subprocess
+    from crawler.run import OK_REASONS, crawl_in_subprocess
+    from crawler.schedule import batches, crawl_processes, order_sources
 
     paths = data_paths(data)
     entries = select_sources(load_registry(registry), list(sources), registry)
-    upsert_sources(open_db(paths.db), entries, registry=registry)
-    stats = crawl_in_subprocess(
-        registry,
-        [s["id"] for s in entries],
-        str(paths.data),
-        new_run_id(),
-        fast=fast,
-        revalidate_all=revalidate_all,
+    store = CrawlStore(paths)
+    store.upsert_sources(entries, registry=registry)
+    run_id = new_run_id()
+    store.begin_run(run_id, [s["id"] for s in entries])
+    ordered = [s["id"] for s in order_sources(entries, store.crawl_history())]
+    groups = batches(ordered, crawl_processes(len(ordered)))
+    with ThreadPoolExecutor(len(groups)) as pool:
+        results = list(
+            pool.map(
+                lambda ids: crawl_in_subprocess(
+                    registry,
+                    ids,
+                    str(paths.data),
+                    run_id,
+                    fast=fast,
+                    revalidate_all=revalidate_all,
+                    max_minutes=max_minutes,
+                ),  # fmt: skip
+                groups,
+            )
+        )
+    stats = {"sources": {}, "deferred": [], "processes": []}
+    for r in results:
+        stats["sources"].update(r["sources"])
+        stats["deferred"] += r.get("deferred", [])
+        stats["processes"].append(r.get("process"))
+    failed = any(s["finish_reason"] not in OK_REASONS for s in stats["sources"].values())
+    store.finish_run(
+        run_id,
+        "failed_sources" if failed else "ok",
+        {"crawl": stats["sources"], "deferred": stats["deferred"]},
     )
     click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
 

@@ -1,8 +1,8 @@
 """Where nianbao keeps its data, and the defaults every command shares.
 
 Everything lives under one data folder (default ``./data``, or ``$NIANBAO_DATA``):
-the database ``nianbao.db``, the raw bytes under ``blobs/``, Prefect's home under
-``prefect/`` and the generated demo sites under ``demo/``.
+the database ``nianbao.db``, the raw bytes under ``blobs/``, WARC files under ``warc/``,
+Prefect's home under ``prefect/`` and the generated demo sites under ``demo/``.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class Paths:
         return self.data / "demo"
 
     @property
-    def logs(self) -> Path:
-        return self.data / "logs"
+    def warc(self) -> Path:
+        return self.data / "warc"
 
 
 def paths(data: str | os.PathLike | None = None) -> Paths:

@@ -30,6 +30,14 @@ FLAG_INCOMPLETE = "incomplete"  # no hard rule fails, but one is not assessable 
 FLAG_OK = "ok"  # every hard rule assessable and passing
 FLAG_STATUSES = (FLAG_UNPARSEABLE, FLAG_FLAGGED, FLAG_INCOMPLETE, FLAG_OK)
 
+# Document statuses (``documents.status``) set before any parse: the crawler writes them.
+# After a parse a document takes its report's status (above) or STATUS_SEE_ATTACHMENT.
+STATUS_PENDING = "pending"  # fetched; its current bytes are not parsed yet
+STATUS_FETCH_ERROR = "fetch_error"  # HTTP >= 400 or no response (timeout, refused, too big…)
+STATUS_ROBOTS_DISALLOWED = "robots_disallowed"  # robots.txt forbids it: never fetched
+STATUS_REFUSED = "refused"  # not the registry's http(s) hosts, or a private address: never sent
+STATUS_SEE_ATTACHMENT = "see_attachment"  # a report page whose report is in its attachments
+
 
 @dataclass
 class Source:

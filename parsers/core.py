@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 from nianbao import form
+from nianbao.charsets import codec_name
 from nianbao.model import (
     STATUS_ERROR,
     STATUS_NEEDS_OCR,
@@ -99,13 +100,7 @@ def hinted_format(content_type: str | None, filename: str | None, url: str | Non
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w]+)""", re.I)
 
 
-def _norm_enc(enc: str | None) -> str | None:
-    if not enc:
-        return None
-    e = enc.strip().strip("\"'").lower()
-    if e in ("gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "gb18030", "euc-cn"):
-        return "gb18030"
-    return e
+_norm_enc = codec_name  # one home for charset names: nianbao.charsets
 
 
 def decode(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nianbao import form
+from nianbao.dates import DATE_LABELS, url_date
 
 from . import labels as L
 
@@ -16,7 +17,8 @@ TITLE_RE = re.compile(
     rf"^(.{{0,60}}?){_YEAR}\s*年度?\s*(.{{0,30}}?政府信息公开.{{0,12}}?(?:年度)?报告)"
 )
 DATE_LABEL_RE = re.compile(
-    r"(?:发布(?:时间|日期)|成文日期|公开日期|发文日期)\s*[:：]?\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})"
+    r"(?:" + "|".join(DATE_LABELS) + r")\s*[:：]?\s*"
+    r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})"
 )
 DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 AGENCY_SUFFIX = re.compile(
@@ -252,20 +254,5 @@ def _t3_row_label(head: str) -> bool:
     return any(w in head for w in ("本年新收", "上年结转", "本年度办理结果", "结转下年度"))
 
 
-# --- publication date from the URL -----------------------------------------------------------
-_URL_DATE = (
-    re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"),  # TRS: /t20240201_123.html
-    re.compile(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})/"),  # /2024/02/01/ or /20240201/
-    re.compile(r"[/_-]((?:19|20)\d{2})-(\d{2})-(\d{2})[/_.]"),
-)
-
-
-def published_from_url(url: str | None) -> str | None:
-    if not url:
-        return None
-    for rx in _URL_DATE:
-        if m := rx.search(url):
-            y, mo, d = map(int, m.groups())
-            if 1 <= mo <= 12 and 1 <= d <= 31:
-                return f"{y:04d}-{mo:02d}-{d:02d}"
-    return None
+# The publication date from the URL: one implementation with the crawler (nianbao.dates).
+published_from_url = url_date

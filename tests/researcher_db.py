@@ -18,7 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import checks
-from archive.db import doc_id, open_db, record_blob, record_capture, save_findings, save_report
+from archive.crawlstore import record_blob, record_capture
+from archive.db import doc_id, open_db, save_findings, save_report
 from archive.store import BlobStore
 from nianbao import form
 from nianbao.model import STATUS_NO_TABLES, Cell, Report, Source
@@ -115,7 +116,7 @@ def build(path: str | Path) -> dict:
     path = Path(path)
     db = open_db(path)
     store = BlobStore(path.parent / "blobs")
-    from archive.db import upsert_sources
+    from archive.crawlstore import upsert_sources
 
     upsert_sources(
         db,

@@ -287,7 +287,13 @@ def test_non_report_items_not_followed(crawled):
     assert len(news) >= 12  # 2 notices per site
     assert not set(news) & captured
     assert not any("/search/" in u or "/private/" in u for u in captured)  # robots.txt
-    assert not any("haose21" in u for u in captured)  # the off-domain mirror
+    # The off-domain mirror (a report-titled link to another host) is never fetched: its
+    # request is refused before it is sent, and recorded with why.
+    mirror = list(c["db"].query("select * from captures where url like '%haose21%'"))
+    assert mirror and all(m["status"] is None and m["warc_file"] is None for m in mirror)
+    assert all("not in the source's allowed_domains" in m["error"] for m in mirror)
+    row = c["db"].execute("select status, error from documents where url like '%haose21%'")
+    assert [r[0] for r in row.fetchall()] == ["refused"]
 
 
 def test_stats_json(crawled):

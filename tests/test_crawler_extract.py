@@ -1,12 +1,15 @@
-"""Detail-page extraction shared by all spiders, on hand-written pages (no network)."""
+"""Page reading shared by every family and the families' list pages, on hand-written pages
+(no network). Saved real and demo pages: tests/test_crawler_fixtures.py."""
 
 from __future__ import annotations
 
 from scrapy.http import HtmlResponse, Request
 
-from crawler.spiders.base import fix_encoding
-from crawler.spiders.hanweb import HanwebSpider, _var
-from crawler.spiders.trs import TrsSpider, page_count
+from crawler.extract import extract_attachments, extract_date, extract_title, fix_encoding
+from crawler.families.hanweb import _var
+from crawler.families.trs import page_count
+from crawler.sources import SourceRun
+from crawler.spider import SourcesSpider
 
 SOURCE = {
     "id": "t",
@@ -33,6 +36,10 @@ def response(
     )
 
 
+def source_run(source: dict) -> SourceRun:
+    return SourceRun(SourcesSpider(sources=[source]), source)
+
+
 def test_attachments_by_extension_frame_viewer_and_onclick():
     page = """<html><body><div class="header"><a href="/guide.pdf">指南</a></div>
     <div class="article_content">附件：<a href="./P020240210.pdf">报告.pdf</a>
@@ -40,9 +47,10 @@ def test_attachments_by_extension_frame_viewer_and_onclick():
     <iframe src="/generic2/web/viewer.html?file=%2Fup%2Fc.ofd"></iframe>
     <embed src="/up/d.pdf"><object data="/up/e.wps"></object>
     <a href="javascript:void(0)" onclick="window.open('/up/f.xls')">表格</a>
-    <a href="http://other.example/x.pdf">off-site (filtered later by OffsiteMiddleware)</a>
+    <a href="http://other.example/x.pdf">off-site (refused later by the crawl policy)</a>
+    <a href="ftp://127.0.0.1/g.pdf">ftp</a>
     </div><div class="footer"><a href="/privacy.pdf">隐私</a></div></body></html>"""
-    found = dict(TrsSpider(source=SOURCE).extract_attachments(response(page)))
+    found = dict(extract_attachments(response(page)))
     assert found == {
         "http://127.0.0.1:8000/zwgk/202402/P020240210.pdf": "报告.pdf",
         "http://127.0.0.1:8000/up/b.DOCX?v=1": "b",
@@ -50,33 +58,33 @@ def test_attachments_by_extension_frame_viewer_and_onclick():
         "http://127.0.0.1:8000/up/d.pdf": "d.pdf",
         "http://127.0.0.1:8000/up/e.wps": "e.wps",
         "http://127.0.0.1:8000/up/f.xls": "表格",
-        "http://other.example/x.pdf": "off-site (filtered later by OffsiteMiddleware)",
+        "http://other.example/x.pdf": "off-site (refused later by the crawl policy)",
+        "ftp://127.0.0.1/g.pdf": "ftp",
     }
 
 
 def test_title_and_date_fallbacks():
-    spider = TrsSpider(source=SOURCE)
     meta = (
         '<html><head><meta name="ArticleTitle" content=" 清河市2023年政府信息公开工作年度报告 ">'
         '\n    <meta name="PubDate" content="2024-02-15 09:30"><title>x_y</title></head>'
         "\n    <body><h1>h1 title</h1><p>发布时间：2024-02-20</p></body></html>"
     )
     r = response(meta)
-    assert spider.extract_title(r) == "清河市2023年政府信息公开工作年度报告"
-    assert spider.extract_date(r) == "2024-02-15"  # meta before page text and URL
+    assert extract_title(r) == "清河市2023年政府信息公开工作年度报告"
+    assert extract_date(r) == "2024-02-15"  # meta before page text and URL
     h1 = (
         "<html><head><title>t</title></head>"
         "<body><h1> 标题 一 </h1><p>发布时间：2024年2月20日</p></body></html>"
     )
-    assert spider.extract_title(response(h1)) == "标题 一"
-    assert spider.extract_date(response(h1)) == "2024-02-20"  # page text before URL date
+    assert extract_title(response(h1)) == "标题 一"
+    assert extract_date(response(h1)) == "2024-02-20"  # page text before URL date
     bare = (
         "<html><head><title>清河市2023年政府信息公开年报_清河市人民政府</title></head>"
         "<body></body></html>"
     )
-    assert spider.extract_title(response(bare)) == "清河市2023年政府信息公开年报"
-    assert spider.extract_date(response(bare)) == "2024-02-10"  # from t20240210_
-    assert spider.extract_date(response(bare, meta={"nb_date": "2024-02-11"})) == "2024-02-11"
+    assert extract_title(response(bare)) == "清河市2023年政府信息公开年报"
+    assert extract_date(response(bare)) == "2024-02-10"  # from t20240210_
+    assert extract_date(response(bare), listed="2024-02-11") == "2024-02-11"
 
 
 def test_gbk_page_with_a_lying_header_is_repaired():
@@ -87,16 +95,10 @@ def test_gbk_page_with_a_lying_header_is_repaired():
     )
     honest = response(html, encoding="gbk", ctype="text/html; charset=GBK")
     lying = response(html, encoding="gbk", ctype="text/html; charset=utf-8")
-    spider = TrsSpider(source=SOURCE)
-    assert (
-        spider.extract_title(fix_encoding(honest))
-        == "清河市应急管理局2023年政府信息公开工作年度报告"
-    )
+    title = "清河市应急管理局2023年政府信息公开工作年度报告"
+    assert extract_title(fix_encoding(honest)) == title
     assert "\ufffd" in lying.text
-    assert (
-        spider.extract_title(fix_encoding(lying))
-        == "清河市应急管理局2023年政府信息公开工作年度报告"
-    )
+    assert extract_title(fix_encoding(lying)) == title
 
 
 def test_trs_paging_and_hanweb_variables():
@@ -130,17 +132,17 @@ def test_hanweb_column_page_requests():
         "</recordset></datastore></script><script>var columnid = '1234'; var unitid = '5678';"
         " var webid = '3'; var perpage = 2; var totalRecord = 9;</script></body></html>"
     )
+    run = source_run(source)
     out = list(
-        HanwebSpider(source=source).parse(
-            response(page, url="http://127.0.0.1:8001/col/col1234/index.html")
-        )
+        run.family.parse_list(response(page, url="http://127.0.0.1:8001/col/col1234/index.html"))
     )
     gets = [r for r in out if r.method == "GET"]
     posts = [r for r in out if r.method == "POST"]
     assert [r.url for r in gets] == ["http://127.0.0.1:8001/art/2024/2/28/art_1234_1.html"]
-    assert gets[0].meta["nb_date"] == "2024-02-28"
+    assert gets[0].meta["nb_date"] == "2024-02-28" and gets[0].meta["nb_source"] == "t"
     assert [r.url.split("?")[1] for r in posts] == [
         "startrecord=3&endrecord=8&perpage=2",
         "startrecord=9&endrecord=9&perpage=2",
     ]
     assert b"columnid=1234" in posts[0].body and b"unitid=5678" in posts[0].body
+    assert run.pending == len(out)  # every request made holds the source open

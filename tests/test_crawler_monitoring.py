@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from archive.db import open_db
-from crawler.run import record_source_runs
-from crawler.spiders.jsp import total_pages, with_param
+from archive.crawlstore import CrawlStore
+from crawler.families.jsp import total_pages, with_param
+from crawler.monitoring import source_run_row, summary
 
 
 def _doc(db, sid, url, list_url, seen):
@@ -26,7 +26,8 @@ def _doc(db, sid, url, list_url, seen):
 
 
 def test_disappeared_report_and_silent_source_are_flagged(tmp_path):
-    db = open_db(tmp_path / "nianbao.db")
+    store = CrawlStore(tmp_path)
+    db = store.db
     started = "2026-11-29T10:00:00+00:00"
     later = "2026-11-29T10:00:05+00:00"
     # Source a: its list was fetched this run; one report seen again, one not any more.
@@ -53,13 +54,17 @@ def test_disappeared_report_and_silent_source_are_flagged(tmp_path):
         "a": {"reports_found": 1, "finish_reason": "finished", "captures": 3},
         "b": {"reports_found": 0, "finish_reason": "finished", "captures": 2},
     }
-    record_source_runs(db, "r", started, result)
+    rows = [source_run_row(store, "r", sid, started, st, "finished") for sid, st in result.items()]
+    store.record_source_runs(rows)
     rows = {r["source_id"]: r for r in db.query("select * from source_runs")}
     flags_a = json.loads(rows["a"]["flags"])
     assert [f["flag"] for f in flags_a] == ["disappeared"]
     assert flags_a[0]["url"] == "http://a.gov.cn/nb/t2.html" and rows["a"]["disappeared"] == 1
     assert [f["flag"] for f in json.loads(rows["b"]["flags"])] == ["no_reports"]
-    assert result["b"]["flags"] == ["no_reports"]
+    assert summary(result["b"], "finished", rows["b"]["flags"])["flags"] == ["no_reports"]
+    # A source stopped by the time limit has not seen its lists: no flags decided.
+    cut = source_run_row(store, "r", "b", started, result["b"], "time_limit")
+    assert json.loads(cut["flags"]) == []
     view = list(db.query("select source_id, flag from crawl_flags order by source_id"))
     assert view == [
         {"source_id": "a", "flag": "disappeared"},

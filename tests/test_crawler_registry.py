@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from crawler.extract import is_report_title, viewer_target
+from crawler.families import FAMILIES
 from crawler.registry import RegistryError, load_registry, select_sources
-from crawler.spiders import SPIDERS
-from crawler.spiders.base import is_report_title, parse_date, url_date, viewer_target
+from nianbao.dates import parse_date, url_date
 
 GOOD = {
     "id": "qinghe-gov",
@@ -46,7 +47,7 @@ def test_valid_registry_loads(tmp_path):
     sources = load_registry(write(tmp_path, [GOOD, hanweb]))
     assert [s["id"] for s in sources] == ["qinghe-gov", "dept"]
     assert sources[1]["hanweb"] == {"columnid": 1234, "unitid": 5678, "webid": 3, "perpage": 3}
-    assert set(SPIDERS) >= {"trs", "hanweb"}
+    assert set(FAMILIES) == {"trs", "hanweb", "jsp", "generic"}
     assert [s["id"] for s in select_sources(sources, ["dept"])] == ["dept"]
     with pytest.raises(RegistryError, match="unknown source id"):
         select_sources(sources, ["nope"])

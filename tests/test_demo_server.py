@@ -56,9 +56,9 @@ def test_sources_yaml_points_at_the_running_sites(demo):
     reg = yaml.safe_load((root / "sources.yaml").read_text("utf-8"))["sources"]
     assert [s["id"] for s in reg] == list(urls)
     # Only fields crawler/registry.py accepts.
-    from crawler.registry import OPTIONAL_FIELDS, REQUIRED_FIELDS
+    from crawler.registry import known_fields
 
-    allowed = set(REQUIRED_FIELDS) | set(OPTIONAL_FIELDS)
+    allowed = set(known_fields())
     for s in reg:
         assert set(s) <= allowed
         assert s["start_urls"][0] == urls[s["id"]] + source(truth, s["id"])["start_path"]

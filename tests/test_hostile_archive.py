@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from archive.db import open_db, record_blob
+from archive.crawlstore import record_blob
+from archive.db import open_db
 from archive.store import BlobStore, sha256_hex
 from archive.verify import verify_archive
 

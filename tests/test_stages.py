@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from archive.db import doc_id, open_db, upsert_sources
+from archive.crawlstore import upsert_sources
+from archive.db import doc_id, open_db
 from archive.store import BlobStore
 from demo.sites import build_demo
 from flows.stages import check_pending, parse_pending, summarize

@@ -107,7 +107,9 @@ def test_metadata_region_code_sections_and_dates(cases):
     # the URL is the last resort for the publication date
     from parsers.metadata import published_from_url, region_of
 
-    assert published_from_url("http://x.gov.cn/art/2024/3/1/x.html") is None
+    # Hanweb writes one-digit months and days (/art/2024/3/1/): read like the crawler does
+    assert published_from_url("http://x.gov.cn/art/2024/3/1/x.html") == "2024-03-01"
+    assert published_from_url("http://x.gov.cn/art/2024/13/1/x.html") is None
     assert published_from_url("http://x.gov.cn/xxgk/202403/t20240301_9.html") == "2024-03-01"
     assert region_of("白石县人民政府") == (None, None)  # cpca's guess "重庆市 县" is refused
     assert region_of("清江浦区人民政府") == ("江苏省淮安市清江浦区", "320812")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from crawler.spiders.base import ReportSpider
+from crawler import meta as M
+from crawler.families.base import Family, Option
 
 PAGE_PARAMS = (
     "cur_page",
@@ -31,7 +32,6 @@ _COUNT_RES = (
     ),
     re.compile(r"共\s*(\d+)\s*页"),
 )
-MAX_PAGES = 500
 
 
 def total_pages(text: str) -> int | None:
@@ -49,19 +49,25 @@ def with_param(url: str, name: str, value) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-class JspSpider(ReportSpider):
-    name = "jsp"
+class Jsp(Family):
     cms = "jsp"
+    summary = "JSP/ASP lists paged by a query parameter: iList.jsp?cat_id=…&cur_page=N"
+    options = (
+        Option(
+            "page_param",
+            str,
+            "the page parameter (default: found in the URL or the pager links)",
+            pattern=r"[A-Za-z_][A-Za-z0-9_]*",
+            pattern_doc="a query parameter name",
+        ),
+        Option("first_page", int, "the number of the first page (default: the URL's)", minimum=0),
+        Option("max_pages", int, "list pages read at most", default=500, minimum=0),
+    )
 
     def page_param(self, response) -> str | None:
-        conf = self.source.get("jsp") or {}
-        if conf.get("page_param"):
-            return conf["page_param"]
-        keys = dict(parse_qsl(urlsplit(response.url).query))
-        for p in PAGE_PARAMS:
-            if p in keys:
-                return p
-        for href in response.xpath("//a/@href").getall():
+        if self.option("page_param"):
+            return self.option("page_param")
+        for href in [response.url, *response.xpath("//a/@href").getall()]:
             keys = dict(parse_qsl(urlsplit(href).query))
             for p in PAGE_PARAMS:
                 if p in keys:
@@ -70,16 +76,15 @@ class JspSpider(ReportSpider):
 
     def parse_list(self, response):
         yield from self.requests_from_items(response, self.list_items(response))
-        if response.meta.get("nb_page"):
+        if response.meta.get(M.PAGE):
             return  # only the first page schedules the others
         pages = total_pages(response.text)
         param = self.page_param(response)
         if not pages or not param:
             return
-        conf = self.source.get("jsp") or {}
-        first = int(
-            conf.get("first_page", dict(parse_qsl(urlsplit(response.url).query)).get(param, 1) or 1)
-        )
-        limit = min(pages, conf.get("max_pages") or MAX_PAGES)
+        first = self.option("first_page")
+        if first is None:
+            first = int(dict(parse_qsl(urlsplit(response.url).query)).get(param, 1) or 1)
+        limit = min(pages, self.option("max_pages") or pages)
         for n in range(first + 1, first + limit):
-            yield self.list_request(with_param(response.url, param, n), meta={"nb_page": n})
+            yield self.run.list_request(with_param(response.url, param, n), meta={M.PAGE: n})

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-import scrapy
 from parsel import Selector
 
-from crawler.spiders.base import ReportSpider
+from crawler import meta as M
+from crawler.families.base import Family, Option
 
 DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
 PAGES_PER_REQUEST = 3  # as Hanweb's own jpage script asks: 3 pages per call
+IDS = ("columnid", "unitid", "webid")
 _RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _TOTAL_RE = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
 
@@ -37,28 +38,25 @@ def records(text: str) -> list[str]:
     return _RECORD_RE.findall(text)
 
 
-class HanwebSpider(ReportSpider):
-    name = "hanweb"
+class Hanweb(Family):
     cms = "hanweb"
+    summary = "大汉 Hanweb: /col/colN/index.html with a <datastore>, POST dataproxy.jsp paging"
+    options = (
+        Option("columnid", int, "the column id (read from the column page when absent)", minimum=0),
+        Option("unitid", int, "the unit id (read from the column page when absent)", minimum=0),
+        Option("webid", int, "the site id (read from the column page when absent)", minimum=0),
+        Option("perpage", int, "records per page (default: as the column page says)", minimum=1),
+        Option("webname", str, "the site name sent with dataproxy requests"),
+    )
 
     def parse_list(self, response):
         text = response.text
         embedded = records(text)
         yield from self.requests_from_records(response, embedded)
-
-        conf = dict(self.source.get("hanweb") or {})
-        for key in ("columnid", "unitid", "webid", "perpage"):
-            if key not in conf and (v := _var(text, key)) and v.isdigit():
-                conf[key] = int(v)
-        if "webname" not in conf:
-            conf["webname"] = _var(text, "webname") or ""
-        if "columnid" not in conf:
-            m = re.search(r"/col/col(\d+)/", response.url)
-            if m:
-                conf["columnid"] = int(m.group(1))
-        missing = [k for k in ("columnid", "unitid", "webid") if k not in conf]
+        conf = self.column_conf(response)
+        missing = [k for k in IDS if k not in conf]
         if missing:
-            self.logger.warning(
+            self.run.log_warning(
                 "%s: no %s on the column page, cannot page further", response.url, "/".join(missing)
             )
             return
@@ -66,6 +64,19 @@ class HanwebSpider(ReportSpider):
         total = _var(text, "totalRecord")
         total = int(total) if total and total.isdigit() else None
         yield from self.proxy_requests(response, conf, len(embedded) + 1, total)
+
+    def column_conf(self, response) -> dict:
+        """The column's ids: the registry's, else what the column page declares."""
+        text = response.text
+        conf = dict(self.run.source.get(self.cms) or {})
+        for key in (*IDS, "perpage"):
+            if key not in conf and (v := _var(text, key)) and v.isdigit():
+                conf[key] = int(v)
+        if "webname" not in conf:
+            conf["webname"] = _var(text, "webname") or ""
+        if "columnid" not in conf and (m := re.search(r"/col/col(\d+)/", response.url)):
+            conf["columnid"] = int(m.group(1))
+        return conf
 
     def proxy_requests(self, response, conf: dict, start: int, total: int | None):
         """Dataproxy POSTs for records ``start``…``total`` (one batch if total is unknown)."""
@@ -85,30 +96,23 @@ class HanwebSpider(ReportSpider):
         while s <= end_all:
             e = min(s + batch - 1, end_all) if total is not None else s + batch - 1
             query = urlencode({"startrecord": s, "endrecord": e, "perpage": conf["perpage"]})
-            yield scrapy.FormRequest(
+            yield self.run.list_request(
                 response.urljoin(f"{DATAPROXY_PATH}?{query}"),
+                handler="parse_proxy",
                 formdata=form,
-                callback=self.parse_proxy,
-                errback=self.on_list_error,
-                meta={
-                    "nb_kind": "list",
-                    "nb_hanweb": conf,
-                    "nb_end": e,
-                    "nb_column": response.meta.get("nb_column", response.url),
-                },
+                meta={M.HANWEB: conf, M.END: e},
             )
             s = e + 1
 
     def parse_proxy(self, response):
-        if not self.list_ok(response):
-            return
+        """A dataproxy answer: its records, and further batches if the total grew."""
         text = response.text
         yield from self.requests_from_records(response, records(text))
         m = _TOTAL_RE.search(text)
         if m:
             # Schedules what the column page could not know; repeats are filtered.
             yield from self.proxy_requests(
-                response, response.meta["nb_hanweb"], response.meta["nb_end"] + 1, int(m.group(1))
+                response, response.meta[M.HANWEB], response.meta[M.END] + 1, int(m.group(1))
             )
 
     def requests_from_records(self, response, fragments: list[str]):
