@@ -24,7 +24,9 @@ BODY = "政府信息公开工作年度报告".encode() * 1000
 def _archive(tmp_path, body=BODY):
     store = BlobStore(tmp_path / "blobs")
     sha, new = store.put(body)
-    record_blob(open_db(tmp_path / "nianbao.db"), sha, len(body), store.relpath(sha))
+    db = open_db(tmp_path / "nianbao.db")
+    with db.conn:  # the writers leave the transaction to their caller
+        record_blob(db, sha, len(body), store.relpath(sha))
     return store, sha, new
 
 
