@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.researcher.schema import ensure_researcher_schema
 from nianbao import form
 from nianbao.model import Finding, Report
 
@@ -358,9 +359,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         # text never matched, so every open dropped and recreated every view (a race
         # between crawl processes opening the database at once).
         db.create_view(name, sql.rstrip(), replace=True)
-    from archive.researcher import ensure_researcher_schema  # views, indexes, FTS
-
-    ensure_researcher_schema(db)
+    ensure_researcher_schema(db)  # the researcher views, facet indexes, FTS
 
 
 # --- writers ----------------------------------------------------------------------

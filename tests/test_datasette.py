@@ -29,7 +29,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).parent))
 import researcher_db  # noqa: E402
 
-from archive import researcher  # noqa: E402
+from archive.researcher import metadata as researcher_metadata  # noqa: E402
+from archive.researcher.queries import QUERIES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -95,13 +96,13 @@ def get_json(base, path, **params):
 # --- configuration ------------------------------------------------------------------------
 
 
-def test_metadata_file_is_generated_from_researcher_py():
+def test_metadata_file_is_generated_from_the_researcher_modules():
     db = sqlite_utils.Database(memory=True)
     from archive.db import ensure_schema
 
     ensure_schema(db)
     on_disk = (ROOT / "archive/datasette/metadata.yaml").read_text(encoding="utf-8")
-    assert on_disk == researcher.metadata_yaml(db), (
+    assert on_disk == researcher_metadata.metadata_yaml(db), (
         "metadata.yaml is stale: run `python -m archive.researcher`"
     )
 
@@ -111,7 +112,7 @@ def test_every_table_view_and_column_is_described_in_chinese_and_english(demo):
     meta = yaml.safe_load((ROOT / "archive/datasette/metadata.yaml").read_text("utf-8"))
     tables = meta["databases"]["nianbao"]["tables"]
     db = sqlite_utils.Database(data / "nianbao.db")
-    for name, cols in researcher.schema_columns(db).items():
+    for name, cols in researcher_metadata.schema_columns(db).items():
         t = tables[name]
         assert " · " in t["title"], name  # "中文 · English"
         if t.get("hidden"):
@@ -255,7 +256,7 @@ def test_every_canned_query_is_tested():
         "report_cells",
         "reports_failing_rule",
     }
-    assert set(researcher.QUERIES) == tested
+    assert set(QUERIES) == tested
 
 
 def test_report_page_and_archived_original(server, demo):
