@@ -35,8 +35,10 @@ TABLE_DOCS: dict[str, tuple[str, str, str]] = {
     ),
     "completeness": (
         "报告齐全情况 · Completeness",
-        "机关 × 年度：found 已存档、flagged 有勾稽错误、unparseable 无法解析、missing 缺失。",
-        "Agency × year: found, flagged (hard rule failed), unparseable, missing.",
+        "机关 × 年度：found 已存档、flagged 有勾稽错误、incomplete 缺少单元格无法全部核对、"
+        "unparseable 无法解析、missing 缺失。",
+        "Agency × year: found, flagged (hard rule failed), incomplete (a hard rule could not "
+        "be checked: cells missing), unparseable, missing.",
     ),
     "table2": (
         "表二 主动公开（宽表） · 表二 proactive disclosure (wide)",
@@ -169,8 +171,9 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "format_version": ("格式版本：2021 / 2019 / pre2019 / unknown", "format version"),
     "status": ("状态", "status"),
     "flag_status": (
-        "核查状态：ok / flagged 有错误 / unparseable",
-        "check status: ok, flagged, unparseable",
+        "核查状态：ok / flagged 有错误 / incomplete 缺少单元格、有硬性规则无法核对 / unparseable",
+        "check status: ok, flagged, incomplete (cells missing: a hard rule not assessable), "
+        "unparseable",
     ),
     "n_errors": ("未通过的硬性规则数", "failed hard rules"),
     "n_warnings": ("未通过的提示性规则数", "failed soft rules"),
@@ -298,8 +301,9 @@ COLUMN_OVERRIDES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("flagged_reports", "report_id"): COLUMN_DOCS["report_id"],
     ("completeness", "status"): (
-        "found 已存档 / flagged 有勾稽错误 / unparseable 无法解析 / missing 缺失",
-        "found, flagged, unparseable or missing",
+        "found 已存档 / flagged 有勾稽错误 / incomplete 缺少单元格 / unparseable 无法解析 / "
+        "missing 缺失",
+        "found, flagged, incomplete, unparseable or missing",
     ),
     ("completeness", "report_id"): ("计入统计的报告", "the report counted"),
     ("completeness", "n_errors"): ("该报告未通过的硬性规则数", "failed hard rules of that report"),

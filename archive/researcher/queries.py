@@ -9,7 +9,7 @@ from __future__ import annotations
 SEARCH_SQL = """
 select rl.report_id as report_id, rl.agency as agency, rl.region as region,
   rl.year as year, rl.title as title,
-  substr(r.text, max(instr(r.text, :q) - 40, 1), 120) as excerpt,
+  replace(substr(r.text, max(instr(r.text, :q) - 40, 1), 120), char(10), ' ') as excerpt,
   (length(r.text) - length(replace(r.text, :q, ''))) / length(:q) as occurrences,
   rl.source_url as source_url
 from reports r join report_list rl on rl.report_id = r.id
@@ -18,7 +18,7 @@ where length(:q) >= 3
                   where reports_fts match '"' || replace(:q, '"', '""') || '"')
 union all
 select rl.report_id, rl.agency, rl.region, rl.year, rl.title,
-  substr(r.text, max(instr(r.text, :q) - 40, 1), 120) as excerpt,
+  replace(substr(r.text, max(instr(r.text, :q) - 40, 1), 120), char(10), ' ') as excerpt,
   (length(r.text) - length(replace(r.text, :q, ''))) / length(:q) as occurrences,
   rl.source_url
 from reports r join report_list rl on rl.report_id = r.id

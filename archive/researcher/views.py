@@ -5,7 +5,7 @@
 - ``cell_values``    every 表二/表三/表四 value in long form, with the labels printed on the form
 - ``key_figures``    one row per report: the headline 表三/表四 numbers and the grant rate
 - ``findings_detail`` every finding with its report's agency, region, level and year
-- ``completeness``   agency × year: found / flagged / unparseable / missing
+- ``completeness``   agency × year: found / flagged / incomplete / unparseable / missing
 
 Listed in dependency order (``report_list`` first): :func:`archive.researcher.schema.
 ensure_researcher_schema` creates them in this order.
@@ -135,6 +135,7 @@ select a.agency, a.region, a.level, y.year,
   case when p.n_reports is null then 'missing'
        when p.report_status != 'parsed' or p.flag_status = 'unparseable' then 'unparseable'
        when p.flag_status = 'flagged' then 'flagged'
+       when p.flag_status = 'incomplete' then 'incomplete'
        else 'found' end as status,
   coalesce(p.n_reports, 0) as n_reports, p.report_id, p.n_errors
 from agencies a
