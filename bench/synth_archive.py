@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import checks  # noqa: E402
 from archive.db import _TABLES, doc_id, ensure_schema, report_id  # noqa: E402
+from archive.researcher import summaries  # noqa: E402
 from demo.corpus import DEFECTS, Agency, DefectNotApplicable, make_truth  # noqa: E402
 from nianbao import form  # noqa: E402
 from nianbao.model import NOT_ASSESSABLE, STATUS_NO_TABLES, STATUS_PARSED  # noqa: E402
@@ -308,8 +309,9 @@ FTS_OBJECTS = ("reports_fts_ai", "reports_fts_ad", "reports_fts_au")
 
 
 def _prepare_empty(conn: sqlite3.Connection) -> None:
-    """The full schema, then without the secondary indexes and the FTS index: a bulk load
-    is several times faster when they are built once at the end (by ensure_schema)."""
+    """The full schema, then without the secondary indexes, the FTS index and the summary
+    tables: a bulk load is several times faster when they are built once at the end (by
+    ensure_schema)."""
     import sqlite_utils
 
     ensure_schema(sqlite_utils.Database(conn))
@@ -320,6 +322,7 @@ def _prepare_empty(conn: sqlite3.Connection) -> None:
     for trigger in FTS_OBJECTS:
         conn.execute(f"drop trigger if exists [{trigger}]")
     conn.execute("drop table if exists reports_fts")
+    summaries.drop(conn)  # rebuilt in one pass from the loaded rows
     conn.commit()
 
 

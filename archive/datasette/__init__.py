@@ -22,6 +22,7 @@ from archive.datasette.original import original
 from archive.datasette.report_page import report_page
 from archive.datasette.store import PLUGIN_NAME, database
 from archive.researcher import home
+from archive.researcher.metadata import UNCOUNTED
 from archive.researcher.names import DATABASE_NAME
 from archive.researcher.views import VIEWS
 
@@ -29,7 +30,10 @@ from archive.researcher.views import VIEWS
 # the report page (a base table's report_id is a foreign key Datasette links already).
 URL_COLUMNS = {"url", "source_url", "final_url", "referer", "linked_from"}
 REPORT_VIEWS = {*VIEWS, "table2", "table3", "table4", "flagged_reports", "document_versions"}
-SEARCH_QUERY = "search"  # the canned query whose excerpt gets the term marked
+SEARCH_QUERY = "search"
+_UNCOUNTED_PATHS = {
+    f"/{DATABASE_NAME}/{t}" for t in UNCOUNTED
+}  # the canned query whose excerpt gets the term marked
 
 # The request being answered: render_cell (Datasette 0.65) is not given it, and the search
 # term it marks is a query-string parameter.
@@ -44,10 +48,23 @@ def register_routes():
     ]
 
 
+def _without_count(scope: dict) -> dict:
+    """An unfiltered page of a long table skips Datasette's count of every row (seconds
+    at national size: 40 M cells); any filter, sort or facet keeps the count."""
+    path = scope.get("path", "")
+    if scope.get("type") != "http" or path not in _UNCOUNTED_PATHS:
+        return scope
+    query = scope.get("query_string", b"")
+    if any(not k.startswith("_") or k == "_facet" for k in parse_qs(query.decode())):
+        return scope
+    return {**scope, "query_string": query + (b"&" if query else b"") + b"_nocount=1"}
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def with_scope(scope, receive, send):
+            scope = _without_count(scope)
             token = _SCOPE.set(scope)
             try:
                 await app(scope, receive, send)

@@ -150,6 +150,22 @@ TABLE_DOCS: dict[str, tuple[str, str, str]] = {
         "Every version of every document (a new content hash is a new "
         "version), with its first and last capture time.",
     ),
+    "report_facts": (
+        "报告汇总（内部） · Report facts (internal)",
+        "report_list 与 key_figures 的汇总表，报告变化时由触发器标记、打开数据库时更新。",
+        "Summary table behind report_list and key_figures, marked by triggers when a report "
+        "changes and refreshed whenever the database is opened.",
+    ),
+    "completeness_facts": (
+        "齐全情况汇总（内部） · Completeness facts (internal)",
+        "completeness 视图的汇总表，随 report_facts 一起更新。",
+        "Summary table behind the completeness view, refreshed with report_facts.",
+    ),
+    "facts_dirty": (
+        "待更新报告（内部） · Reports to refresh (internal)",
+        "汇总表待重新计算的报告编号。",
+        "Ids of reports whose summary rows are to be recomputed.",
+    ),
     FTS_TABLE: (
         "全文索引 · Full-text index",
         "reports 表标题、机关、正文的 FTS5 三元组索引。",
@@ -231,6 +247,7 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "message": ("说明（英文）", "message in English"),
     "rules_version": ("规则版本", "rules version"),
     "n_reports": ("该年度存档报告数", "archived reports that year"),
+    "n_cells": ("读出的单元格数", "number of cells read"),
     "block": ("所在栏目", "block"),
     "label": ("印刷名称", "printed label"),
     "position": ("位置", "position"),
@@ -300,6 +317,10 @@ COLUMN_OVERRIDES: dict[tuple[str, str], tuple[str, str]] = {
         "fail, pass or not_assessable",
     ),
     ("flagged_reports", "report_id"): COLUMN_DOCS["report_id"],
+    ("report_facts", "group_key"): (
+        "计数分组：机关（缺失时用来源）",
+        "counting group: the agency (else its source)",
+    ),
     ("completeness", "status"): (
         "found 已存档 / flagged 有勾稽错误 / incomplete 缺少单元格 / unparseable 无法解析 / "
         "missing 缺失",

@@ -13,18 +13,22 @@ from archive.researcher.dashboard import DASHBOARD
 from archive.researcher.descriptions import COLUMN_DOCS, COLUMN_OVERRIDES, FTS_SHADOW, TABLE_DOCS
 from archive.researcher.names import DATABASE_NAME, FTS_TABLE
 from archive.researcher.queries import QUERIES
+from archive.researcher.summaries import SUMMARY_TABLES
 
+# Default facets, on the report-level tables only. The long tables (cells and cell_values:
+# ~200 rows a report; findings and findings_detail: ~50) have none: at national size a facet
+# over 40 M rows takes seconds whatever the index. Facet them after filtering
+# (?rule=T3-BALANCE&_facet=year); docs/scaling.md has the figures.
 FACETS = {
     "report_list": ["year", "region", "level", "flag_status", "status"],
     "reports": ["year", "region", "level", "flag_status"],
     "key_figures": ["year", "region", "level", "flag_status"],
-    "cell_values": ["year", "region", "tbl"],
-    "findings_detail": ["rule", "status", "severity", "year", "region"],
-    "findings": ["rule", "status", "severity"],
     "flagged_reports": ["rule", "year"],
     "completeness": ["status", "year", "region", "level"],
     "documents": ["status", "role"],
 }
+# Tables whose unfiltered page is shown without its total (Datasette counts every row).
+UNCOUNTED = ("cells", "cell_values", "findings", "findings_detail")
 
 
 def _col_doc(table: str, col: str) -> str:
@@ -62,7 +66,7 @@ def metadata(columns: dict[str, list[str]]) -> dict:
                 "(search)。 — The search box needs 3+ characters; for 1–2 "
                 "characters use the search query."
             )
-        if name in (FTS_TABLE,):
+        if name in (FTS_TABLE, *SUMMARY_TABLES):
             t["hidden"] = True
         tables[name] = t
     return {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from archive.researcher import summaries
 from archive.researcher.names import FTS_COLUMNS, FTS_TABLE
 from archive.researcher.views import VIEWS
 from nianbao import form
@@ -137,12 +138,15 @@ end;
 
 
 def ensure_researcher_schema(db: sqlite_utils.Database) -> None:
-    """Indexes, reference tables, views and the FTS index; idempotent."""
+    """Indexes, reference tables, summary tables, views and the FTS index; idempotent.
+    Ends with a refresh of the summary tables (a no-op when no report changed)."""
     for table, cols in INDEXES:
         if db[table].exists():
             db[table].create_index(cols, if_not_exists=True)
     _sync(db, "form_rows", _form_rows(), ("tbl", "row_key"))
     _sync(db, "form_columns", _form_columns(), ("tbl", "col_key"))
     _ensure_fts(db)
-    for name, sql in VIEWS.items():  # in dependency order: report_list first
+    summaries.ensure(db)
+    for name, sql in VIEWS.items():
         db.create_view(name, sql.rstrip(), replace=True)
+    summaries.refresh(db)
