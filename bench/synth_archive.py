@@ -117,7 +117,17 @@ def _truths(rng: random.Random, agency: Agency) -> Iterator[tuple[int, object, s
 
 TABLE_ORDER = ("sources", "blobs", "captures", "documents", "reports", "cells", "findings")
 COLUMNS = {t: list(_TABLES[t][0]) for t in TABLE_ORDER}
-_YEAR_SLOTS = 2 * len(YEARS)  # a page and an attachment per year: capture ids never collide
+_YEAR_SLOTS = 2 * len(YEARS)
+# _cell_rows builds tuples directly (40 M of them): its order must be the table's.
+assert COLUMNS["cells"][:7] == [
+    "report_id",
+    "tbl",
+    "row_key",
+    "col_key",
+    "value",
+    "raw",
+    "note",
+]  # a page and an attachment per year: capture ids never collide
 
 
 def _cell_rows(rid: str, report, doc_format: str) -> list[tuple]:
@@ -166,113 +176,101 @@ def _prepare(idx: int, agency: Agency, year: int, truth, kind: str) -> tuple:
     return report, url, page, hashlib.sha256(body).hexdigest(), len(body)
 
 
-def report_rows(idx: int, agency: Agency, year: int, truth, kind: str) -> dict[str, list[tuple]]:
-    """Every row one archived report adds, per table (column order of archive.db)."""
-    report, url, page, sha, size = _prepare(idx, agency, year, truth, kind)
-    sid = f"a{idx:06d}"
-    did, rid = doc_id(url), report_id(doc_id(url), sha)
-    cap = idx * _YEAR_SLOTS + YEARS.index(year) * 2 + (kind == "attachment") + 1
-    when = f"{report.published}T09:00:00+00:00"
-    findings = checks.run_checks(report)
-    flag, errors, warnings = _flag(report.status, findings)
+def _row(table: str, **values) -> tuple:
+    """One row in the column order of ``table`` (absent columns are NULL)."""
+    unknown = set(values) - set(COLUMNS[table])
+    assert not unknown, (table, unknown)
+    return tuple(values.get(c) for c in COLUMNS[table])
+
+
+def _document_rows(sid, did, url, page, sha, size, report, role, cap, when) -> dict[str, list]:
     ctype = "application/pdf" if url.endswith(".pdf") else "text/html; charset=utf-8"
-    fmt = "pdf" if url.endswith(".pdf") else report.doc_format
-    role = "attachment" if kind == "attachment" else "page"
-    rows = {
-        "blobs": [(sha, size, f"{sha[:2]}/{sha[2:4]}/{sha}", when)],
+    linked_from = page if role == "attachment" else None
+    capture = dict(run_id="synthetic", source_id=sid, url=url, final_url=url, method="GET")
+    capture |= dict(status=200, fetched_at=when, sha256=sha, content_type=ctype, size=size)
+    document = dict(id=did, source_id=sid, url=url, role=role)
+    document |= dict(title=report.title, linked_from=linked_from, published=report.published)
+    document |= dict(first_seen=when, last_seen=when, sha256=sha, content_type=ctype)
+    document |= dict(capture_id=cap, http_status=200, status=report.status)
+    return {
+        "blobs": [
+            _row(
+                "blobs", sha256=sha, size=size, path=f"{sha[:2]}/{sha[2:4]}/{sha}", first_seen=when
+            )
+        ],
         "captures": [
-            (
-                cap,
-                "synthetic",
-                sid,
-                url,
-                url,
-                "GET",
-                200,
-                when,
-                sha,
-                ctype,
-                size,
-                page if role == "attachment" else None,
-                "{}",
-                None,
-                None,
-                None,
-                None,
-                size,
+            _row(
+                "captures",
+                id=cap,
+                referer=linked_from,
+                headers="{}",
+                bytes_received=size,
+                **capture,
             )
         ],
         "documents": [
-            (
-                did,
-                sid,
-                url,
-                role,
-                report.title,
-                page if role == "attachment" else None,
-                report.published,
-                when,
-                when,
-                sha,
-                ctype,
-                cap,
-                200,
-                report.status,
-                None,
-                sha,
-                "synthetic",
-                "[]",
-            )
+            _row("documents", parsed_sha256=sha, parsed_by="synthetic", links="[]", **document)
         ],
     }
+
+
+def report_rows(idx: int, agency: Agency, year: int, truth, kind: str) -> dict[str, list[tuple]]:
+    """Every row one archived report adds, per table (column order of archive.db)."""
+    report, url, page, sha, size = _prepare(idx, agency, year, truth, kind)
+    sid, did = f"a{idx:06d}", doc_id(url)
+    rid = report_id(did, sha)
+    cap = idx * _YEAR_SLOTS + YEARS.index(year) * 2 + (kind == "attachment") + 1
+    when = f"{report.published}T09:00:00+00:00"
+    role = "attachment" if kind == "attachment" else "page"
+    rows = _document_rows(sid, did, url, page, sha, size, report, role, cap, when)
+    findings = checks.run_checks(report)
+    flag, errors, warnings = _flag(report.status, findings)
+    fmt = "pdf" if url.endswith(".pdf") else report.doc_format
+    fields = {k: getattr(report, k) for k in ("status", "title", "year", "published", "text")}
     rows["reports"] = [
-        (
-            rid,
-            did,
-            sha,
-            1,
-            report.status,
-            flag,
-            report.title,
-            agency.name,
-            agency.region,
-            agency.level,
-            sid,
-            year,
-            report.format_version,
-            report.published,
-            url,
-            fmt,
-            report.text,
-            json.dumps(report.missing_rows),
-            "[]",
-            "[]",
-            None,
-            "bench.synth_archive",
-            when,
-            errors,
-            warnings,
-            checks.RULES_VERSION,
-            None,
-            "{}",
-            0,
+        _row(
+            "reports",
+            id=rid,
+            document_id=did,
+            sha256=sha,
+            is_current=1,
+            flag_status=flag,
+            agency=agency.name,
+            region=agency.region,
+            level=agency.level,
+            source_id=sid,
+            format_version=report.format_version,
+            url=url,
+            doc_format=fmt,
+            missing_rows=json.dumps(report.missing_rows),
+            extra_rows="[]",
+            warnings="[]",
+            parser="bench.synth_archive",
+            parsed_at=when,
+            n_errors=errors,
+            n_warnings=warnings,
+            rules_version=checks.RULES_VERSION,
+            sections="{}",
+            ocr=0,
+            **fields,
         )
     ]
     rows["cells"] = _cell_rows(rid, report, fmt)
     rows["findings"] = [
-        (
-            rid,
-            f.rule,
-            f.scope,
-            f.severity,
-            f.status,
-            f.expected,
-            f.actual,
-            f.difference,
-            json.dumps(f.cells),
-            f.message,
-            f.message_zh,
-            checks.RULES_VERSION,
+        _row(
+            "findings",
+            report_id=rid,
+            rule=f.rule,
+            scope=f.scope,
+            severity=f.severity,
+            status=f.status,
+            expected=f.expected,
+            actual=f.actual,
+            difference=f.difference,
+            cells=json.dumps(f.cells),
+            message=f.message,
+            message_zh=f.message_zh,
+            rules_version=checks.RULES_VERSION,
         )
         for f in findings
     ]
@@ -284,17 +282,19 @@ def agency_rows(batch: list[tuple[int, Agency]], seed: int) -> dict[str, list[tu
     out: dict[str, list[tuple]] = {t: [] for t in TABLE_ORDER}
     for idx, agency in batch:
         rng = random.Random(seed * 1_000_003 + idx)
+        host = f"www.a{idx:06d}.example.gov.cn"
         out["sources"].append(
-            (
-                f"a{idx:06d}",
-                agency.name,
-                agency.region,
-                agency.level,
-                "synthetic",
-                json.dumps([_site(idx)]),
-                json.dumps([f"www.a{idx:06d}.example.gov.cn"]),
-                "bench/synth_archive.py",
-                "2026-04-01T00:00:00+00:00",
+            _row(
+                "sources",
+                id=f"a{idx:06d}",
+                agency=agency.name,
+                region=agency.region,
+                level=agency.level,
+                cms="synthetic",
+                start_urls=json.dumps([_site(idx)]),
+                allowed_domains=json.dumps([host]),
+                registry="bench/synth_archive.py",
+                updated_at="2026-04-01T00:00:00+00:00",
             )
         )
         for year, truth, kind in _truths(rng, agency):
