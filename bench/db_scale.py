@@ -127,11 +127,13 @@ def measure(base: str, pages: list[tuple[str, str]], repeat: int) -> list[dict]:
     return rows
 
 
-def serve(db_path: Path):
+def serve(db_path: Path, metadata: Path | None = None):
     """Start Datasette as `nianbao serve` does; return (process, base URL)."""
     port = _free_port()
     proc = subprocess.Popen(
-        datasette_command(db_path, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        datasette_command(db_path, port, metadata=metadata),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -207,6 +209,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--export", action="store_true", help="also time `nianbao export`")
     ap.add_argument("--no-serve", action="store_true", help="build (and export) only")
+    ap.add_argument(
+        "--no-open",
+        action="store_true",
+        help="measure the file as it is: no open_db (which adds indexes and summary tables)",
+    )
+    ap.add_argument("--metadata", type=Path, help="Datasette metadata (default: the project's)")
     args = ap.parse_args()
     db_path = Path(args.db or ROOT / "data-scale" / str(args.reports) / "nianbao.db").resolve()
     if not db_path.exists():
@@ -214,9 +222,15 @@ def main() -> None:
         built = synth_archive.build(db_path, args.reports, args.workers, log=_progress)
         built["total_s"] = time.perf_counter() - t
         print(f"built {db_path}: {built}")
+    if not args.no_open:
+        from archive.db import open_db
+
+        t = time.perf_counter()
+        open_db(db_path).close()
+        print(f"open_db (schema, indexes, summary refresh): {time.perf_counter() - t:.1f} s")
     print(f"size: {sizes(db_path)}")
     if not args.no_serve:
-        proc, base = serve(db_path)
+        proc, base = serve(db_path, args.metadata)
         try:
             print_table(measure(base, urls(db_path), args.repeat))
         finally:

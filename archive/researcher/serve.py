@@ -21,10 +21,12 @@ SETTINGS = {
 }
 
 
-def datasette_command(db_path: str | PathLike, port: int, host: str = "127.0.0.1") -> list[str]:
+def datasette_command(
+    db_path: str | PathLike, port: int, host: str = "127.0.0.1", metadata: Path | None = None
+) -> list[str]:
     """The argv of ``datasette serve`` for the archive at ``db_path``."""
     cmd = [sys.executable, "-m", "datasette", "serve", str(db_path)]
-    cmd += ["--host", host, "--port", str(port), "--metadata", str(METADATA_FILE)]
+    cmd += ["--host", host, "--port", str(port), "--metadata", str(metadata or METADATA_FILE)]
     for name, value in SETTINGS.items():
         cmd += ["--setting", name, str(value)]
     return cmd

@@ -27,6 +27,7 @@ FACTS = "report_facts"
 COMPLETENESS = "completeness_facts"
 DIRTY = "facts_dirty"
 SUMMARY_TABLES = (FACTS, COMPLETENESS, DIRTY)
+ANALYSIS_LIMIT = 1000  # rows sampled per index by ANALYZE
 
 _FACT_TYPES = {
     "year": "integer",
@@ -143,6 +144,11 @@ def refresh(db: sqlite_utils.Database) -> int:
         n = conn.execute(f"select count(*) from {DIRTY}").fetchone()[0]
         if n:
             _rebuild(conn)
+            # Fresh statistics for the query planner (sampled: milliseconds at any size).
+            # Without them SQLite picks findings' severity index for a per-report look-up
+            # and flagged_two_years_running takes 12 s instead of 4 ms at 5,000 reports.
+            conn.execute(f"pragma analysis_limit = {ANALYSIS_LIMIT}")
+            conn.execute("analyze")
         conn.commit()
     except BaseException:
         conn.rollback()
