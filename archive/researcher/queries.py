@@ -6,24 +6,28 @@ every one of them on a real database.
 
 from __future__ import annotations
 
-SEARCH_SQL = """
+SEARCH_LIMIT = 500  # reports returned at most: the newest that match
+# The newest matching documents first (rowid order, so both the FTS index and the scan stop
+# after SEARCH_LIMIT hits: at 200,000 reports a common term matches nearly all of them),
+# then excerpt and occurrences for those only, sorted by occurrences. (+is_current: an index
+# on is_current would make SQLite sort every current report before the limit.)
+SEARCH_SQL = f"""
+with fts_hits as (
+  select rowid from reports_fts
+  where length(:q) >= 3 and reports_fts match '"' || replace(:q, '"', '""') || '"'
+  order by rowid desc limit {SEARCH_LIMIT}),
+scan_hits as (
+  select rowid from reports
+  where length(:q) between 1 and 2 and +is_current = 1
+    and (instr(text, :q) > 0 or instr(title, :q) > 0 or instr(agency, :q) > 0)
+  order by rowid desc limit {SEARCH_LIMIT}),
+hits as (select rowid from fts_hits union all select rowid from scan_hits)
 select rl.report_id as report_id, rl.agency as agency, rl.region as region,
   rl.year as year, rl.title as title,
   replace(substr(r.text, max(instr(r.text, :q) - 40, 1), 120), char(10), ' ') as excerpt,
   (length(r.text) - length(replace(r.text, :q, ''))) / length(:q) as occurrences,
   rl.source_url as source_url
-from reports r join report_list rl on rl.report_id = r.id
-where length(:q) >= 3
-  and r.rowid in (select rowid from reports_fts
-                  where reports_fts match '"' || replace(:q, '"', '""') || '"')
-union all
-select rl.report_id, rl.agency, rl.region, rl.year, rl.title,
-  replace(substr(r.text, max(instr(r.text, :q) - 40, 1), 120), char(10), ' ') as excerpt,
-  (length(r.text) - length(replace(r.text, :q, ''))) / length(:q) as occurrences,
-  rl.source_url
-from reports r join report_list rl on rl.report_id = r.id
-where length(:q) between 1 and 2
-  and (instr(r.text, :q) > 0 or instr(r.title, :q) > 0 or instr(r.agency, :q) > 0)
+from hits join reports r on r.rowid = hits.rowid join report_list rl on rl.report_id = r.id
 order by occurrences desc, year desc, agency
 """
 
@@ -105,7 +109,9 @@ where status = 'missing' order by year desc, region, agency""",
         "1–2 个字在原表上逐条查找"
         "（SQLite 3.40 的三元组索引不支持短词）。 — Searches titles, agencies and "
         "report texts: 3+ characters through the FTS5 trigram index, 1–2 characters "
-        "by scanning the base table (SQLite 3.40's trigram index cannot answer them).",
+        "by scanning the base table (SQLite 3.40's trigram index cannot answer them). "
+        f"最多返回最新的 {SEARCH_LIMIT} 份匹配报告，按出现次数排序。 — At most the "
+        f"{SEARCH_LIMIT} newest matching reports, by number of occurrences.",
         "sql": SEARCH_SQL,
     },
     "report_cells": {
