@@ -32,6 +32,7 @@ VIEWS = {
 }
 BATCH = 20_000  # rows held in memory at once
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FIRST = frozenset("=+-@\t\r ")  # a cheap first test: most cells are numbers or plain text
 
 
 def neutralise(value):
@@ -42,9 +43,14 @@ def neutralise(value):
     >>> neutralise("-1"), neutralise(-1), neutralise("淮安市")
     ("'-1", -1, '淮安市')
     """
-    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
-        return "'" + value
+    if value.__class__ is str and value[:1] in _FIRST:
+        if value.lstrip(" ").startswith(FORMULA_STARTS):
+            return "'" + value
     return value
+
+
+def _neutral_row(row: tuple) -> tuple:
+    return tuple(map(neutralise, row))
 
 
 def _has_pyarrow() -> bool:
@@ -76,7 +82,7 @@ class CsvSink:
         self._w.writerow(cols)
 
     def write(self, rows: list[tuple]) -> None:
-        self._w.writerows([neutralise(v) for v in r] for r in rows)
+        self._w.writerows(map(_neutral_row, rows))
 
     def close(self) -> None:
         self._f.close()

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth_archive  # noqa: E402
 
-from archive.researcher.metadata import FACETS  # noqa: E402
+from archive.researcher.metadata import FACETS, UNCOUNTED  # noqa: E402
 from archive.researcher.names import DATABASE_NAME  # noqa: E402
 from archive.researcher.queries import QUERIES  # noqa: E402
 from archive.researcher.serve import datasette_command  # noqa: E402
@@ -77,6 +77,14 @@ def urls(db_path: Path) -> list[tuple[str, str]]:
     db = f"/{DATABASE_NAME}"
     out = [("home", "/")]
     out += [(f"table {t} (facets: {', '.join(f)})", f"{db}/{t}") for t, f in FACETS.items()]
+    out += [(f"table {t} (long: no facets, no count)", f"{db}/{t}") for t in UNCOUNTED]
+    out += [
+        ("findings_detail, failures, facet rule", f"{db}/findings_detail?status=fail&_facet=rule"),
+        (
+            "cell_values, one cell of the form, facet year",
+            f"{db}/cell_values?tbl=t3&row_key=granted&col_key=total&_facet=year",
+        ),
+    ]
     for name, q in QUERIES.items():
         params = {p: ex[p] for p in ("report_id", "rule", "q") if f":{p}" in q["sql"]}
         out.append((f"query {name}", f"{db}/{name}?{urllib.parse.urlencode(params)}"))
