@@ -51,21 +51,38 @@ FACT_INDEXES = [
     ("text_rowid",),
 ]
 
-# What marks a report for a refresh: anything its facts row is computed from.
+
+# What marks a report for a refresh: anything its facts row is computed from. The inserts
+# skip known ids with NOT EXISTS, not OR IGNORE: an outer UPSERT's conflict policy (how
+# sqlite-utils upserts documents and reports) overrides a trigger's OR IGNORE.
+def _mark(report_id: str) -> str:
+    return (
+        f"insert into {DIRTY} (report_id) select {report_id} "
+        f"where not exists (select 1 from {DIRTY} x where x.report_id = {report_id})"
+    )
+
+
+def _mark_reports(where: str) -> str:
+    return (
+        f"insert into {DIRTY} (report_id) select id from reports where {where} "
+        f"and not exists (select 1 from {DIRTY} x where x.report_id = reports.id)"
+    )
+
+
 TRIGGERS = {
-    "facts_reports_ai": "after insert on reports begin {mark}(new.id); end",
-    "facts_reports_au": "after update on reports begin {mark}(new.id); end",
-    "facts_reports_ad": "after delete on reports begin {mark}(old.id); end",
-    "facts_cells_ai": "after insert on cells begin {mark}(new.report_id); end",
-    "facts_cells_au": "after update on cells begin {mark}(new.report_id); end",
-    "facts_cells_ad": "after delete on cells begin {mark}(old.report_id); end",
+    "facts_reports_ai": f"after insert on reports begin {_mark('new.id')}; end",
+    "facts_reports_au": f"after update on reports begin {_mark('new.id')}; end",
+    "facts_reports_ad": f"after delete on reports begin {_mark('old.id')}; end",
+    "facts_cells_ai": f"after insert on cells begin {_mark('new.report_id')}; end",
+    "facts_cells_au": f"after update on cells begin {_mark('new.report_id')}; end",
+    "facts_cells_ad": f"after delete on cells begin {_mark('old.report_id')}; end",
     "facts_documents_au": "after update of capture_id, source_id on documents begin "
-    "{mark_select} where document_id = new.id; end",
-    "facts_sources_ai": "after insert on sources begin {mark_select} where source_id = new.id; end",
+    f"{_mark_reports('document_id = new.id')}; end",
+    "facts_sources_ai": f"after insert on sources begin {_mark_reports('source_id = new.id')}; end",
     # sources are upserted on every crawl: only a change of what the facts show counts.
     "facts_sources_au": "after update of agency, region, level on sources "
     "when old.agency is not new.agency or old.region is not new.region "
-    "or old.level is not new.level begin {mark_select} where source_id = new.id; end",
+    f"or old.level is not new.level begin {_mark_reports('source_id = new.id')}; end",
 }
 
 
@@ -122,11 +139,12 @@ def ensure(db: sqlite_utils.Database) -> None:
         db.execute(f"create index if not exists {name} on {FACTS} ({', '.join(index)})")
     if not db[COMPLETENESS].exists():
         db.execute(f"create table {COMPLETENESS} as {COMPLETENESS_SQL.strip()} limit 0")
-    mark = f"insert or ignore into {DIRTY} (report_id) values"
-    mark_select = f"insert or ignore into {DIRTY} (report_id) select id from reports"
+    have = dict(db.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
     for name, body in TRIGGERS.items():
-        sql = body.format(mark=mark, mark_select=mark_select)
-        db.execute(f"create trigger if not exists {name} {sql}")
+        sql = f"create trigger {name} {body}"
+        if have.get(name) != sql:  # new, or written by an older version of this module
+            db.execute(f"drop trigger if exists {name}")
+            db.execute(sql)
     if new:
         db.execute(f"insert or ignore into {DIRTY} (report_id) select id from reports")
     db.conn.commit()
