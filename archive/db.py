@@ -333,13 +333,7 @@ select sr.run_id, sr.source_id, s.agency, sr.finished_at,
 from source_runs sr join json_each(sr.flags) f left join sources s on s.id = sr.source_id
 order by sr.run_id, sr.source_id
 """,
-        "flagged_reports": """
-select r.id as report_id, r.agency, r.year, r.url, r.doc_format, f.rule, f.scope,
-  f.severity, f.expected, f.actual, f.difference, f.cells, f.message_zh, f.message
-from findings f join reports r on r.id = f.report_id
-where f.status = 'fail' and r.is_current = 1
-order by r.agency, r.year, f.rule, f.scope
-""",
+        # flagged_reports is a researcher view (archive/researcher/views.py).
     }
 
 
