@@ -478,7 +478,7 @@ def test_browser_home_leads_with_researcher_views(server, page_at):
 @pytest.mark.parametrize("width", WIDTHS)
 def test_browser_report_page_layout(server, demo, page_at, width):
     _, built = demo
-    page = page_at(server + "/-/report/" + built["flagged"][1], width)
+    page = page_at(server + "/-/report/" + built["flagged"][1], width)  # a long source URL
     page.screenshot(path=SHOTS / f"report-{width}.png", full_page=True)
     assert page.locator('td.num.flag[data-cell="t3.carried_forward.total"]').count() == 1
     assert page.locator("#archived-original").count() == 1
@@ -490,6 +490,10 @@ def test_browser_report_page_layout(server, demo, page_at, width):
         assert t["right"] <= width + 0.5, t  # and no table runs past the window
     for i, a in enumerate(panels):
         assert not any(overlap(a, b) for b in panels[i + 1 :]), panels
+    # nothing inside the facts (the long source link) runs out under the findings
+    findings = boxes(page, "#findings")[0]
+    for inner in boxes(page, "#report-meta dd, #report-meta a"):
+        assert not overlap(inner, findings) and inner["right"] <= findings["x"], inner
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
