@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.researcher.schema import ensure_researcher_schema
 from nianbao import form
 from nianbao.model import FAIL, Finding, Report, flag_status
 
@@ -335,13 +336,7 @@ select sr.run_id, sr.source_id, s.agency, sr.finished_at,
 from source_runs sr join json_each(sr.flags) f left join sources s on s.id = sr.source_id
 order by sr.run_id, sr.source_id
 """,
-        "flagged_reports": """
-select r.id as report_id, r.agency, r.year, r.url, r.doc_format, f.rule, f.scope,
-  f.severity, f.expected, f.actual, f.difference, f.cells, f.message_zh, f.message
-from findings f join reports r on r.id = f.report_id
-where f.status = 'fail' and r.is_current = 1
-order by r.agency, r.year, f.rule, f.scope
-""",
+        # flagged_reports is a researcher view (archive/researcher/views.py).
     }
 
 
@@ -361,9 +356,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         # text never matched, so every open dropped and recreated every view (a race
         # between crawl processes opening the database at once).
         db.create_view(name, sql.rstrip(), replace=True)
-    from archive.researcher import ensure_researcher_schema  # views, indexes, FTS
-
-    ensure_researcher_schema(db)
+    ensure_researcher_schema(db)  # the researcher views, facet indexes, FTS
 
 
 # --- writers ----------------------------------------------------------------------

@@ -354,7 +354,7 @@ def serve(data, port):
     import os
 
     from archive.db import open_db
-    from archive.researcher import datasette_command
+    from archive.researcher.serve import datasette_command
 
     paths = data_paths(data)
     if not paths.db.exists():

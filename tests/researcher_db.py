@@ -10,7 +10,10 @@ with numbers that satisfy the hard rules, except on purpose:
 - 淮安市教育局 has no 2022 report → missing;
 - 宁波市人民政府 is a registered source with no report at all → missing every year;
 - 杭州市人民政府 2023 also has an attachment that could not be parsed (no_tables): the
-  parsed page is the ``is_primary`` one.
+  parsed page is the ``is_primary`` one. Its metadata is hostile, as a compromised site's
+  could be: the URL is ``javascript:…`` and the title a spreadsheet formula;
+- 杭州市财政局 2021 lost its 表三 row 四、结转下年度继续办理 (a cut-off table): T3-BALANCE and
+  T3-ROWSUM are not assessable, so its flag_status is ``incomplete``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from archive.crawlstore import record_blob, record_capture
 from archive.db import doc_id, open_db, save_findings, save_report
 from archive.store import BlobStore
 from nianbao import form
-from nianbao.model import STATUS_NO_TABLES, Cell, Report, Source
+from nianbao.model import NOT_ASSESSABLE, STATUS_NO_TABLES, Cell, Report, Source
 
 YEARS = (2021, 2022, 2023)
 AGENCIES = [
@@ -35,6 +38,11 @@ AGENCIES = [
 EXTRA_SOURCE = ("ningbo-gov", "宁波市人民政府", "浙江省宁波市", "government")
 MISSING = {("huaian-edu", 2022)}
 UNBALANCED = {("huaian-gov", 2022), ("huaian-gov", 2023)}
+INCOMPLETE = {("hangzhou-fin", 2021): (form.T3, "carried_forward")}
+HOSTILE_URL = "javascript:alert(document.domain)//2023-fujian.pdf"
+HOSTILE_TITLE = '=HYPERLINK("http://evil.example/","点击查看")'
+LONG_URL_SOURCE = "huaian-gov"
+FLAG_INCOMPLETE = "incomplete"  # flag_status when a hard rule could not be assessed
 
 
 def _v(seed: int, i: int, j: int, base: int) -> int:
@@ -140,8 +148,16 @@ def build(path: str | Path) -> dict:
                 continue
             seed = a_i * 10 + year - 2020
             cells = build_cells(seed, base, unbalanced=(sid, year) in UNBALANCED)
+            missing = INCOMPLETE.get((sid, year))
+            if missing:
+                cells = [c for c in cells if (c.table, c.row) != missing]
             text = report_text(agency, year, cells)
             url = f"http://{sid}.example.cn/xxgk/ndbg/{year}.html"
+            if sid == LONG_URL_SOURCE:  # as long as real CMS addresses get (SITES.md)
+                url = (
+                    f"http://{sid}.example.cn/zwgk/zfxxgk/zfxxgknb/{year + 1}02/"
+                    f"t{year + 1}0213_2ecfb31a335f4d689220a3a23e24a986_{year}.html"
+                )
             html = (
                 f"<html><head><meta charset='utf-8'><title>{agency}{year}年度报告</title>"
                 f"</head><body><pre>{text}</pre></body></html>"
@@ -167,9 +183,12 @@ def build(path: str | Path) -> dict:
                     cells=cells,
                     text=text,
                     parser="tests.researcher_db",
+                    missing_rows=[".".join(missing)] if missing else [],
                 ),
             )
             built["reports"][(sid, year)] = rid
+            if missing:
+                built["incomplete"] = rid
             if (sid, year) in UNBALANCED:
                 built["flagged"].append(rid)
     # a second document for the same agency and year that could not be parsed
@@ -184,12 +203,12 @@ def build(path: str | Path) -> dict:
         "application/pdf",
         Report(
             status=STATUS_NO_TABLES,
-            title=f"{agency}2023年政府信息公开工作年度报告（附件）",
+            title=HOSTILE_TITLE,
             agency=agency,
             region=region,
             level=level,
             year=2023,
-            url=url,
+            url=HOSTILE_URL,
             doc_format="pdf",
             text="附件：年度报告扫描件",
             parser="tests.researcher_db",
@@ -238,7 +257,13 @@ def _store(
         pk="id",
     )
     rid = save_report(db, {"id": did, "url": url}, sha, report, extra={"source_id": sid})
-    save_findings(db, rid, checks.run_checks(report), checks.RULES_VERSION)
+    findings = checks.run_checks(report)
+    flag = save_findings(db, rid, findings, checks.RULES_VERSION)
+    # The shape the check stage gives a report whose hard rule could not be assessed
+    # (cells missing) and that failed none: flag_status 'incomplete'.
+    unchecked = any(f.status == NOT_ASSESSABLE and f.severity == "error" for f in findings)
+    if flag == "ok" and unchecked:
+        db["reports"].update(rid, {"flag_status": FLAG_INCOMPLETE})
     return rid
 
 
