@@ -84,13 +84,19 @@ def _limits_prefix() -> list[str]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs. A killed worker its pool has not reaped yet is a
+    zombie: it still answers signal 0, but it will never clean up its folder again."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no procfs (or it just ended): signal 0 answered, so call it alive
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
 
 
 def remove_stale_workdirs(tmp: str | os.PathLike | None = None) -> list[Path]:

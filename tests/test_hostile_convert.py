@@ -6,6 +6,7 @@ real parse stage; skipped where LibreOffice (or, for the network test, namespace
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from flows.stages import parse_pending
 from nianbao.config import paths as data_paths
 from parsers import parse_bytes
 from parsers.convert import (
+    WORKDIR_PREFIX,
     _isolation,
     convert_with_libreoffice,
     isolation_warning,
@@ -143,3 +145,22 @@ def test_a_stopped_parse_worker_takes_libreoffice_with_it(busy_doc, tmp_path, mo
     # the killed worker could not remove its conversion folder: the next parse stage does
     stale = remove_stale_workdirs(work)
     assert len(stale) == 1 and not stale[0].exists()
+
+
+def test_a_killed_worker_not_yet_reaped_counts_as_gone(tmp_path):
+    # under load the pool may not have reaped the stopped worker when the next stage looks:
+    # a zombie answers signal 0, yet its folder is stale all the same
+    child = subprocess.Popen(["sleep", "60"])
+    folder = tmp_path / f"{WORKDIR_PREFIX}{child.pid}-x"
+    folder.mkdir()
+    try:
+        assert remove_stale_workdirs(tmp_path) == []  # running: its folder is in use
+        child.kill()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child.pid}/stat").read_text().split(") ")[1][0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert remove_stale_workdirs(tmp_path) == [folder] and not folder.exists()
+    finally:
+        child.kill()
+        child.wait()
