@@ -19,6 +19,7 @@ import hashlib
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -67,16 +68,29 @@ class ArchiveCheck:
 
 
 def verify_archive(data_dir: str | os.PathLike, records: bool = True) -> ArchiveCheck:
+    """Check every blob, WARC file and (with ``records``) WARC record of the archive in
+    ``data_dir`` against what the database recorded; nothing is changed."""
     layout = paths(data_dir)
-    data = layout.data
     db = open_db(layout.db)
     store = BlobStore(layout.blobs)
     out = ArchiveCheck()
+    _check_temp_files(store, layout.data, out)
+    _check_blobs(db, store, out)
+    files = _check_warc_files(db, layout.data, out)
+    if records:
+        _check_records(db, layout.data, files, out)
+    return out
+
+
+def _check_temp_files(store: BlobStore, data: Path, out: ArchiveCheck) -> None:
     for p in store.stale_temp_files():
         try:
             out.stale_temp.append((str(p.relative_to(data)), p.stat().st_size))
         except FileNotFoundError:  # removed meanwhile by a run starting
             pass
+
+
+def _check_blobs(db, store: BlobStore, out: ArchiveCheck) -> None:
     for sha, size in db.execute("select sha256, size from blobs"):
         out.blobs += 1
         state = store.verify(sha)
@@ -87,48 +101,50 @@ def verify_archive(data_dir: str | os.PathLike, records: bool = True) -> Archive
         elif size is not None and store.path(sha).stat().st_size != size:
             out.altered.append(f"blob {store.relpath(sha)} (size {size} recorded)")
 
-    files = {
-        row[0]: row for row in db.execute("select path, sha256, size, closed_at from warc_files")
-    }
-    for path, sha, size, closed in files.values():
+
+def _check_warc_files(db, data: Path, out: ArchiveCheck) -> set[str]:
+    """Closed WARC files whole (size and SHA-256); returns the paths the database knows."""
+    files = set()
+    for path, sha, size, closed in db.execute(
+        "select path, sha256, size, closed_at from warc_files"
+    ):
+        files.add(path)
         out.warc_files += 1
         full = data / path
         if not full.is_file():
             out.missing.append(f"WARC file {path}")
-            continue
-        if closed and sha:
-            if full.stat().st_size != size or file_sha256(full) != sha:
-                out.altered.append(
-                    f"WARC file {path} (size or SHA-256 differs from when it was closed)"
-                )
-        else:
+        elif not (closed and sha):
             out.notes.append(
                 f"WARC file {path} was never closed (crawl interrupted?); "
                 "its records are checked one by one"
             )
+        elif full.stat().st_size != size or file_sha256(full) != sha:
+            out.altered.append(
+                f"WARC file {path} (size or SHA-256 differs from when it was closed)"
+            )
+    return files
 
-    if records:
-        by_file: dict[str, list] = defaultdict(list)
-        for row in db.execute(
-            "select id, warc_file, warc_offset, status, sha256 from captures "
-            "where warc_file is not null order by warc_file, warc_offset"
-        ):
-            by_file[row[1]].append(row)
-        for path, caps in by_file.items():
-            full = data / path
-            if not full.is_file():
-                if path not in files:
-                    out.missing.append(f"WARC file {path} (referenced by captures)")
-                continue
-            with open(full, "rb") as f:
-                for cid, _path, offset, status, sha in caps:
-                    out.records += 1
-                    problem = _check_record(f, offset, status, sha)
-                    if problem:
-                        out.altered.append(
-                            f"WARC record {path}@{offset} (capture {cid}): {problem}"
-                        )
-    return out
+
+def _check_records(db, data: Path, files: set[str], out: ArchiveCheck) -> None:
+    """Every capture's WARC record: there, of the right type, its payload hashing right."""
+    by_file: dict[str, list] = defaultdict(list)
+    for row in db.execute(
+        "select id, warc_file, warc_offset, status, sha256 from captures "
+        "where warc_file is not null order by warc_file, warc_offset"
+    ):
+        by_file[row[1]].append(row)
+    for path, caps in by_file.items():
+        full = data / path
+        if not full.is_file():
+            if path not in files:
+                out.missing.append(f"WARC file {path} (referenced by captures)")
+            continue
+        with open(full, "rb") as f:
+            for cid, _path, offset, status, sha in caps:
+                out.records += 1
+                problem = _check_record(f, offset, status, sha)
+                if problem:
+                    out.altered.append(f"WARC record {path}@{offset} (capture {cid}): {problem}")
 
 
 def _check_record(f, offset: int, status: int | None, sha: str | None) -> str | None:

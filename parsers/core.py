@@ -353,71 +353,86 @@ def parse_bytes(
     encoding: str | None = None,
     ocr: bool | None = None,
 ) -> Report:
+    """Parse one document's bytes into a :class:`Report`; never raises on bad input.
+
+    The format is sniffed from the bytes; ``content_type``, ``filename`` and ``url`` are only
+    hints (a mismatch becomes a warning, or an error when a document link served a web page).
+    A document that cannot be read comes back with ``status`` error / needs_ocr and ``error``
+    saying why, never as an exception:
+
+    >>> parse_bytes(b"", filename="report.pdf").error
+    'empty document (0 bytes)'
+    >>> parse_bytes(b"<html><title>Login</title></html>", filename="r.pdf").error
+    "expected pdf but received html (page title: 'Login')"
+    """
     report = Report(url=url, parser=PARSER_ID)
     try:
         limits.check("input_mb", len(data) / 2**20, f"document of {len(data) / 2**20:,.1f} MB")
-        real = sniff(data)
-        hint = hinted_format(content_type, filename, url)
-        report.doc_format = real if real in ("pdf", "docx", "html", "text") else None
-        if real == "empty":
-            raise ParseError("empty document (0 bytes)")
-        if real == "ole":
-            return _parse_legacy(data, report, hint)
-        if real == "badzip":
-            raise ParseError(
-                "corrupt or truncated ZIP container" + (f" (expected {hint})" if hint else "")
-            )
-        if real in ("zip", "binary"):
-            raise ParseError(
-                f"unsupported binary content ({real})" + (f", expected {hint}" if hint else "")
-            )
-        if hint == "doc" and real == "html":
-            # Word can save a "web page" under .doc: parse it, but only keep it if it is a report
-            r = _dispatch(real, data, report, encoding, content_type)
-            if r.status in (STATUS_PARSED, STATUS_NO_TABLES):
-                r.warnings.append("a .doc file that is HTML (Word web-page format)")
-                return r
-            raise ParseError("expected doc but received html")
-        if hint in ("pdf", "docx", "doc") and real in ("html", "text"):
-            # A link to a document that returned a web page: an error page, a login wall …
-            s, _ = decode(data[:4096], encoding=encoding, content_type=content_type)
-            m = re.search(r"<title[^>]*>(.*?)</title>", s, re.I | re.S)
-            raise ParseError(
-                f"expected {hint} but received {real}"
-                + (f" (page title: {m.group(1).strip()[:80]!r})" if m else "")
-            )
-        if hint and hint != real and not (hint == "text" and real == "html"):
-            report.warnings.append(f"content type/extension says {hint}, content is {real}")
-        return _dispatch(real, data, report, encoding, content_type, ocr)
+        return _route(
+            data, report, hinted_format(content_type, filename, url), encoding, content_type, ocr
+        )
     except NeedsOCR as e:
         report.status = STATUS_NEEDS_OCR
         report.warnings.append(str(e) or "no text layer")
         report.cells = []
         return report
-    except ParseError as e:  # LimitExceeded too: its message names the limit
-        report.status = STATUS_ERROR
-        report.error = str(e)
-        report.cells = []
-        return report
-    except MemoryError:
-        # the parse worker's address-space limit (RLIMIT_AS) was reached
-        report.status = STATUS_ERROR
-        report.error = limits.exceeded("memory_mb", "out of memory while parsing")
-        report.cells = []
-        return report
-    except RecursionError:
-        report.status = STATUS_ERROR
-        report.error = "document nested too deeply to read (Python recursion limit)"
-        report.cells = []
-        return report
     except Exception as e:  # never raise on bad input
-        report.status = STATUS_ERROR
-        report.error = f"{type(e).__name__}: {e}"
-        report.cells = []
-        return report
+        return _failed(report, _failure_message(e))
+
+
+def _route(data, report, hint, encoding, content_type, ocr) -> Report:
+    """Send the bytes to the reader of their real format, or raise ParseError saying why not."""
+    real = sniff(data)
+    report.doc_format = real if real in ("pdf", "docx", "html", "text") else None
+    expected = f" (expected {hint})" if hint else ""
+    if real == "empty":
+        raise ParseError("empty document (0 bytes)")
+    if real == "ole":
+        return _parse_legacy(data, report, hint)
+    if real == "badzip":
+        raise ParseError("corrupt or truncated ZIP container" + expected)
+    if real in ("zip", "binary"):
+        raise ParseError(
+            f"unsupported binary content ({real})" + (f", expected {hint}" if hint else "")
+        )
+    if hint == "doc" and real == "html":
+        # Word can save a "web page" under .doc: parse it, but only keep it if it is a report
+        r = _dispatch(real, data, report, encoding, content_type)
+        if r.status in (STATUS_PARSED, STATUS_NO_TABLES):
+            r.warnings.append("a .doc file that is HTML (Word web-page format)")
+            return r
+        raise ParseError("expected doc but received html")
+    if hint in ("pdf", "docx", "doc") and real in ("html", "text"):
+        # A link to a document that returned a web page: an error page, a login wall …
+        s, _ = decode(data[:4096], encoding=encoding, content_type=content_type)
+        m = re.search(r"<title[^>]*>(.*?)</title>", s, re.I | re.S)
+        title = f" (page title: {m.group(1).strip()[:80]!r})" if m else ""
+        raise ParseError(f"expected {hint} but received {real}{title}")
+    if hint and hint != real and not (hint == "text" and real == "html"):
+        report.warnings.append(f"content type/extension says {hint}, content is {real}")
+    return _dispatch(real, data, report, encoding, content_type, ocr)
+
+
+def _failure_message(e: Exception) -> str:
+    """The ``error`` recorded for a document whose parse raised ``e``."""
+    if isinstance(e, ParseError):  # LimitExceeded too: its message names the limit
+        return str(e)
+    if isinstance(e, MemoryError):  # the parse worker's address-space limit (RLIMIT_AS)
+        return limits.exceeded("memory_mb", "out of memory while parsing")
+    if isinstance(e, RecursionError):
+        return "document nested too deeply to read (Python recursion limit)"
+    return f"{type(e).__name__}: {e}"
+
+
+def _failed(report: Report, error: str) -> Report:
+    report.status = STATUS_ERROR
+    report.error = error
+    report.cells = []
+    return report
 
 
 def parse_file(path: str | Path, **kw) -> Report:
+    """Parse the file at ``path`` (its name is the format hint); see :func:`parse_bytes`."""
     p = Path(path)
     try:
         data = p.read_bytes()
