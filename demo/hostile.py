@@ -122,27 +122,6 @@ def pdf_page_tree_loop() -> bytes:
     )
 
 
-def pdf_ruling_flood(n: int = 4000) -> bytes:
-    """A page of table words over ``n`` horizontal and ``n`` vertical ruling lines: the
-    table finder's intersections grow with n²: a parse the time limit must stop."""
-    words = "BT /F1 9 Tf 40 800 Td (xingzhengfuyi xingzhengsusong shenqingren) Tj ET\n"
-    ops = [words.encode()]
-    for i in range(n):
-        y = 20 + i * (760 / n)
-        x = 20 + i * (560 / n)
-        ops.append(b"20 %.3f m 580 %.3f l S %.3f 20 m %.3f 780 l S" % (y, y, x, x))
-    return raw_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            _stream(b"\n".join(ops)),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ]
-    )
-
-
 def pdf_encrypted() -> bytes:
     """A PDF that opens only with a password (reportlab's standard encryption)."""
     from reportlab.lib import pdfencrypt
@@ -639,20 +618,6 @@ def _zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             z.writestr(name, data)
     return buf.getvalue()
-
-
-def write_all(folder: str | os.PathLike) -> dict[str, str]:
-    """Write every file of :data:`FILES` under ``folder`` (one sub-folder per kind);
-    returns kind → path."""
-    out = {}
-    for h in FILES:
-        d = os.path.join(folder, h.kind)
-        os.makedirs(d, exist_ok=True)
-        p = os.path.join(d, h.filename)
-        with open(p, "wb") as f:
-            f.write(h.make())
-        out[h.kind] = p
-    return out
 
 
 def busy_doc_html(rows: int = 3000) -> bytes:

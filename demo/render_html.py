@@ -17,7 +17,6 @@ from html import escape
 
 from demo.corpus import TruthReport
 from demo.layout import BLANK, HEADER, LABEL, Layout, LCell, layout
-from nianbao import form
 from nianbao.model import Report
 
 WORD, PLAIN = "word", "plain"
@@ -147,8 +146,3 @@ def article_html(
             if style == WORD:
                 parts.append('<p class="MsoNormal"><span lang="EN-US"><o:p>&nbsp;</o:p></span></p>')
     return "\n".join(parts)
-
-
-def tables_html(report: Report, style: str = WORD) -> dict[str, str]:
-    """The three tables keyed by form.T2/T3/T4."""
-    return {t: table_html(report, t, style) for t in (form.T2, form.T3, form.T4)}

@@ -61,66 +61,79 @@ def verify(paths: Paths, demo_root: Path, base_urls: dict[str, str]) -> Verifica
     db = open_db(paths.db)
     v = Verification()
     for t in truth["reports"]:
-        v.reports += 1
-        url = base_urls[t["source_id"]].rstrip("/") + t["document_path"]
-        name = f"{t['agency']} {t['year']} ({t['doc_format']})"
-        row = _current_report(db, url)
-        if row is None or row["status"] != "parsed":
-            v.problems.append(f"{name}: not parsed ({row and row['status']}) at {url}")
-            v.cells_total += len(t["report"]["cells"])
-            continue
-        v.found += 1
-        stored = {
-            (c["tbl"], c["row_key"], c["col_key"]): c["value"]
-            for c in db.query("select * from cells where report_id = ?", [row["id"]])
-        }
-        wrong = []
-        for c in t["report"]["cells"]:
-            v.cells_total += 1
-            got = stored.get((c["table"], c["row"], c["col"]), "absent")
-            want = c["value"]
-            if (
-                got == want
-                or (got is None and want is None)
-                or (isinstance(got, float) and want is not None and abs(got - want) < 1e-6)
-            ):
-                v.cells_right += 1
-            else:
-                wrong.append(f"{c['table']}.{c['row']}.{c['col']} want {want} got {got}")
-        if wrong:
-            v.problems.append(f"{name}: {len(wrong)} wrong cells: " + "; ".join(wrong[:5]))
-        else:
-            v.reports_all_cells_right += 1
-        for key, want in (("year", t["year"]), ("agency", t["agency"])):
-            if row[key] != want:
-                v.problems.append(f"{name}: {key} is {row[key]!r}, want {want!r}")
-        failed = {
-            (f["rule"], f["scope"])
-            for f in db.query(
-                "select rule, scope from findings where report_id = ? and status = 'fail' "
-                "and severity = 'error'",
-                [row["id"]],
-            )
-        }
-        expected = {(f["rule"], f["scope"]) for f in t.get("expected_findings", [])}
-        v.flag_expected += bool(expected)
-        if failed == expected:
-            v.flag_right += 1
-        else:
-            v.problems.append(f"{name}: findings {sorted(failed)} != intended {sorted(expected)}")
+        _verify_report(db, t, base_urls[t["source_id"]].rstrip("/") + t["document_path"], v)
     for bad in truth.get("bad_documents", []):
-        v.bad_total += 1
-        url = base_urls[bad["source_id"]].rstrip("/") + bad["path"]
-        doc = (
-            db["documents"].get(doc_id(url))
-            if db["documents"].count_where("id = ?", [doc_id(url)])
-            else None
-        )
-        want = bad["expected_status"]
-        if doc is not None and doc["status"] == want:
-            v.bad_right += 1
-        else:
-            v.problems.append(
-                f"bad document {url}: status {doc and doc['status']!r}, want {want!r}"
-            )
+        _verify_bad_document(db, bad, base_urls[bad["source_id"]].rstrip("/") + bad["path"], v)
     return v
+
+
+def _verify_report(db, t: dict, url: str, v: Verification) -> None:
+    """One intended report: parsed, every cell as intended, metadata, the intended flags."""
+    v.reports += 1
+    name = f"{t['agency']} {t['year']} ({t['doc_format']})"
+    row = _current_report(db, url)
+    if row is None or row["status"] != "parsed":
+        v.problems.append(f"{name}: not parsed ({row and row['status']}) at {url}")
+        v.cells_total += len(t["report"]["cells"])
+        return
+    v.found += 1
+    _verify_cells(db, row["id"], t["report"]["cells"], name, v)
+    for key, want in (("year", t["year"]), ("agency", t["agency"])):
+        if row[key] != want:
+            v.problems.append(f"{name}: {key} is {row[key]!r}, want {want!r}")
+    failed = {
+        (f["rule"], f["scope"])
+        for f in db.query(
+            "select rule, scope from findings where report_id = ? and status = 'fail' "
+            "and severity = 'error'",
+            [row["id"]],
+        )
+    }
+    expected = {(f["rule"], f["scope"]) for f in t.get("expected_findings", [])}
+    v.flag_expected += bool(expected)
+    if failed == expected:
+        v.flag_right += 1
+    else:
+        v.problems.append(f"{name}: findings {sorted(failed)} != intended {sorted(expected)}")
+
+
+def _same_value(got, want) -> bool:
+    return (
+        got == want
+        or (got is None and want is None)
+        or (isinstance(got, float) and want is not None and abs(got - want) < 1e-6)
+    )
+
+
+def _verify_cells(db, report_id: str, cells: list[dict], name: str, v: Verification) -> None:
+    stored = {
+        (c["tbl"], c["row_key"], c["col_key"]): c["value"]
+        for c in db.query("select * from cells where report_id = ?", [report_id])
+    }
+    wrong = []
+    for c in cells:
+        v.cells_total += 1
+        got, want = stored.get((c["table"], c["row"], c["col"]), "absent"), c["value"]
+        if _same_value(got, want):
+            v.cells_right += 1
+        else:
+            wrong.append(f"{c['table']}.{c['row']}.{c['col']} want {want} got {got}")
+    if wrong:
+        v.problems.append(f"{name}: {len(wrong)} wrong cells: " + "; ".join(wrong[:5]))
+    else:
+        v.reports_all_cells_right += 1
+
+
+def _verify_bad_document(db, bad: dict, url: str, v: Verification) -> None:
+    """A deliberately broken document: recorded with the status it should get."""
+    v.bad_total += 1
+    doc = (
+        db["documents"].get(doc_id(url))
+        if db["documents"].count_where("id = ?", [doc_id(url)])
+        else None
+    )
+    want = bad["expected_status"]
+    if doc is not None and doc["status"] == want:
+        v.bad_right += 1
+    else:
+        v.problems.append(f"bad document {url}: status {doc and doc['status']!r}, want {want!r}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nianbao import form
-from nianbao.dates import DATE_LABELS, url_date
+from nianbao.dates import labelled_date, url_date, ymd
 
 from . import labels as L
 
@@ -15,10 +15,6 @@ _CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678"
 _YEAR = r"((?:19|20)\d{2}|[二][〇零○][一二三四五六七八九〇零○]{2})"
 TITLE_RE = re.compile(
     rf"^(.{{0,60}}?){_YEAR}\s*年度?\s*(.{{0,30}}?政府信息公开.{{0,12}}?(?:年度)?报告)"
-)
-DATE_LABEL_RE = re.compile(
-    r"(?:" + "|".join(DATE_LABELS) + r")\s*[:：]?\s*"
-    r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})"
 )
 DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 AGENCY_SUFFIX = re.compile(
@@ -94,19 +90,15 @@ def find_title(text: str, hint: str | None = None) -> tuple[str | None, str | No
 
 
 def find_published(text: str) -> str | None:
-    m = DATE_LABEL_RE.search(text[:3000])
-    if not m:
-        tail = [x for x in text.splitlines()[-12:] if x.strip()]
-        for line in reversed(tail):
-            if mm := DATE_RE.match(line.replace("\xa0", " ")):
-                m = mm
-                break
-    if not m:
-        return None
-    y, mo, d = map(int, m.groups())
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
+    """The publication date: labelled near the top (发布日期：…), else a 年月日 date alone on
+    one of the last lines (the signature block)."""
+    if found := labelled_date(text[:3000]):
+        return found
+    tail = [x for x in text.splitlines()[-12:] if x.strip()]
+    for line in reversed(tail):
+        if m := DATE_RE.match(line.replace("\xa0", " ")):
+            return ymd(*m.groups())
+    return None
 
 
 def level_of(agency: str | None) -> str | None:
