@@ -24,6 +24,43 @@ from demo.sites import build_demo
 from demo.timewarp import pass_time
 
 
+def pretend_history(data, registry, urls: dict, truth: dict, after1: dict) -> tuple:
+    """Set the archive after run-1 as later stages and earlier nights would have left it;
+    returns the two parsed documents and the list page and report page that "changed"."""
+    db = sqlite_utils.Database(data / "nianbao.db")
+    # What the parse stage would write: one document parsed at its current hash, one
+    # parsed at an older hash. A rerun must keep the first and re-queue the second.
+    pages = [doc_id(urls[t["source_id"]] + t["page_path"]) for t in truth["reports"][:2]]
+    db["documents"].update(
+        pages[0], {"status": "parsed", "parsed_sha256": after1["documents"][pages[0]]["sha256"]}
+    )
+    db["documents"].update(pages[1], {"status": "parsed", "parsed_sha256": "0" * 64})
+    # One list page and one report page as if their bodies had been different last
+    # time: they "changed", so what they link is asked about although it is fresh.
+    sources = load_registry(registry)
+    changed_list = sources[0]["start_urls"][0]
+    changed_page = next(
+        urls[t["source_id"]] + t["page_path"]
+        for t in truth["reports"][2:]
+        if t["doc_format"] == "pdf" and t["source_id"] != sources[0]["id"]
+    )
+    db.execute(
+        "update crawl_state set sha256 = ? where url in (?, ?)",
+        ["0" * 64, changed_list, changed_page],
+    )
+    db.conn.commit()
+    db.close()
+    # The other attachments checked 8 days ago (stale), report pages just now (fresh):
+    # run-2 must ask about attachments it only knows from the pages' recorded links.
+    pass_time(
+        data / "nianbao.db",
+        days=8,
+        where="url in (select url from documents where role = 'attachment' "
+        f"and linked_from != '{changed_page}')",
+    )
+    return pages, changed_list, changed_page
+
+
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
@@ -42,36 +79,8 @@ def crawled(tmp_path_factory):
             "documents": {r["id"]: r for r in db.query("select * from documents")},
             "captures": db["captures"].count,
         }
-        # What the parse stage would write: one document parsed at its current hash, one
-        # parsed at an older hash. A rerun must keep the first and re-queue the second.
-        pages = [doc_id(urls[t["source_id"]] + t["page_path"]) for t in truth["reports"][:2]]
-        db["documents"].update(
-            pages[0], {"status": "parsed", "parsed_sha256": after1["documents"][pages[0]]["sha256"]}
-        )
-        db["documents"].update(pages[1], {"status": "parsed", "parsed_sha256": "0" * 64})
-        # One list page and one report page as if their bodies had been different last
-        # time: they "changed", so what they link is asked about although it is fresh.
-        sources = load_registry(registry)
-        changed_list = sources[0]["start_urls"][0]
-        changed_page = next(
-            urls[t["source_id"]] + t["page_path"]
-            for t in truth["reports"][2:]
-            if t["doc_format"] == "pdf" and t["source_id"] != sources[0]["id"]
-        )
-        db.execute(
-            "update crawl_state set sha256 = ? where url in (?, ?)",
-            ["0" * 64, changed_list, changed_page],
-        )
-        db.conn.commit()
         db.close()
-        # The other attachments checked 8 days ago (stale), report pages just now (fresh):
-        # run-2 must ask about attachments it only knows from the pages' recorded links.
-        pass_time(
-            data / "nianbao.db",
-            days=8,
-            where="url in (select url from documents where role = 'attachment' "
-            f"and linked_from != '{changed_page}')",
-        )
+        pages, changed_list, changed_page = pretend_history(data, registry, urls, truth, after1)
         stats2 = crawl_in_subprocess(registry, ids, data, "run-2", fast=True, timeout=120)
     return {
         "root": root,
@@ -219,6 +228,11 @@ def test_every_response_archived(crawled):
         assert store.verify(cap["sha256"]) == "ok"
         assert db["blobs"].get(cap["sha256"])["size"] == cap["size"]
         assert json.loads(cap["headers"]).get("Content-Type")
+
+
+def test_every_list_page_fetched(crawled):
+    c = crawled
+    captures = list(c["db"].query("select * from captures where error is null"))
     urls = {cap["url"] for cap in captures}
     for _sid, base in c["urls"].items():
         assert base + "/robots.txt" in urls
@@ -249,8 +263,12 @@ def test_every_response_archived(crawled):
                 and cap["url"].startswith(base + "/module/web/jpage/dataproxy.jsp")
             ]
             assert posts and all(cap["status"] == 200 for cap in posts)
-    # Each document points at the capture that produced it: run-2's, or for a report page
-    # answered from the archive (fresh, not asked about), the run-1 capture it still is.
+
+
+def test_each_document_points_at_the_capture_that_produced_it(crawled):
+    # run-2's, or for a report page answered from the archive (fresh, not asked about), the
+    # run-1 capture it still is.
+    db = crawled["db"]
     fresh = {c["url"] for c in db.query("select url from captures where run_id = 'run-1'")} - {
         c["url"] for c in db.query("select url from captures where run_id = 'run-2'")
     }

@@ -255,40 +255,34 @@ def test_archive_verify_finds_missing_and_altered(runs, tmp_path):
     assert proc.returncode == 1 and "MISSING" in proc.stdout and "ALTERED" in proc.stdout
 
 
+def crawl_killed_midway(registry, ids: list[str], data: Path) -> int:
+    """Start a throttled crawl (not --fast, so it is still running), SIGKILL it once it has
+    recorded 8 documents or after 60 s; returns the documents it had recorded."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    cmd = [sys.executable, "-m", "crawler.run", "--registry", str(registry), "--data", str(data)]
+    cmd += ["--run-id", "killed"] + [a for i in ids for a in ("--source", i)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 60
+    n = 0
+    while time.monotonic() < deadline and n < 8:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(data / "nianbao.db", timeout=5) as con:
+                n = con.execute("select count(*) from documents").fetchone()[0]
+        except sqlite3.OperationalError:
+            continue
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    return n
+
+
 def test_killed_crawl_resumes_without_duplicates(tmp_path):
     root, data = tmp_path / "demo", tmp_path / "data"
     build_demo(root)
     with DemoServer(root) as server:
         registry = root / "sources.yaml"
         ids = [s["id"] for s in load_registry(registry)]
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-        cmd = [
-            sys.executable,
-            "-m",
-            "crawler.run",
-            "--registry",
-            str(registry),
-            "--data",
-            str(data),
-            "--run-id",
-            "killed",
-        ] + [a for i in ids for a in ("--source", i)]
-        # Throttled (not --fast), so it is still running when killed.
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        deadline = time.monotonic() + 60
-        n = 0
-        while time.monotonic() < deadline:
-            time.sleep(0.2)
-            try:
-                with sqlite3.connect(data / "nianbao.db", timeout=5) as con:
-                    n = con.execute("select count(*) from documents").fetchone()[0]
-            except sqlite3.OperationalError:
-                continue
-            if n >= 8:
-                break
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-        assert 8 <= n
+        assert crawl_killed_midway(registry, ids, data) >= 8
         stats = crawl_in_subprocess(registry, ids, data, "resumed", fast=True, timeout=120)
         urls = dict(server.urls)
     db = sqlite_utils.Database(data / "nianbao.db")

@@ -112,15 +112,11 @@ def silent_ftp() -> tuple[socket.socket, list]:
     return sock, accepted
 
 
-@pytest.fixture(scope="module")
-def crawl(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("hostile")
-    other, other_seen = serve("127.0.0.2", {"/list/index.html": lambda h: h.send(200, list_page())})
-    ftp, ftp_accepted = silent_ftp()
-    ftp_port = ftp.getsockname()[1]
+def hostile_routes(other_port: int, ftp_port: int) -> dict:
+    """The hostile site: an offsite redirect, links to other schemes, bombs, a drip, a loop."""
     routes = {
         "/r302/index.html": lambda h: h.send(
-            302, headers=[("Location", f"http://127.0.0.2:{other.server_port}/list/index.html")]
+            302, headers=[("Location", f"http://127.0.0.2:{other_port}/list/index.html")]
         ),
         "/hostile/index.html": lambda h: h.send(
             200,
@@ -145,8 +141,11 @@ def crawl(tmp_path_factory):
         "/gbk/report.html": lambda h: h.send(200, GBK_REPORT, "text/html; charset=utf-8"),
         "/dns/index.html": lambda h: h.send(200, list_page()),
     }
-    site, seen = serve("127.0.0.1", routes)
-    base = f"http://127.0.0.1:{site.server_port}"
+    return routes
+
+
+def write_registry(tmp, base: str, port: int) -> tuple:
+    """The registry of the four hostile sources; returns its path and the sources."""
     common = {"agency": "示范市测试局", "region": "示范省", "level": "department", "cms": "trs"}
     sources = [
         {"id": "redirect-offsite", "start_urls": [f"{base}/r302/index.html"]},
@@ -159,7 +158,7 @@ def crawl(tmp_path_factory):
         {"id": "lying-charset", "start_urls": [f"{base}/gbk/index.html"]},
         {
             "id": "private-by-dns",
-            "start_urls": [f"http://localhost:{site.server_port}/dns/index.html"],
+            "start_urls": [f"http://localhost:{port}/dns/index.html"],
             "allowed_domains": ["localhost"],
         },
     ]
@@ -167,6 +166,19 @@ def crawl(tmp_path_factory):
     registry.write_text(
         yaml.safe_dump({"sources": [common | s for s in sources]}, allow_unicode=True), "utf-8"
     )
+    return registry, sources
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    other, other_seen = serve("127.0.0.2", {"/list/index.html": lambda h: h.send(200, list_page())})
+    ftp, ftp_accepted = silent_ftp()
+    ftp_port = ftp.getsockname()[1]
+    routes = hostile_routes(other.server_port, ftp_port)
+    site, seen = serve("127.0.0.1", routes)
+    base = f"http://127.0.0.1:{site.server_port}"
+    registry, sources = write_registry(tmp, base, site.server_port)
     data = tmp / "data"
     t0 = time.monotonic()
     stats = crawl_in_subprocess(

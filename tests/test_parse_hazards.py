@@ -629,8 +629,8 @@ def test_unreadable_cells_are_missing_with_a_warning_naming_the_cell():
     assert r.value(form.T3, "granted", "total") == vals["granted"][6]  # the rest of the row is read
 
 
-def test_header_words_split_over_cells_and_unruled_pdf():
-    vals = t3_values()
+def split_header_cells(vals: dict) -> tuple[list, list]:
+    """表三 and 表四 cells whose header words are split over two rows of cells."""
     body, _ = t3_body(list(form.T3_ROWS), vals, 4)
     # the header's applicant labels split over two rows of cells: "商业" / "企业", "结果" / "维持"
     head = [
@@ -646,21 +646,24 @@ def test_header_words_split_over_cells_and_unruled_pdf():
     t4 = [
         (0, 0, 1, 5, "行政复议"),
         (0, 5, 1, 10, "行政诉讼"),
+        (1, 0, 1, 5, "（行政复议）"),
         (1, 5, 1, 5, "未经复议直接起诉"),
         (1, 10, 1, 5, "复议后起诉"),
     ]
     for j, c in enumerate(form.T4_COLUMNS):
         for base in (0, 5, 10):
             t4 += [(2, base + j, 1, 1, c.label[:2]), (3, base + j, 1, 1, c.label[2:])]
-    for _base in (0,):
-        t4 = [x for x in t4 if not (x[0] == 1 and x[1] < 5)]
-    t4.append((1, 0, 1, 5, "（行政复议）"))
     for gi, g in enumerate(form.T4_GROUPS):
         for j, _c in enumerate(T4_COLS):
             t4.append((4, gi * 5 + j, 1, 1, str(t4_values()[g.key][j])))
+    return head + body, t4
+
+
+def test_header_words_split_over_cells():
+    t3, t4 = split_header_cells(t3_values())
     html = (
         "<html><body><div class=TRS_Editor><p>某局2023年政府信息公开工作年度报告</p>"
-        + to_html_table(head + body)
+        + to_html_table(t3)
         + to_html_table(t4)
         + "</div></body></html>"
     )
@@ -669,7 +672,9 @@ def test_header_words_split_over_cells_and_unruled_pdf():
     _assert_tables(r, t2=False)
     assert not any("standard" in w or "unreadable" in w for w in r.warnings), r.warnings
 
-    # the same report as a PDF with no ruling lines: not read, and the warning says why
+
+def unruled_t3_pdf(vals: dict) -> bytes:
+    """表三 drawn as words only (no ruling lines), labels cut to 16 characters."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
@@ -688,7 +693,12 @@ def test_header_words_split_over_cells_and_unruled_pdf():
     c.drawString(60, y - 14, "自然人 商业企业 科研机构 社会公益组织 法律服务机构")
     c.showPage()
     c.save()
-    r = parse_bytes(buf.getvalue())
+    return buf.getvalue()
+
+
+def test_unruled_pdf_read_from_word_positions():
+    vals = t3_values()
+    r = parse_bytes(unruled_t3_pdf(vals))
     # no ruling: rows and columns come from word positions; what is read is right, labels cut
     # short and the missing header are said in warnings
     assert r.status == "parsed" and len(r.cells) >= 140
