@@ -57,7 +57,7 @@ def nianbao(args: list[str], data: Path) -> subprocess.Popen:
     env = {**os.environ, "TMPDIR": str(data / "tmp")}
     (data / "tmp").mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
-        [sys.executable, "-m", "nianbao.cli", *args, "--data", str(data)],
+        [sys.executable, "-m", "flows.cli", *args, "--data", str(data)],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -149,7 +149,7 @@ def temp_files(data: Path) -> list[Path]:
 
 def verify(data: Path) -> tuple[bool, str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "archive", "verify", "--data", str(data)],
+        [sys.executable, "-m", "flows.cli", "archive", "verify", "--data", str(data)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -193,7 +193,7 @@ def sizes(db_path: Path) -> dict:
 def export_rss(db_path: Path) -> dict:
     """Run `nianbao export` on the archive; wall time, peak RSS, rows written."""
     with tempfile.TemporaryDirectory(dir=db_path.parent) as out:
-        cmd = [sys.executable, "-m", "nianbao.cli", "export", "--data", str(db_path.parent)]
+        cmd = [sys.executable, "-m", "flows.cli", "export", "--data", str(db_path.parent)]
         t = time.perf_counter()
         proc = subprocess.Popen(cmd + ["--out", out], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         stdout = proc.stdout.read()

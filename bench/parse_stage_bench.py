@@ -39,7 +39,7 @@ def crawled_archive(work: Path, args: argparse.Namespace) -> Path:
     print(f"demo: {len(manifest.reports)} reports on {len(manifest.sources)} sites")
     with DemoServer(demo_root):
         subprocess.run(
-            [sys.executable, "-m", "nianbao.cli", "crawl", "-r", str(demo_root / "sources.yaml")]
+            [sys.executable, "-m", "flows.cli", "crawl", "-r", str(demo_root / "sources.yaml")]
             + ["--fast", "--data", str(crawled)],
             check=True,
             stdout=subprocess.DEVNULL,

@@ -90,7 +90,7 @@ def run_nightly(registry: Path, data: Path, api_url: str, home: Path) -> float:
         [
             sys.executable,
             "-m",
-            "nianbao.cli",
+            "flows.cli",
             "run",
             "-r",
             str(registry),

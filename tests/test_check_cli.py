@@ -14,8 +14,8 @@ from demo.corpus import DEFECT_T4_SUM, Agency, make_truth
 from demo.layout import t3_layout
 from demo.render_html import article_html
 from demo.variants import page_trs
+from flows.cli import main
 from nianbao import form
-from nianbao.cli import main
 
 AGENCY = Agency("云溪县人民政府", "县政府", "示范省云溪县", "government", "large")
 

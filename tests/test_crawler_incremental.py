@@ -247,7 +247,7 @@ def test_archive_verify_finds_missing_and_altered(runs, tmp_path):
     assert any(blobs[0] in a for a in result.altered)
     assert any(warc in a and "WARC file" in a for a in result.altered)
     proc = subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "archive", "verify", "--data", str(copy)],
+        [sys.executable, "-m", "flows.cli", "archive", "verify", "--data", str(copy)],
         capture_output=True,
         text=True,
         timeout=60,

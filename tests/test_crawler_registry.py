@@ -208,7 +208,7 @@ def test_sources_check_command(tmp_path):
     path = tmp_path / "sources.yaml"
     path.write_text(REGISTRY_WITH_ERRORS, "utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "sources", "check", str(path)],
+        [sys.executable, "-m", "flows.cli", "sources", "check", str(path)],
         capture_output=True,
         text=True,
         timeout=60,

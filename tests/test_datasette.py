@@ -55,7 +55,7 @@ def server(demo):
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nianbao.cli", "serve", "--data", str(data), "--port", str(port)],
+        [sys.executable, "-m", "flows.cli", "serve", "--data", str(data), "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -318,7 +318,7 @@ def test_export_command_writes_the_main_views(demo, tmp_path):
     data, _ = demo
     out = tmp_path / "export"
     r = subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "export", "--data", str(data), "--out", str(out)],
+        [sys.executable, "-m", "flows.cli", "export", "--data", str(data), "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

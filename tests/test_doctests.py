@@ -16,7 +16,7 @@ import pytest
 PACKAGES = ("nianbao", "crawler", "archive", "parsers", "checks", "flows", "demo")
 # Importing these configures or starts third-party machinery (Prefect) as a side effect;
 # they hold no examples.
-SKIP = {"flows.nightly", "nianbao.cli"}
+SKIP = {"flows.nightly", "flows.cli"}
 
 
 def _modules() -> list[str]:

@@ -82,7 +82,7 @@ def test_a_writer_killed_mid_write_leaves_only_a_stale_temp_file(tmp_path):
     assert not check.ok and len(check.stale_temp) == 1
     assert "stale temporary files: 1 (" in check.text()
     cli = subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "archive", "verify", "--data", str(tmp_path)],
+        [sys.executable, "-m", "flows.cli", "archive", "verify", "--data", str(tmp_path)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -113,7 +113,7 @@ def test_nianbao_parse_exits_non_zero_when_a_file_fails(tmp_path):
 
     def parse(*files):
         return subprocess.run(
-            [sys.executable, "-m", "nianbao.cli", "parse", *map(str, files)],
+            [sys.executable, "-m", "flows.cli", "parse", *map(str, files)],
             cwd=REPO,
             capture_output=True,
             text=True,

@@ -162,3 +162,17 @@ def test_no_import_cycles_in_the_project():
     assert "parsers.core" in mods and "flows.stages" in mods  # the walk found the packages
     found = cycles(edges(mods))
     assert found == [], "import cycles: " + "; ".join(" ↔ ".join(c) for c in found)
+
+
+def test_the_shared_model_imports_nothing_built_on_it():
+    # nianbao/ (model, form, config, dates, charsets) is what every stage builds on: it must not
+    # import a stage (the command line, which imports every stage, lives in flows/)
+    graph = edges(modules())
+    upward = {
+        (m, t)
+        for m, targets in graph.items()
+        if m.partition(".")[0] == "nianbao"
+        for t in targets
+        if t.partition(".")[0] != "nianbao"
+    }
+    assert "nianbao.model" in graph and upward == set()

@@ -17,9 +17,9 @@ from demo.corpus import Agency, make_truth
 from demo.layout import t3_layout
 from demo.render_html import article_html
 from demo.variants import page_trs
+from flows.cli import main
 from flows.stages import check_pending, format_summary, parse_pending, summarize
 from nianbao import form
-from nianbao.cli import main
 from nianbao.config import paths as data_paths
 
 AGENCY = Agency("清河市应急管理局", "本局", "示范省清河市", "department", "medium")

@@ -20,7 +20,7 @@ from demo.verify import verify
 from nianbao.config import paths as data_paths
 
 pytestmark = pytest.mark.slow
-NIANBAO = [sys.executable, "-m", "nianbao.cli"]
+NIANBAO = [sys.executable, "-m", "flows.cli"]
 
 
 def nianbao(*args, timeout=600) -> subprocess.CompletedProcess:

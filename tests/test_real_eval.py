@@ -20,7 +20,7 @@ import real_eval  # noqa: E402
 from demo.corpus import DEFECT_ROWSUM, Agency, make_truth  # noqa: E402
 from demo.render_html import article_html  # noqa: E402
 from demo.variants import page_trs  # noqa: E402
-from nianbao.cli import main  # noqa: E402
+from flows.cli import main  # noqa: E402
 
 AGENCY = Agency("清河市财政局", "本局", "示范省清河市", "department", "large")
 TABLES = {"t2": "table2", "t3": "table3", "t4": "table4"}
