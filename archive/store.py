@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from archive.warc import file_sha256  # chunked: a blob can be hundreds of MB
+from nianbao.processes import alive
 
 TEMP_PREFIX = ".tmp-"
 _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
@@ -37,16 +38,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class BlobStore:
@@ -123,7 +114,7 @@ class BlobStore:
         for p in self.temp_files():
             m = _TEMP_NAME.match(p.name)
             # a name without a pid is from an older version: no writer can still own it
-            if m is None or not _pid_alive(int(m.group(1))):
+            if m is None or not alive(int(m.group(1))):
                 out.append(p)
         return out
 

@@ -34,6 +34,8 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from nianbao.processes import alive
+
 from . import limits
 
 WORKDIR_PREFIX = "nianbao-lo-"  # + the converting process's id: stale ones can be found
@@ -83,22 +85,6 @@ def _limits_prefix() -> list[str]:
     return [prlimit, f"--as={mem}", f"--cpu={cpu}", f"--fsize={MAX_OUTPUT_MB * 2**20}", "--"]
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs. A killed worker its pool has not reaped yet is a
-    zombie: it still answers signal 0, but it will never clean up its folder again."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:  # no procfs (or it just ended): signal 0 answered, so call it alive
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-
-
 def remove_stale_workdirs(tmp: str | os.PathLike | None = None) -> list[Path]:
     """Delete the conversion folders left by processes that no longer exist (a parse worker
     killed mid-conversion cannot clean up); returns what was removed."""
@@ -106,7 +92,7 @@ def remove_stale_workdirs(tmp: str | os.PathLike | None = None) -> list[Path]:
     removed = []
     for d in root.glob(WORKDIR_PREFIX + "*"):
         m = re.match(re.escape(WORKDIR_PREFIX) + r"(\d+)-", d.name)
-        if m and d.is_dir() and not _alive(int(m.group(1))):
+        if m and d.is_dir() and not alive(int(m.group(1))):
             shutil.rmtree(d, ignore_errors=True)
             removed.append(d)
     return removed
