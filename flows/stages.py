@@ -20,11 +20,16 @@ from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
 from flows.parse_pool import Job, Outcome, parse_isolated
 from nianbao.config import Paths
 from nianbao.model import (
+    FAIL,
     FLAG_FLAGGED,
     FLAG_INCOMPLETE,
+    NOT_ASSESSABLE,
+    SEVERITY_ERROR,
+    SEVERITY_WARNING,
     STATUS_ERROR,
     STATUS_NO_TABLES,
     STATUS_NOT_REPORT,
+    STATUS_PARSED,
     STATUS_SEE_ATTACHMENT,
     Report,
 )
@@ -130,7 +135,8 @@ def check_pending(paths: Paths) -> dict:
     current = [
         r[0]
         for r in db.execute(
-            "select id from reports where is_current = 1 and status = 'parsed' order by id"
+            "select id from reports where is_current = 1 and status = ? order by id",
+            [STATUS_PARSED],
         )
     ]
     # A report id is its document plus its content hash: the same ids under the same rules
@@ -175,17 +181,11 @@ def _flagged_ids(db) -> set[str]:
     }
 
 
-def list_incomplete(
-    db,
-    *,
-    year: int | None = None,
-    region: str | None = None,
-    report_ids: list[str] | None = None,
-) -> list[dict]:
-    """Reports whose hard rules are not all assessable (flag status ``incomplete``): the
-    rules that could not be checked, the rows missing and why."""
-    where = ["r.is_current = 1", "r.flag_status = ?"]
-    params: list = [FLAG_INCOMPLETE]
+def _report_filters(
+    year: int | None, region: str | None, report_ids: list[str] | None
+) -> tuple[list[str], list]:
+    """SQL conditions on the current reports ``r``: a year, part of a region name, some ids."""
+    where, params = ["r.is_current = 1"], []
     if year:
         where.append("r.year = ?")
         params.append(year)
@@ -195,15 +195,30 @@ def list_incomplete(
     if report_ids is not None:
         where.append(f"r.id in ({', '.join('?' * len(report_ids))})")
         params.extend(report_ids)
+    return where, params
+
+
+def list_incomplete(
+    db,
+    *,
+    year: int | None = None,
+    region: str | None = None,
+    report_ids: list[str] | None = None,
+) -> list[dict]:
+    """Reports whose hard rules are not all assessable (flag status ``incomplete``): the
+    rules that could not be checked, the rows missing and why."""
+    where, params = _report_filters(year, region, report_ids)
+    where.append("r.flag_status = ?")
+    params.append(FLAG_INCOMPLETE)
     rows = db.query(
         f"""
         select r.id as report_id, r.agency, r.region, r.year, r.url, r.missing_rows,
           r.missing_reasons,
           (select group_concat(distinct f.rule) from findings f where f.report_id = r.id
-             and f.severity = 'error' and f.status = 'not_assessable') as rules
+             and f.severity = ? and f.status = ?) as rules
         from reports r where {" and ".join(where)}
         order by r.agency, r.year""",
-        params,
+        [SEVERITY_ERROR, NOT_ASSESSABLE, *params],
     )
     out = []
     for r in rows:
@@ -227,22 +242,15 @@ def list_flags(
 
     ``region`` matches any part of the region name; ``warnings`` adds the soft rules.
     """
-    where = ["r.is_current = 1", "f.status = 'fail'"]
-    params: list = []
+    where, params = _report_filters(year, region, report_ids)
+    where.append("f.status = ?")
+    params.append(FAIL)
     if not warnings:
-        where.append("f.severity = 'error'")
+        where.append("f.severity = ?")
+        params.append(SEVERITY_ERROR)
     if rule:
-        where.append("r.id in (select report_id from findings where rule = ? and status = 'fail')")
-        params.append(rule)
-    if year:
-        where.append("r.year = ?")
-        params.append(year)
-    if region:
-        where.append("r.region like ?")
-        params.append(f"%{region}%")
-    if report_ids is not None:
-        where.append(f"r.id in ({', '.join('?' * len(report_ids))})")
-        params.extend(report_ids)
+        where.append("r.id in (select report_id from findings where rule = ? and status = ?)")
+        params += [rule, FAIL]
     return [
         dict(r)
         for r in db.query(
@@ -345,7 +353,7 @@ def summarize(paths: Paths, run_id: str | None = None) -> dict:
         ),
         "reports": one("select count(*) from reports where is_current = 1"),
         "reports_parsed": one(
-            "select count(*) from reports where is_current = 1 and status = 'parsed'"
+            "select count(*) from reports where is_current = 1 and status = ?", [STATUS_PARSED]
         ),
         "reports_by_flag": dict(
             db.execute(
@@ -356,17 +364,23 @@ def summarize(paths: Paths, run_id: str | None = None) -> dict:
         "flagged": list_flags(db),
         "incomplete": list_incomplete(db),
         "warnings_by_rule": dict(
-            db.execute("""
+            db.execute(
+                """
             select f.rule, count(distinct f.report_id) from findings f
             join reports r on r.id = f.report_id
-            where r.is_current = 1 and f.status = 'fail' and f.severity = 'warning'
-            group by f.rule order by f.rule""").fetchall()
+            where r.is_current = 1 and f.status = ? and f.severity = ?
+            group by f.rule order by f.rule""",
+                [FAIL, SEVERITY_WARNING],
+            ).fetchall()
         ),
         "problems": [
             dict(r)
-            for r in db.query("""
+            for r in db.query(
+                """
             select url, status, coalesce(error, '') as error from documents
-            where status not in ('parsed', 'see_attachment') order by status, url""")
+            where status not in (?, ?) order by status, url""",
+                [STATUS_PARSED, STATUS_SEE_ATTACHMENT],
+            )
         ],
     }
     return summary
