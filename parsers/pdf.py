@@ -130,21 +130,24 @@ def _edge(x0: float, y0: float, x1: float, y1: float, height: float) -> dict | N
     """A vertical or horizontal segment (PDF coordinates) as an edge, top-down; else None."""
     t0, t1 = height - y0, height - y1
     if abs(x1 - x0) < 1.0 and abs(t1 - t0) >= 1.0:
-        return _v_edge((x0 + x1) / 2, min(t0, t1), max(t0, t1))
+        x = (x0 + x1) / 2
+        return _line(x, x, min(t0, t1), max(t0, t1))
     if abs(t1 - t0) < 1.0 and abs(x1 - x0) >= 1.0:
-        return _h_edge(min(x0, x1), max(x0, x1), (t0 + t1) / 2)
+        y = (t0 + t1) / 2
+        return _line(min(x0, x1), max(x0, x1), y, y)
     return None
 
 
-def _v_edge(x: float, top: float, bottom: float) -> dict:
+def _line(x0: float, x1: float, top: float, bottom: float) -> dict:
+    """A ruling line as pdfplumber's table finder takes it: vertical when x0 == x1."""
     return {
-        "x0": x,
-        "x1": x,
+        "x0": x0,
+        "x1": x1,
         "top": top,
         "bottom": bottom,
-        "width": 0,
+        "width": x1 - x0,
         "height": bottom - top,
-        "orientation": "v",
+        "orientation": "v" if x0 == x1 else "h",
         "object_type": "line",
     }
 
@@ -177,21 +180,8 @@ def _close_open_ends(edges: list[dict]) -> list[dict]:
                 continue
             y = max(p[0] for p in grp) if end == "bottom" else min(p[0] for p in grp)
             x0, x1 = min(p[1] for p in grp), max(p[1] for p in grp)
-            added.append(_h_edge(x0, x1, y))
+            added.append(_line(x0, x1, y, y))
     return edges + added
-
-
-def _h_edge(x0: float, x1: float, y: float) -> dict:
-    return {
-        "x0": x0,
-        "x1": x1,
-        "top": y,
-        "bottom": y,
-        "width": x1 - x0,
-        "height": 0,
-        "orientation": "h",
-        "object_type": "line",
-    }
 
 
 def _cells(edges: list[dict]) -> list[tuple[float, float, float, float]]:
