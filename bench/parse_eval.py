@@ -115,6 +115,18 @@ def compare(
     return right, len(truth.cells), wrong_cells, fields
 
 
+def compare_case(case, got: Report) -> tuple[int, int, list[str], list[str]]:
+    """:func:`compare` with the expectations a corpus case carries."""
+    return compare(
+        case.truth,
+        got,
+        region_code=case.region_code,
+        expect_published=case.expect_published,
+        expect_missing=case.expect_missing,
+        expect_extra=case.expect_extra,
+    )
+
+
 def rows_lost(truth: Report, got: Report) -> tuple[list[str], list[str]]:
     """(rows of the truth with no cell read, those of them not recorded missing either)."""
     have = {(c.table, c.row) for c in got.cells}
@@ -174,14 +186,7 @@ def evaluate(cases, *, quiet: bool = False) -> dict:
         t = time.perf_counter()
         got = parse_bytes(case.data, filename=case.filename, url=case.url)
         dt = time.perf_counter() - t
-        right, total, wc, wf = compare(
-            case.truth,
-            got,
-            region_code=case.region_code,
-            expect_published=case.expect_published,
-            expect_missing=case.expect_missing,
-            expect_extra=case.expect_extra,
-        )
+        right, total, wc, wf = compare_case(case, got)
         lost, silent = rows_lost(case.truth, got)
         expected = {(f["rule"], f["scope"]) for f in case.expect_findings}
         findings = run_checks(got) if got.status == "parsed" else []

@@ -35,14 +35,7 @@ def cases() -> dict[str, list[variants.Case]]:
 
 def _check(case: variants.Case):
     got = parse_bytes(case.data, filename=case.filename, url=case.url)
-    right, total, wrong_cells, wrong_fields = parse_eval.compare(
-        case.truth,
-        got,
-        region_code=case.region_code,
-        expect_published=case.expect_published,
-        expect_missing=case.expect_missing,
-        expect_extra=case.expect_extra,
-    )
+    right, total, wrong_cells, wrong_fields = parse_eval.compare_case(case, got)
     assert wrong_cells == [] and wrong_fields == [], (case.id, wrong_fields, wrong_cells[:10])
     assert right == total
     return got
