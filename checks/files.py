@@ -67,10 +67,14 @@ class Checked:
 
 
 def check_file(path: str | Path) -> Checked:
-    """Parse one local file and run the single-report rules on it."""
+    """Parse one local file (in this process) and run the single-report rules on it."""
     from parsers import parse_file
 
-    report = parse_file(path)
+    return check_report(path, parse_file(path))
+
+
+def check_report(path: str | Path, report: Report) -> Checked:
+    """Run the single-report rules on the report parsed from ``path``."""
     findings = run_checks(report)
     flag = flag_status(report.status, [(f.severity, f.status) for f in findings])
     return Checked(Path(path), report, findings, flag)

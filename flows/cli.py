@@ -206,12 +206,13 @@ def crawl(data, registry, sources, fast, revalidate_all, max_minutes):
 @click.option("--json", "as_json", is_flag=True, help="Print the full model as JSON.")
 def parse(data, files, as_json):
     """Parse FILES and print them, or parse every pending document in the archive.
-    Exits 1 when a file could not be read (status ``error``)."""
+    Each file is parsed in a worker bounded like the parse stage's (NIANBAO_PARSE_TIMEOUT,
+    NIANBAO_PARSE_MEMORY_MB). Exits 1 when a file could not be read (status ``error``)."""
     if files:
+        from flows.parse_pool import parse_files
         from nianbao.model import STATUS_ERROR
-        from parsers import parse_file
 
-        out = [parse_file(f).to_dict() for f in files]
+        out = [r.to_dict() for r in parse_files(list(files))]
         if as_json:
             click.echo(json.dumps(out if len(out) > 1 else out[0], ensure_ascii=False, indent=1))
         else:
@@ -283,9 +284,10 @@ def check(data, files, as_json, no_warnings):
 
         click.echo(json.dumps(check_pending(data_paths(data)), ensure_ascii=False))
         return
-    from checks.files import check_file, format_checked, summary_line
+    from checks.files import check_report, format_checked, summary_line
+    from flows.parse_pool import parse_files
 
-    results = [check_file(f) for f in files]
+    results = [check_report(f, r) for f, r in zip(files, parse_files(list(files)))]
     if as_json:
         out = [c.to_dict() for c in results]
         click.echo(json.dumps(out if len(out) > 1 else out[0], ensure_ascii=False, indent=1))

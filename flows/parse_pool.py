@@ -179,3 +179,18 @@ def _outcome(job: Job, fut: cf.Future, timeout: int, waited: float) -> Outcome:
     except BaseException as e:  # noqa: BLE001 - every failure becomes the document's error
         return Outcome(job.key, failure=_failure(e, timeout), elapsed=waited)
     return Outcome(job.key, r["report"], None, r["peak_rss_kb"], r["elapsed"])
+
+
+def parse_files(paths: list[str], workers: int | None = None) -> list[Report]:
+    """Parse local files as the parse stage parses downloads — each in a bounded worker, so a
+    hostile file costs its own time and memory limit, not the caller — in the given order."""
+    jobs = [Job(i, str(p), filename=os.path.basename(p)) for i, p in enumerate(paths)]
+    n = workers or min(len(jobs), os.cpu_count() or 1)
+    reports: list[Report | None] = [None] * len(jobs)
+    for o in parse_isolated(jobs, n):
+        reports[o.key] = (
+            Report.from_dict(o.report)
+            if o.report is not None
+            else Report(status=STATUS_ERROR, error=o.failure, parser=PARSER_ID)
+        )
+    return reports

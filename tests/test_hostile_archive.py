@@ -16,6 +16,7 @@ from archive.crawlstore import record_blob
 from archive.db import open_db
 from archive.store import BlobStore, sha256_hex
 from archive.verify import verify_archive
+from demo import hostile
 
 REPO = Path(__file__).resolve().parents[1]
 BODY = "政府信息公开工作年度报告".encode() * 1000
@@ -123,3 +124,27 @@ def test_nianbao_parse_exits_non_zero_when_a_file_fails(tmp_path):
     assert bad.returncode == 1 and "error: empty document (0 bytes)" in bad.stdout
     good = parse(page)
     assert good.returncode == 0 and "not_report" in good.stdout
+
+
+def test_nianbao_parse_and_check_bound_every_file_like_the_stage(tmp_path):
+    # a local file is as hostile as a download: parsed in a bounded worker, a file over the
+    # time limit is stopped and reported, the other files still parse
+    flood = hostile.BY_KIND["html-attribute-flood"]
+    slow = tmp_path / flood.filename
+    slow.write_bytes(flood.make())
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>hello</p></body></html>", encoding="utf-8")
+    env = {**os.environ, "NIANBAO_PARSE_TIMEOUT": "5"}
+    for command in ("parse", "check"):
+        run = subprocess.run(
+            [sys.executable, "-m", "flows.cli", command, str(slow), str(page)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert run.returncode == 1, run.stderr
+        assert "parse still running after 5 s; its worker was stopped" in run.stdout
+        assert "over the limit of 5 s (NIANBAO_PARSE_TIMEOUT)" in run.stdout
+        assert f"{page}: " in run.stdout  # the other file was parsed and printed
