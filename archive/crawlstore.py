@@ -357,3 +357,23 @@ def document_status(existing: dict | None, sha256: str | None) -> str | None:
     if sha256 != existing.get("parsed_sha256"):
         return STATUS_PENDING
     return existing["status"]
+
+
+def fetched_fields(existing: dict | None, sha256: str | None) -> dict:
+    """The ``documents`` fields a good fetch of ``sha256`` sets: its status; a pending
+    document's old error cleared; the parse attempts counted afresh for new bytes (the old
+    ones were of other bytes: a fixed file must not inherit a given-up count).
+
+    >>> fetched_fields({"status": "error", "sha256": "a", "parsed_sha256": "a"}, "b")
+    {'status': 'pending', 'error': None, 'parse_attempts': 0}
+    >>> fetched_fields({"status": "error", "sha256": "a", "parsed_sha256": "a"}, "a")
+    {'status': 'error'}
+    """
+    fields: dict = {"status": document_status(existing, sha256)}
+    if fields["status"] == STATUS_PENDING:
+        fields["error"] = None
+    # else parsed already: its status and the parse's error stay (bench/chaos.py found a
+    # no-change rerun blanking the error of every error document)
+    if existing is not None and existing.get("sha256") not in (None, sha256):
+        fields["parse_attempts"] = 0
+    return fields

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 
-from archive.crawlstore import document_status
+from archive.crawlstore import fetched_fields
 from archive.db import doc_id, now
 from crawler.archiving import store_for
 from nianbao.model import (
     STATUS_FETCH_ERROR,
-    STATUS_PENDING,
     STATUS_REFUSED,
     STATUS_ROBOTS_DISALLOWED,
 )
@@ -105,11 +104,7 @@ class DocumentPipeline:
                 stats[
                     "new" if old is None else "changed" if old != row["sha256"] else "unchanged"
                 ] += 1
-            row["status"] = document_status(existing, row["sha256"])
-            if row["status"] == STATUS_PENDING:
-                row["error"] = None
-            # else parsed already: its status and the parse's error stay (bench/chaos.py found
-            # a no-change rerun blanking the error of every error document)
+            row.update(fetched_fields(existing, row["sha256"]))
         self.store.upsert_document(row)
         return row
 

@@ -17,6 +17,7 @@ import resource
 
 import pytest
 
+from archive.crawlstore import CrawlStore, fetched_fields
 from archive.db import doc_id, open_db
 from archive.store import BlobStore
 from demo import hostile, variants
@@ -180,6 +181,14 @@ def test_a_document_that_kills_its_worker_is_given_up_after_the_attempts(tmp_pat
     assert report.fetchone() == ("error", doc["error"])
 
     assert parse_pending(paths, workers=1)["documents"] == 0  # not tried every night for ever
+
+    # the site replaces the file: the new bytes get their own attempts, not the given-up count
+    crawl = CrawlStore(paths)
+    fixed = next(c for c in good_cases() if c.filename.endswith(".pdf"))
+    sha, _ = store.put(fixed.data)
+    crawl.upsert_document({"id": bomb, "sha256": sha, **fetched_fields(crawl.document(bomb), sha)})
+    assert db["documents"].get(bomb)["parse_attempts"] == 0
+    assert parse_pending(paths, workers=1) == {"documents": 1, "by_status": {"parsed": 1}}
 
 
 def test_a_parse_over_the_time_limit_is_stopped_and_the_others_parse(tmp_path, monkeypatch):
