@@ -11,7 +11,8 @@ back into the archive, in the process that owns it:
 - ``captures`` of the run: a capture already merged (same run, URL, time and WARC record)
   keeps its id; a new one gets the archive's next id, and the ``crawl_state`` and
   ``documents`` rows pointing at it follow;
-- ``sources``, ``crawl_state``, ``documents``, ``source_runs``: upserted by their keys.
+- ``crawl_state``, ``documents``, ``source_runs``: upserted by their keys (``sources``
+  is not merged: the nightly flow wrote those rows from the registry before the shards).
 
 Merging the same shard twice changes nothing.
 """
@@ -78,7 +79,6 @@ def merge(archive_db: str | os.PathLike, shard_db: str | os.PathLike, run_id: st
             _copy(con, "blobs", "insert or ignore")
             _copy(con, "warc_files", "insert or ignore")
             ids, new = _merge_captures(con, run_id)
-            _copy(con, "sources", "insert or replace")
             for table in ("crawl_state", "documents"):
                 _merge_with_capture_ids(con, table, ids)
             _copy(con, "source_runs", "insert or replace")

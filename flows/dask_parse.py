@@ -1,12 +1,12 @@
 """The parse stage on a Dask cluster (prefect-dask's ``DaskTaskRunner``).
 
-Each document is one Prefect task run on a Dask worker. The worker fetches the bytes by
-hash from the blob store (archive.shared_store: a folder the machines share, or an fsspec
-URL) and returns the parsed report; the flow's own process writes it to SQLite (the one
-writer: flows/stages.parse_pending). The hostile-file limits hold on every worker: each
-task parses its document in a bounded child process (flows.parse_pool.IsolatedParser:
-address-space limit, wall-time limit, a dead child fails only its document), exactly as the
-local pool does.
+Documents go in batches, each batch one Prefect task run on a Dask worker. The worker
+fetches the bytes by hash from the blob store (archive.shared_store: a folder the
+machines share, or an fsspec URL) and returns the parsed reports; the flow's own process
+writes them to SQLite (the one writer: flows/stages.parse_pending). The hostile-file limits
+hold on every worker: each document is parsed in a bounded child process
+(flows.parse_pool.IsolatedParser: address-space limit, wall-time limit, a dead child fails
+only its document), exactly as the local pool does.
 
 Dask worker processes are daemons by default, and a daemon may not start children; the
 bounded child needs ``distributed.worker.daemon: False`` — set here for a LocalCluster, and
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from prefect import task
 from prefect.futures import as_completed
 
-from flows.parse_pool import WINDOW_PER_WORKER, IsolatedParser, Job, Outcome
+from flows.parse_pool import IsolatedParser, Job, Outcome
 
 # The setting naming an existing Dask scheduler (``--dask ADDRESS`` overrides it).
 DASK_ADDRESS_ENV = "NIANBAO_DASK_ADDRESS"
@@ -61,23 +61,40 @@ def _parser() -> IsolatedParser:
     return parser
 
 
-@task(task_run_name="parse-{job.key}", persist_result=False)
-def parse_document(job: Job) -> Outcome:
-    """On a Dask worker: parse one document in the worker's bounded child process."""
-    return _parser().parse(job)
+# Documents per task: a Prefect task run costs a few API calls (~0.1 s on a loaded
+# machine, more than parsing an HTML report), so each task parses a batch.
+BATCH = 16
+
+
+@task(task_run_name="parse-{size}-documents", persist_result=False)
+def parse_documents(jobs: list[Job], size: int = 0) -> list[Outcome]:
+    """On a Dask worker: parse some documents, one by one, in the worker's bounded child
+    process (a document over a limit fails alone: its Outcome says why)."""
+    return [_parser().parse(job) for job in jobs]
+
+
+def _batches(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
+    batch: list[Job] = []
+    for job in jobs:
+        batch.append(job)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def parse_on_dask(jobs: Iterable[Job], workers: int) -> Iterator[Outcome]:
-    """Submit the jobs to the flow's task runner (a DaskTaskRunner), a window at a time
-    so results do not pile up; yield each Outcome as it comes back."""
-    pending = iter(jobs)
-    window = max(1, workers) * WINDOW_PER_WORKER
+    """Submit the jobs in batches to the flow's task runner (a DaskTaskRunner), a window
+    at a time so results do not pile up; yield each Outcome as its batch comes back."""
+    pending = _batches(jobs, BATCH)
+    window = max(1, workers) * 2
     running = []
     while True:
-        while len(running) < window and (job := next(pending, None)) is not None:
-            running.append(parse_document.submit(job))
+        while len(running) < window and (batch := next(pending, None)) is not None:
+            running.append(parse_documents.submit(batch, size=len(batch)))
         if not running:
             return
         done = next(as_completed(running))
         running.remove(done)
-        yield done.result()
+        yield from done.result()

@@ -10,12 +10,9 @@ columns are the only things allowed to differ."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -24,95 +21,29 @@ from warcio.archiveiterator import ArchiveIterator
 
 from demo.server import DemoServer
 from demo.sites import build_demo
+from flows import local_pool
 
 pytestmark = pytest.mark.slow
-BIN = Path(sys.executable).parent
-READY_WITHIN = 180  # seconds a loaded CI machine may take to start the server: a bound only
 
 # Columns that record when, or which capture: they differ between any two runs.
 VOLATILE = {
     "first_seen", "last_seen", "capture_id", "parsed_at", "updated_at", "fetched_at",
     "first_fetched", "last_fetched", "last_changed", "checked_at", "run_id", "started_at",
-    "finished_at", "registry",
+    "finished_at",
 }  # fmt: skip
 COMPARED = ("sources", "documents", "reports", "cells", "findings", "blobs", "crawl_state")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + READY_WITHIN
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "prefect server exited: " + proc.stdout.read()[-3000:]
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"prefect server not healthy within {READY_WITHIN} s")
-
-
 @pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory):
-    """A real Prefect server (own home, SQLite) and its API URL."""
+def work_pool(tmp_path_factory):
+    """A real Prefect server, `nianbao deploy`, two process workers on the pool."""
     home = tmp_path_factory.mktemp("prefect-server")
-    port = _free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    env.pop("PREFECT_API_URL", None)
-    proc = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        _wait_healthy(api, proc)
-        yield api
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-
-
-def _env(api: str | None, home: Path) -> dict:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PREFECT_HOME": str(home)}
-    env.pop("PREFECT_API_URL", None)
-    if api:
-        env |= {"PREFECT_API_URL": api, "PREFECT_WORKER_QUERY_SECONDS": "1"}
-    return env
-
-
-@pytest.fixture(scope="module")
-def work_pool(prefect_server, tmp_path_factory):
-    """`nianbao deploy`, then two process workers on the pool."""
-    home = tmp_path_factory.mktemp("prefect-client")
-    env = _env(prefect_server, home)
-    out = subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "deploy"], env=env, capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stdout + out.stderr
-    logs = [tmp_path_factory.mktemp(f"worker{i}") / "log" for i in range(2)]
-    workers = [
-        subprocess.Popen(
-            [str(BIN / "prefect"), "worker", "start", "--pool", "nianbao", "--type", "process"],
-            env=env,
-            stdout=open(log, "w"),
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        for log in logs
-    ]
-    try:
-        yield env, logs
-    finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(timeout=60)
+    with local_pool.prefect_server(home) as api:
+        env = local_pool.client_env(api, tmp_path_factory.mktemp("prefect-client"))
+        local_pool.deploy(env)
+        logs = tmp_path_factory.mktemp("workers")
+        with local_pool.workers(env, 2, logs):
+            yield env, logs
 
 
 def _run(env: dict, *args) -> str:
@@ -161,9 +92,8 @@ def test_sharded_crawl_and_dask_parse_give_the_single_process_answer(work_pool, 
         assert len(server.urls) >= 4
         registry = str(root / "sources.yaml")
         single = tmp_path / "single"
-        _run(
-            _env(None, tmp_path / "prefect-single"), "-r", registry, "--fast", "--data", str(single)
-        )
+        local = local_pool.client_env(None, tmp_path / "prefect-single")
+        _run(local, "-r", registry, "--fast", "--data", str(single))
         wide = tmp_path / "wide"
         args = ["--shards", "2", "--dask-workers", "2"]
         out = _run(env, "-r", registry, "--fast", "--data", str(wide), *args)
@@ -184,7 +114,7 @@ def test_sharded_crawl_and_dask_parse_give_the_single_process_answer(work_pool, 
         env["PREFECT_API_URL"], "/flow_runs/filter", {"flows": {"name": {"any_": ["crawl-shard"]}}}
     )
     completed = [r for r in runs if r["state_type"] == "COMPLETED"]
-    logs = "".join(p.read_text() for p in worker_logs)
+    logs = "".join(p.read_text() for p in worker_logs.glob("*.log"))
     assert len(completed) >= 2, logs[-3000:]
     assert {r["work_pool_name"] for r in completed} == {"nianbao"}
 
