@@ -159,6 +159,11 @@ def run(data, registry, sources, fast, revalidate_all, max_minutes, shards, dask
         dask_workers):  # fmt: skip
     """Run the nightly flow once: crawl, parse, check, publish."""
     paths = data_paths(data)
+    if shards:
+        from flows.shards import shard_env_ok
+
+        if why := shard_env_ok():
+            raise click.ClickException(why)
     summary = _nightly(paths)(
         registry=registry,
         data=str(paths.data),

@@ -153,3 +153,20 @@ def test_the_hostile_file_limits_hold_on_a_dask_worker(tmp_path, monkeypatch):
     doc = db["documents"].get(bomb)
     assert doc["status"] == "error"
     assert "the parse worker died" in doc["error"] or "NIANBAO_PARSE_MEMORY_MB" in doc["error"]
+
+
+def test_shards_without_a_prefect_server_is_a_clear_error(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "nianbao.cli", "run", "-r", str(tmp_path / "sources.yaml"),
+         "--data", str(tmp_path), "--shards", "2"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "crawl shards need a Prefect server" in proc.stderr
+    assert "Traceback" not in proc.stderr
