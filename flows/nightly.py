@@ -207,7 +207,9 @@ def crawl_sharded(registry, sources, paths, run_id: str, n: int, options: dict):
     for k, ids in enumerate(groups):
         shards_mod.prepare_shard(shared, paths.db, [by_id[i] for i in ids], run_id, k)
     results = shards_mod.run_shards(shared, run_id, len(groups), options)
-    done = [k for k, r in results.items() if r["ok"]]
+    # a shard that failed every attempt still hands back what it fetched (as a failed
+    # local crawl batch leaves its rows): merged, its sources reported failed
+    done = [k for k in results if shared.exists(shards_mod.shard_key(run_id, k, "result.db"))]
     merged = shards_mod.merge_shards(shared, paths.db, run_id, done)
     shared.remove(shards_mod.shard_key(run_id, 0).rsplit("/", 1)[0])
     crawl_stats, failed, deferred = {}, [], []

@@ -125,20 +125,27 @@ def crawl_shard(
         shared.get_file(shard_key(run_id, shard, "sources.yaml"), work_dir / "sources.yaml")
         entries = yaml.safe_load((work_dir / "sources.yaml").read_text("utf-8"))["sources"]
         ids = [s["id"] for s in entries]
-        stats = crawl_in_subprocess(
-            work_dir / "sources.yaml", ids, work_dir, run_id, fast=fast,
-            revalidate_all=revalidate_all, max_minutes=max_minutes,
-            env={STORE_ENV: shared.location},
-        )  # fmt: skip
-        for warc in sorted((work_dir / "warc").rglob("*.warc.gz")):
-            shared.put_file(warc, str(warc.relative_to(work_dir)))
-        _compact(work_dir / "nianbao.db", work_dir / "result.db")
-        shared.put_file(work_dir / "result.db", shard_key(run_id, shard, "result.db"))
+        try:
+            stats = crawl_in_subprocess(
+                work_dir / "sources.yaml", ids, work_dir, run_id, fast=fast,
+                revalidate_all=revalidate_all, max_minutes=max_minutes,
+                env={STORE_ENV: shared.location},
+            )  # fmt: skip
+        finally:  # a failed crawl's fetches too: merged if no later attempt succeeds
+            _hand_back(shared, work_dir, run_id, shard)
         # the stats travel as a file too: flow-run results are not persisted by default
         (work_dir / "stats.json").write_text(json.dumps(stats, ensure_ascii=False), "utf-8")
         shared.put_file(work_dir / "stats.json", shard_key(run_id, shard, "stats.json"))
     get_run_logger().info("shard %d: crawled %d sources", shard, len(ids))
     return stats
+
+
+def _hand_back(shared: SharedStore, work_dir: Path, run_id: str, shard: int) -> None:
+    """Copy the shard's WARC files and its database to the store."""
+    for warc in sorted((work_dir / "warc").rglob("*.warc.gz")):
+        shared.put_file(warc, str(warc.relative_to(work_dir)))
+    _compact(work_dir / "nianbao.db", work_dir / "result.db")
+    shared.put_file(work_dir / "result.db", shard_key(run_id, shard, "result.db"))
 
 
 def run_shards(store: SharedStore, run_id: str, n: int, params: dict) -> dict[int, dict]:
