@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from archive.db import now, open_db
-from archive.store import BlobStore
+from archive.shared_store import SharedStore, store_location
 from archive.warc import WarcLog
 from nianbao.config import Paths, paths
 from nianbao.model import (
@@ -53,7 +53,8 @@ class CrawlStore:
         # re-fetches what they described (blobs and WARC records are written first).
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.conn = self.db.conn  # raw sqlite3 for the per-fetch statements (no introspection)
-        self.blobs = BlobStore(self.paths.blobs)
+        # the data folder's blobs/, or the shared store's ($NIANBAO_STORE: a crawl shard)
+        self.blobs = SharedStore(store_location(self.paths.data)).blobs
         self._warcs: dict[str, WarcLog] = {}
 
     # --- fetches ----------------------------------------------------------------------

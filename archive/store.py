@@ -55,6 +55,9 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def size(self, sha256: str) -> int:
+        return self.path(sha256).stat().st_size
+
     def put(self, data: bytes) -> tuple[str, bool]:
         """Store ``data``; return its SHA-256 and whether it was written (new, or a damaged
         copy repaired: its size or hash no longer matched)."""

@@ -212,10 +212,12 @@ def crawl_in_subprocess(
     timeout: float | None = None,
     revalidate_all: bool = False,
     max_minutes: float = 0,
+    env: dict[str, str] | None = None,
 ) -> dict:
     """Run ``python -m crawler.run`` in a fresh interpreter; return its stats dict.
     ``revalidate_all`` asks the sites about every known document (crawler.freshness);
-    ``max_minutes`` limits the crawl's time (sources not reached are ``deferred``).
+    ``max_minutes`` limits the crawl's time (sources not reached are ``deferred``);
+    ``env`` adds environment variables (a crawl shard's shared store).
 
     Raises ``CrawlError`` (with the stderr tail) on a non-zero exit, a timeout (default: an
     hour, or the time limit plus two minutes) or output that does not end with the stats.
@@ -225,7 +227,7 @@ def crawl_in_subprocess(
     if timeout is None:
         timeout = 60 * max_minutes + 120 if max_minutes else 3600
     cmd = crawl_command(registry, source_ids, data_dir, run_id, fast, revalidate_all, max_minutes)
-    env = dict(os.environ)
+    env = {**os.environ, **(env or {})}
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("PYTHONIOENCODING", "utf-8")

@@ -135,9 +135,35 @@ def demo(data, agencies, port):
 @main.command()
 @_data_option
 @_crawl_options
-def run(data, registry, sources, fast, revalidate_all, max_minutes):
+@click.option(
+    "--shards",
+    type=int,
+    default=0,
+    help="Crawl in N shards, flow runs on the Prefect work pool `nianbao` (needs "
+    "PREFECT_API_URL, `nianbao deploy` and workers; 0: crawl here).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    default=None,
+    envvar="NIANBAO_DASK_ADDRESS",
+    help="Parse on the Dask cluster at this scheduler address (or $NIANBAO_DASK_ADDRESS).",
+)
+@click.option(
+    "--dask-workers",
+    type=int,
+    default=0,
+    help="Parse on a new local Dask cluster of N worker processes (0: the local pool).",
+)
+def run(data, registry, sources, fast, revalidate_all, max_minutes, shards, dask_address,
+        dask_workers):  # fmt: skip
     """Run the nightly flow once: crawl, parse, check, publish."""
     paths = data_paths(data)
+    if shards:
+        from flows.shards import shard_env_ok
+
+        if why := shard_env_ok():
+            raise click.ClickException(why)
     summary = _nightly(paths)(
         registry=registry,
         data=str(paths.data),
@@ -145,8 +171,25 @@ def run(data, registry, sources, fast, revalidate_all, max_minutes):
         fast=fast,
         revalidate_all=revalidate_all,
         max_minutes=max_minutes,
+        shards=shards,
+        dask_address=dask_address,
+        dask_workers=dask_workers,
     )
     _print_summary(summary)
+
+
+@main.command()
+@_data_option
+@click.option("--pool", default="nianbao", show_default=True, help="Work pool name.")
+def deploy(data, pool):
+    """Create the process work pool and apply the crawl-shard deployment (needs a Prefect
+    server: PREFECT_API_URL). Then run `prefect worker start --pool nianbao` on each machine."""
+    from flows.prefect_env import configure
+
+    configure(data_paths(data))
+    from flows.deploy import deploy as apply_deployment
+
+    click.echo(f"deployment crawl-shard/nianbao: {apply_deployment(pool)} (work pool {pool})")
 
 
 @main.command()

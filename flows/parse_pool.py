@@ -45,10 +45,12 @@ class Job:
     """One document to parse: its stored bytes and what the crawler knows about it."""
 
     key: Any  # the caller's id for it (a document id)
-    path: str
+    path: str | None  # a local file, or None: the blob ``sha256`` of the store ``store``
     url: str | None = None
     content_type: str | None = None
     filename: str | None = None
+    sha256: str | None = None
+    store: str | None = None  # archive.shared_store.open_blob_store's location
 
 
 @dataclass
@@ -99,11 +101,8 @@ def _parse_job(job: Job) -> dict:
     """Worker: parse one stored file; returns the report as a plain dict and the figures."""
     _reset_peak()
     started = time.perf_counter()
-    size = os.path.getsize(job.path)
-    try:  # the size limit before reading the file in
-        limits.check("input_mb", size / 2**20, f"document of {size / 2**20:,.1f} MB")
-        with open(job.path, "rb") as f:
-            data = f.read()
+    try:
+        data = _read(job)
         report = parse_bytes(
             data, url=job.url, content_type=job.content_type, filename=job.filename
         )
@@ -117,6 +116,23 @@ def _parse_job(job: Job) -> dict:
         "peak_rss_kb": peak_rss_kb(),
         "elapsed": time.perf_counter() - started,
     }
+
+
+def _read(job: Job) -> bytes:
+    """The job's bytes: a local file, or a blob fetched by hash (a Dask worker on another
+    machine); the size limit is checked before reading them in."""
+    if job.path is None:
+        from archive.shared_store import open_blob_store
+
+        store = open_blob_store(job.store)
+        size = store.size(job.sha256)
+    else:
+        size = os.path.getsize(job.path)
+    limits.check("input_mb", size / 2**20, f"document of {size / 2**20:,.1f} MB")
+    if job.path is None:
+        return store.get(job.sha256)
+    with open(job.path, "rb") as f:
+        return f.read()
 
 
 def _failure(error: BaseException, timeout: int) -> str:
@@ -138,6 +154,36 @@ def _failure(error: BaseException, timeout: int) -> str:
     return f"the parse worker failed: {type(error).__name__}: {error}"
 
 
+def _new_pool(workers: int, values: dict[str, int]) -> ProcessPool:
+    return ProcessPool(
+        max_workers=max(1, workers),
+        initializer=_init_worker,
+        initargs=(values,),
+        context=multiprocessing.get_context("spawn"),
+    )
+
+
+class IsolatedParser:
+    """Parse one document at a time in a bounded child process, as ``parse_isolated`` does
+    — for a caller that gets its documents one by one (a Dask task: flows/dask_parse.py).
+    The child is reused while it lives; a timed-out or dead one is replaced by the pool."""
+
+    def __init__(self):
+        self.values = limits.from_env()
+        self.pool = _new_pool(1, self.values)
+
+    def parse(self, job: Job) -> Outcome:
+        """The Outcome of one job (never raises for a document)."""
+        started = time.perf_counter()
+        fut = self.pool.schedule(_parse_job, args=(job,), timeout=self.values["timeout"])
+        cf.wait([fut])
+        return _outcome(job, fut, self.values["timeout"], time.perf_counter() - started)
+
+    def close(self) -> None:
+        self.pool.close()
+        self.pool.join()
+
+
 def parse_isolated(jobs: Iterable[Job], workers: int) -> Iterator[Outcome]:
     """Parse ``jobs`` in ``workers`` bounded worker processes; yield one Outcome per job, in
     the order they finish. Never raises for a document: a failed one has ``failure`` set."""
@@ -147,12 +193,7 @@ def parse_isolated(jobs: Iterable[Job], workers: int) -> Iterator[Outcome]:
     window = max(1, workers) * WINDOW_PER_WORKER
     running: dict[cf.Future, Job] = {}
     started: dict[cf.Future, float] = {}
-    pool = ProcessPool(
-        max_workers=max(1, workers),
-        initializer=_init_worker,
-        initargs=(values,),
-        context=multiprocessing.get_context("spawn"),
-    )
+    pool = _new_pool(workers, values)
     finished = False
     try:
         while True:

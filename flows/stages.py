@@ -15,7 +15,7 @@ import logging
 import os
 
 from archive.db import now, open_db, save_findings, save_report
-from archive.store import BlobStore
+from archive.shared_store import SharedStore, store_location
 from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
 from flows.parse_pool import Job, Outcome, parse_isolated
 from nianbao.config import Paths
@@ -43,7 +43,9 @@ def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, int(os.environ.get("NIANBAO_WORKERS", "2"))))
 
 
-def parse_pending(paths: Paths, workers: int | None = None, progress=None, observe=None) -> dict:
+def parse_pending(
+    paths: Paths, workers: int | None = None, progress=None, observe=None, executor=None
+) -> dict:
     """Parse every document whose newest content has not been parsed by this parser
     version (a new parser re-reads the whole archive); returns counts.
 
@@ -51,9 +53,12 @@ def parse_pending(paths: Paths, workers: int | None = None, progress=None, obser
     limit, or one that kills or hangs its worker, becomes status ``error`` saying why, and
     the others parse. A document whose parse killed or hung its worker is tried again on
     the next run, up to ``NIANBAO_PARSE_MAX_ATTEMPTS`` times, then given up.
-    ``observe(document, outcome)`` sees each flows.parse_pool.Outcome (time, peak memory)."""
+    ``observe(document, outcome)`` sees each flows.parse_pool.Outcome (time, peak memory).
+    ``executor(jobs, workers)`` yields the Outcomes (default: parse_isolated, on this
+    machine; flows.dask_parse.parse_on_dask on a Dask cluster, the jobs naming blobs by
+    hash); the results are written here, by this one process."""
     db = open_db(paths.db)
-    store = BlobStore(paths.blobs)
+    shared = SharedStore(store_location(paths.data))
     remove_stale_workdirs()  # LibreOffice folders of workers killed in an earlier run
     docs = {
         d["id"]: d
@@ -69,12 +74,15 @@ def parse_pending(paths: Paths, workers: int | None = None, progress=None, obser
             [PARSER_ID],
         )
     }
+    by_hash = executor is not None or not shared.local
     jobs = (
-        Job(d["id"], str(store.path(d["sha256"])), d["url"], d["content_type"])
+        Job(d["id"], None, d["url"], d["content_type"], None, d["sha256"], shared.blobs_location)
+        if by_hash
+        else Job(d["id"], str(shared.blobs.path(d["sha256"])), d["url"], d["content_type"])
         for d in docs.values()
     )
     counts: dict[str, int] = {}
-    outcomes = parse_isolated(jobs, workers or _workers())
+    outcomes = (executor or parse_isolated)(jobs, workers or _workers())
     for i, outcome in enumerate(outcomes, 1):
         doc = docs[outcome.key]
         status = _record_parse(db, doc, outcome)
