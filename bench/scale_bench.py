@@ -53,7 +53,7 @@ def one_width(api: str, env: dict, registry: Path, work: Path, width: int) -> di
     data = work / f"data-{width}"
     with local_pool.workers(env, width, work / f"logs-{width}"):
         out = subprocess.run(
-            [sys.executable, "-m", "nianbao.cli", "run", "-r", str(registry), "--fast",
+            [sys.executable, "-m", "flows.cli", "run", "-r", str(registry), "--fast",
              "--data", str(data), "--shards", "2", "--dask-workers", str(width)],
             env=env, capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip

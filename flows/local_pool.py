@@ -75,7 +75,7 @@ def prefect_server(home: str | os.PathLike):
 def deploy(env: dict) -> None:
     """``nianbao deploy`` against the server of ``env``."""
     out = subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "deploy"], env=env, capture_output=True,
+        [sys.executable, "-m", "flows.cli", "deploy"], env=env, capture_output=True,
         text=True, timeout=300,
     )  # fmt: skip
     if out.returncode:

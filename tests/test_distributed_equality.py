@@ -48,7 +48,7 @@ def work_pool(tmp_path_factory):
 
 def _run(env: dict, *args) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "run", *args], env=env, capture_output=True,
+        [sys.executable, "-m", "flows.cli", "run", *args], env=env, capture_output=True,
         text=True, timeout=900,
     )  # fmt: skip
     assert proc.returncode == 0, f"nianbao run {args} failed:\n{proc.stdout}\n{proc.stderr}"

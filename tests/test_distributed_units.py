@@ -163,7 +163,7 @@ def test_shards_without_a_prefect_server_is_a_clear_error(tmp_path):
     (tmp_path / "sources.yaml").write_text("sources: []\n")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     proc = subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "run", "-r", str(tmp_path / "sources.yaml"),
+        [sys.executable, "-m", "flows.cli", "run", "-r", str(tmp_path / "sources.yaml"),
          "--data", str(tmp_path), "--shards", "2"],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
