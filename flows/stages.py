@@ -332,43 +332,17 @@ def summarize(paths: Paths, run_id: str | None = None) -> dict:
     """What the archive holds now, and what this run fetched: the run summary."""
     db = open_db(paths.db)
     one = lambda sql, p=(): next(iter(db.execute(sql, p).fetchone() or [0]), 0)  # noqa: E731
-    summary = {
-        "run_id": run_id,
-        "at": now(),
-        "sources": one("select count(*) from sources"),
-        "sources_crawled": one(
-            "select count(distinct source_id) from captures where run_id = ?", [run_id]
-        )
-        if run_id
-        else None,
-        "fetches": one("select count(*) from captures where run_id = ?", [run_id])
-        if run_id
-        else one("select count(*) from captures"),
-        "not_modified": one(
-            "select count(*) from captures where run_id = ? and status = 304", [run_id]
-        )
-        if run_id
-        else None,
-        "fresh": one("select coalesce(sum(fresh), 0) from source_runs where run_id = ?", [run_id])
-        if run_id
-        else None,
+    summary = {"run_id": run_id, "at": now(), "sources": one("select count(*) from sources")}
+    summary |= _run_figures(one, run_id)
+    summary |= {
         "bytes_stored": one("select coalesce(sum(size), 0) from blobs"),
         "documents": one("select count(*) from documents"),
-        "documents_by_status": dict(
-            db.execute(
-                "select status, count(*) from documents group by status order by status"
-            ).fetchall()
-        ),
+        "documents_by_status": _counts(db, "documents", "status"),
         "reports": one("select count(*) from reports where is_current = 1"),
         "reports_parsed": one(
             "select count(*) from reports where is_current = 1 and status = ?", [STATUS_PARSED]
         ),
-        "reports_by_flag": dict(
-            db.execute(
-                "select flag_status, count(*) from reports where is_current = 1 "
-                "group by flag_status order by flag_status"
-            ).fetchall()
-        ),
+        "reports_by_flag": _counts(db, "reports", "flag_status", "where is_current = 1"),
         "flagged": list_flags(db),
         "incomplete": list_incomplete(db),
         "warnings_by_rule": dict(
@@ -392,6 +366,31 @@ def summarize(paths: Paths, run_id: str | None = None) -> dict:
         ],
     }
     return summary
+
+
+def _run_figures(one, run_id: str | None) -> dict:
+    """What one run fetched (without a run: every capture, the rest unknown)."""
+    if not run_id:
+        keys = ("sources_crawled", "fetches", "not_modified", "fresh")
+        return dict.fromkeys(keys) | {"fetches": one("select count(*) from captures")}
+    return {
+        "sources_crawled": one(
+            "select count(distinct source_id) from captures where run_id = ?", [run_id]
+        ),
+        "fetches": one("select count(*) from captures where run_id = ?", [run_id]),
+        "not_modified": one(
+            "select count(*) from captures where run_id = ? and status = 304", [run_id]
+        ),
+        "fresh": one("select coalesce(sum(fresh), 0) from source_runs where run_id = ?", [run_id]),
+    }
+
+
+def _counts(db, table: str, column: str, where: str = "") -> dict:
+    return dict(
+        db.execute(
+            f"select {column}, count(*) from {table} {where} group by {column} order by {column}"
+        ).fetchall()
+    )
 
 
 def format_incomplete(r: dict) -> str:
