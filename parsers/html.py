@@ -115,8 +115,28 @@ def _all_text(e) -> str:
 def _text(el) -> str:
     """Text of an element with line breaks at block elements (cells: "商业<p>企业" → "商业\n企业").
     Needs :func:`mark_blocks` on the tree first."""
-    s = _HSPACE.sub(" ", _all_text(el))
-    return "\n".join(filter(None, map(str.strip, s.split("\n"))))
+    return _normalise(_all_text(el))
+
+
+def _normalise(s: str) -> str:
+    """Runs of horizontal space → one space; every line stripped, empty lines dropped."""
+    return "\n".join(filter(None, map(str.strip, _HSPACE.sub(" ", s).split("\n"))))
+
+
+# Separates cell texts normalised together (a private-use character: never in page text, and
+# checked). Not whitespace: stripping a line never removes it.
+_CELL_SEP = "\ue001"
+
+
+def _normalise_all(texts: list[str]) -> list[str]:
+    """:func:`_normalise` of every text, done once on all of them joined by a separator: per
+    cell, the calls cost more than serialising the cell. A line of the joined string holds
+    the last line of one cell and the first of the next; its inner ends are the cells' ends,
+    which the final strip removes, so every cell comes out as it would alone."""
+    joined = _CELL_SEP.join(texts)
+    if joined.count(_CELL_SEP) != max(len(texts) - 1, 0):
+        return [_normalise(t) for t in texts]  # the separator occurs in a text
+    return list(map(str.strip, _normalise(joined).split(_CELL_SEP)))
 
 
 def _doc_text(el, cell_text: dict | None = None) -> str:
@@ -181,8 +201,8 @@ def _has_table_inside(el) -> bool:
     return next(el.iterdescendants("table"), None) is not None
 
 
-def _span(el, attr: str) -> int:
-    v = el.get(attr)
+def _span(v: str | None) -> int:
+    """A rowspan or colspan attribute's value as a count (1 when absent or not a number)."""
     if not v:
         return 1
     if v.isdecimal():  # the common case: a bare number
@@ -190,6 +210,37 @@ def _span(el, attr: str) -> int:
         return n if n > 0 else 1
     m = re.match(r"\s*(\d+)", v)
     return int(m.group(1)) if m and int(m.group(1)) > 0 else 1
+
+
+def read_grids(container) -> tuple[list[Grid], dict]:
+    """The grids of the container's tables (a layout table around other tables is not one:
+    the inner ones are read), and each row's cell texts (tr element → texts) for
+    :func:`_doc_text`. One pass over the rows collects every cell's serialised text and spans;
+    the texts are normalised together, then placed."""
+    tables = []  # per table: [(tr, its cells)]
+    raw: list[str] = []
+    for table in container.iter("table"):
+        if _has_table_inside(table):
+            continue
+        rows = [(tr, _cells(tr)) for tr in _rows(table)]
+        for _, tds in rows:
+            raw.extend(map(_all_text, tds))
+        if rows:
+            tables.append(rows)
+    texts = iter(_normalise_all(raw))
+    grids: list[Grid] = []
+    cell_text: dict = {}
+    used = 0  # grid cells of the tables so far: the grid-cell limit is per document
+    for rows in tables:
+        spec = []
+        for tr, tds in rows:
+            row = [(next(texts), td.get("rowspan"), td.get("colspan")) for td in tds]
+            cell_text[tr] = [t for t, _, _ in row]
+            spec.append([(t, _span(rs), _span(cs), None) for t, rs, cs in row])
+        g = place_html_like(spec, index=len(grids), used=used)
+        used += len(g.rows) * g.width
+        grids.append(g)
+    return grids, cell_text
 
 
 def find_container(root, source: str | None = None):
@@ -291,25 +342,7 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
     title_el = root.find(".//title")
     title = _text(title_el) if title_el is not None else None
     container = find_container(root, s)
-    grids: list[Grid] = []
-    cell_text: dict = {}
-    used = 0  # grid cells of the tables so far: the grid-cell limit is per document
-    for table in container.iter("table"):
-        if _has_table_inside(table):
-            continue  # a layout table around other tables: read the inner ones
-        rows = []
-        for tr in _rows(table):
-            tds = _cells(tr)
-            texts = [_text(td) for td in tds]
-            cell_text[tr] = texts
-            rows.append(
-                [(t, _span(td, "rowspan"), _span(td, "colspan"), None) for t, td in zip(texts, tds)]
-            )
-        if not rows:
-            continue
-        g = place_html_like(rows, index=len(grids), used=used)
-        used += len(g.rows) * g.width
-        grids.append(g)
+    grids, cell_text = read_grids(container)
     text = _doc_text(container, cell_text)
     notes = attachments(container)
     return (
