@@ -14,41 +14,51 @@ from lxml import etree
 
 from .grid import Grid, place_html_like
 
-# Article containers seen on government CMSs, most specific first: (XPath, minimum text length
-# to accept it, a pattern the page source must hold for the XPath to match: the class or id
-# value as written, or the start tag, whose name is case-insensitive).
-CONTAINERS: tuple[tuple[str, int, str], ...] = (
-    (
-        "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-        10,
-        "TRS_Editor",
-    ),
-    (
-        "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
-        10,
-        "TRS_UEDITOR",
-    ),
-    (
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
-        10,
-        "article_content",
-    ),
-    ("//*[@id='zoom']", 10, "zoom"),
-    ("//*[@id='ivs_content']", 10, "ivs_content"),
-    ("//ucapcontent", 10, "(?i:<ucapcontent)"),
-    ("//*[@id='UCAP-CONTENT']", 10, "UCAP-CONTENT"),
-    (
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
-        50,
-        "article-content",
-    ),
-    ("//*[@id='content']", 200, "content"),
-    ("//article", 200, "(?i:<article)"),
+# Article containers seen on government CMSs, most specific first: (tag or "*", "class" / "id" /
+# None, the class or id, minimum text length to accept it).
+CONTAINERS: tuple[tuple[str, str | None, str | None, int], ...] = (
+    ("div", "class", "TRS_Editor", 10),
+    ("div", "class", "TRS_UEDITOR", 10),
+    ("*", "class", "article_content", 10),
+    ("*", "id", "zoom", 10),
+    ("*", "id", "ivs_content", 10),
+    ("ucapcontent", None, None, 10),
+    ("*", "id", "UCAP-CONTENT", 10),
+    ("*", "class", "article-content", 50),
+    ("*", "id", "content", 200),
+    ("article", None, None, 200),
 )
+
+
+def _container_rule(tag: str, attr: str | None, value: str | None) -> tuple[str, str]:
+    """(XPath, a pattern the page source must hold for the XPath to match: the class or id
+    as written, or the start tag, whose name is case-insensitive). A plain word, not the
+    attribute around it: sre finds a word fast, while "id\\s*=\\s*…" costs ~150 instructions a
+    character of the page.
+
+    The XPaths select the same elements as "//*[@id='zoom']" or "//div[…@class…]", written
+    so that libxml2 does less: "//*[@id='zoom']" builds the attribute's string for every
+    element (4.7 M instructions on a 100 kB Word-paste page), "//@id[.='zoom']/.." only for
+    elements that have one (0.5 M); "/descendant::div" skips the set of every node that
+    "//div" builds first."""
+    if attr is None:
+        return f"/descendant::{tag}", rf"(?i:<{tag})"
+    if attr == "id":
+        return f"//@id[.='{value}']/..", re.escape(value)
+    has = f"contains(concat(' ', normalize-space(@class), ' '), ' {value} ')"
+    if tag == "*":
+        return f"//@class[{has.replace('@class', '.')}]/..", re.escape(value)
+    return f"/descendant::{tag}[{has}]", re.escape(value)
+
+
 # Each XPath walks the whole tree: on a page without a known container all ten cost more than
 # the rest of the parse, so a rule runs only when its pattern is in the source. A numeric
 # character reference ("TRS&#95;Editor") could spell a value: then every rule runs.
-_CONTAINER_XPATHS = tuple((etree.XPath(xp), n, re.compile(hint)) for xp, n, hint in CONTAINERS)
+_CONTAINER_XPATHS = tuple(
+    (etree.XPath(xp), min_len, re.compile(hint))
+    for tag, attr, value, min_len in CONTAINERS
+    for xp, hint in [_container_rule(tag, attr, value)]
+)
 
 
 ATTACHMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".ofd")

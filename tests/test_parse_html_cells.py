@@ -54,3 +54,28 @@ def test_grid_cell_texts_and_spans_from_word_paste_markup():
     ]
     assert grid.rows[0][0] is grid.rows[1][0] and grid.rows[0][1] is grid.rows[0][2]
     assert list(cell_text.values()) == [["商业\n企业", "a b"], ["12", "3"]]
+
+
+# The container rules as first written: the rewritten XPaths must select the same elements.
+PLAIN_XPATHS = {
+    "class": "//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {value} ')]",
+    "id": "//{tag}[@id='{value}']",
+    None: "//{tag}",
+}
+EDGE_PAGES = [
+    "<div ID = 'zoom'>a</div><p id=zoom>b</p><div id='zoom '>c</div><div id='&#122;oom'>d</div>",
+    "<td class='x  article_content\ty'>a</td><div class='article_contents'>b</div>",
+    "<div class='TRS_Editor'><div class=' TRS_Editor'>a</div></div><p class=TRS_Editor>c</p>",
+    "<div id='content'>a</div><span id='content'>b</span><UCAPCONTENT>c</UCAPCONTENT>",
+    "<article>a</article><div><article>b</article></div><p style='zoom: 1'>content</p>",
+]
+
+
+@pytest.mark.parametrize("page", EDGE_PAGES)
+def test_container_rules_select_what_the_plain_xpaths_select(page):
+    root = etree.fromstring(f"<html><body>{page}</body></html>", html._PARSER)
+    for (tag, attr, value, _), (xp, _, hint) in zip(html.CONTAINERS, html._CONTAINER_XPATHS):
+        plain = etree.XPath(PLAIN_XPATHS[attr].format(tag=tag, value=value))(root)
+        assert xp(root) == plain
+        if plain and "&#" not in page:
+            assert hint.search(page), f"{hint.pattern} must match where {xp.path} does"
