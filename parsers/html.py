@@ -156,20 +156,30 @@ def _normalise_all(texts: list[str]) -> list[str]:
 def _doc_text(el, cell_text: dict | None = None) -> str:
     """Plain text of the container: paragraphs as lines, table rows as tab-separated cells.
     ``cell_text``: texts of table rows already read (tr element → cell texts)."""
-    out: list[str] = []
-    _walk(el, out, cell_text or {})
+    out: list[str | None] = []
+    raw: list[str] = []
+    _walk(el, out, cell_text or {}, raw)
+    # the inline elements' texts, normalised together (per element, the calls of
+    # _normalise cost more than serialising it: a Word paste has hundreds of <span>s)
+    inline = iter(_normalise_all(raw))
     joined = []
     for line in out:
+        if line is None:
+            line = next(inline).replace("\n", "")
+            if not line:
+                continue  # an inline element without text writes no line
         line = line.replace("\xa0", " ").strip()
         if line or (joined and joined[-1]):
             joined.append(line)
     return "\n".join(joined).strip()
 
 
-def _walk(e, out: list[str], cell_text: dict) -> None:
-    """:func:`_doc_text`'s recursion. A module function, not a closure: a closure that calls
-    itself is a reference cycle, which kept the whole lxml document alive until the cyclic
-    garbage collector ran (and its collections then cost milliseconds)."""
+def _walk(e, out: list[str | None], cell_text: dict, raw: list[str]) -> None:
+    """:func:`_doc_text`'s recursion: lines into ``out``; an inline element's line is None
+    there, its serialised text appended to ``raw`` (normalised later, all at once). A module
+    function, not a closure: a closure that calls itself is a reference cycle, which kept the
+    whole lxml document alive until the cyclic garbage collector ran (and its collections
+    then cost milliseconds)."""
     if not isinstance(e.tag, str):
         return
     tag = e.tag.split("}")[-1].lower()
@@ -185,13 +195,12 @@ def _walk(e, out: list[str], cell_text: dict) -> None:
         if e.text and e.text.strip():
             out.append(e.text.strip())
         for ch in e:
-            _walk(ch, out, cell_text)
+            _walk(ch, out, cell_text, raw)
             if ch.tail and ch.tail.strip():
                 out.append(ch.tail.strip())
     else:
-        t = _text(e)
-        if t:
-            out.append(t.replace("\n", ""))
+        out.append(None)
+        raw.append(_all_text(e))
 
 
 def _rows(table) -> list:
@@ -257,6 +266,18 @@ def read_grids(container) -> tuple[list[Grid], dict]:
     return grids, cell_text
 
 
+def _long_enough(elements: list, min_len: int):
+    """The element whose normalised text is longest, if at least ``min_len`` characters
+    (the first of equals), else None. Normalising an article's text costs ~0.3 ms; a lone
+    candidate is accepted from a normalised prefix, which is never longer than the whole."""
+    if len(elements) == 1:
+        raw = _all_text(elements[0])
+        if len(_normalise(raw[: 4 * min_len + 64])) >= min_len:
+            return elements[0]
+    found = [(n, e) for e in elements if (n := len(_text(e))) >= min_len]
+    return max(found, key=lambda x: x[0])[1] if found else None
+
+
 def find_container(root, source: str | None = None):
     """The article element. ``source``: the page's HTML, to skip rules that cannot match."""
     char_refs = None  # "&#" in the source, looked up once when first needed
@@ -266,9 +287,8 @@ def find_container(root, source: str | None = None):
                 char_refs = "&#" in source
             if not char_refs:
                 continue
-        found = [(n, e) for e in xp(root) if (n := len(_text(e))) >= min_len]
-        if found:
-            return max(found, key=lambda x: x[0])[1]
+        if (found := _long_enough(xp(root), min_len)) is not None:
+            return found
     best, best_key = None, None
     for e in root.iter("div", "td", "section", "article", "main", "body"):
         if e.tag == "td" and len(e) < 3:

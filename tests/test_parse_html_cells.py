@@ -79,3 +79,47 @@ def test_container_rules_select_what_the_plain_xpaths_select(page):
         assert xp(root) == plain
         if plain and "&#" not in page:
             assert hint.search(page), f"{hint.pattern} must match where {xp.path} does"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_normalised_prefix_is_never_longer_than_the_whole(seed):
+    # find_container accepts a lone candidate from its normalised prefix: that is only
+    # right if the prefix can never be longer than the whole text normalised
+    rng = random.Random(seed)
+    for _ in range(200):
+        text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 300)))
+        cut = rng.randint(0, len(text))
+        assert len(html._normalise(text[:cut])) <= len(html._normalise(text))
+
+
+@pytest.mark.parametrize("min_len", [1, 10, 50, 200])
+def test_long_enough_picks_what_the_plain_rule_picks(min_len):
+    rng = random.Random(min_len)
+    for _ in range(100):
+        n = rng.choice([1, 1, 2, 3])
+        spans = "".join(
+            "<div>" + "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 500))) + "</div>"
+            for _ in range(n)
+        )
+        root = etree.fromstring(f"<html><body>{spans}</body></html>", etree.HTMLParser())
+        html.mark_blocks(root)
+        els = root.findall(".//div")
+        plain = [(len(html._text(e)), e) for e in els if len(html._text(e)) >= min_len]
+        expected = max(plain, key=lambda x: x[0])[1] if plain else None
+        assert html._long_enough(els, min_len) is expected
+
+
+def test_article_text_of_word_paste_markup():
+    # (the text main at cc30d5d gave, before inline texts were normalised together)
+    page = (
+        "<html><body><div class='TRS_Editor'><p> 一、总体情况<span>\xa0本年</span>"
+        "<font>度 <o:p></o:p></font>尾</p><p><span>  </span><b>二、</b>收到\u3000申请</p>"
+        "<table><tr><td>a\n b</td><td>1</td></tr></table><span>附件：</span></div></body></html>"
+    )
+    root = etree.fromstring(page, etree.HTMLParser())
+    html.mark_blocks(root)
+    container = html.find_container(root, page)
+    grids, cell_text = html.read_grids(container)
+    assert html._doc_text(container, cell_text) == (
+        "一、总体情况\n本年\n度\n尾\n二、\n收到\u3000申请\nab\t1\n\n附件："
+    )
