@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -78,13 +79,50 @@ def start_prefect_server(home: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("prefect server did not start in 120 s")
 
 
+# Log lines of `nianbao run` that end a phase, by what they end (Prefect's INFO log).
+PHASE_ENDS = (
+    ("start-up (command to the flow's first line)", re.compile(r"Beginning flow run")),
+    ("crawl", re.compile(r"Task run 'crawl-.*Finished in state")),
+    ("parse", re.compile(r"Task run 'parse_documents.*Finished in state")),
+    ("check", re.compile(r"Task run 'check_reports.*Finished in state")),
+    ("publish and finish", re.compile(r"Flow run .*Finished in state")),
+)
+_STAMP = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) \|")
+
+
+def phases(log: str, started: float, ended: float) -> list[tuple[str, float]]:
+    """Seconds of each phase of a run, from its log's time stamps (local time of day) and
+    the wall-clock times the command started and ended."""
+    day = time.localtime(started)
+    midnight = time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
+    ends: dict[str, float] = {}
+    for line in log.splitlines():
+        m = _STAMP.match(line)
+        if not m:
+            continue
+        at = midnight + 3600 * int(m[1]) + 60 * int(m[2]) + float(m[3])
+        for name, pattern in PHASE_ENDS:
+            if pattern.search(line):
+                ends[name] = max(ends.get(name, at), at)  # the last crawl batch ends the crawl
+    out, last = [], started
+    for name, _ in PHASE_ENDS:
+        if name in ends:
+            out.append((name, ends[name] - last))
+            last = ends[name]
+    out.append(("process exit", ended - last))
+    return out
+
+
 def run_nightly(registry: Path, data: Path, api_url: str, home: Path) -> float:
     env = {
         **os.environ,
         "PREFECT_API_URL": api_url,
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "INFO",  # the phases are read from the time stamps
     }
+    wall_started = time.time()
+    cpu_started = os.times()
     started = time.perf_counter()
     proc = subprocess.run(
         [
@@ -103,9 +141,21 @@ def run_nightly(registry: Path, data: Path, api_url: str, home: Path) -> float:
         text=True,
     )
     elapsed = time.perf_counter() - started
+    runs = sorted(data.parent.glob("run-*.log"))
+    (data.parent / f"run-{len(runs) + 1}.log").write_text(proc.stdout + proc.stderr, "utf-8")
     if proc.returncode:
         print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n")
         raise SystemExit("nianbao run failed")
+    cpu = os.times()
+    cpu_s = sum(
+        getattr(cpu, k) - getattr(cpu_started, k) for k in ("children_user", "children_system")
+    )
+    print(
+        f"  {elapsed:.1f} s wall, {cpu_s:.1f} s CPU (the command, its crawl and parse processes): "
+        + ", ".join(f"{n} {s:.1f} s" for n, s in phases(proc.stderr, wall_started, time.time()))
+        + "; load average (1, 5, 15 min) after: "
+        + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
     return elapsed
 
 

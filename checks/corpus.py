@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from nianbao import form
 from nianbao.model import FAIL, NOT_ASSESSABLE, PASS, SEVERITY_WARNING, Finding, Report
+
+if TYPE_CHECKING:
+    from datasketch import MinHash, MinHashLSH
 
 CORPUS_RULES = ("T3-CARRY", "T2-INFORCE", "DUPLICATE")
 
@@ -144,6 +146,10 @@ def _numbers_key(report: Report) -> tuple | None:
 
 def _text_index(shingles: dict[str, set[str]]) -> tuple[MinHashLSH, dict[str, MinHash]]:
     """MinHash LSH over the reports with enough distinctive text."""
+    # Imported here: datasketch brings scipy (~0.7 s), and every `nianbao` command and
+    # nightly run imports this module, most of them (a no-change night) never comparing texts.
+    from datasketch import MinHash, MinHashLSH
+
     ids = [rid for rid, s in shingles.items() if len(s) >= MIN_DISTINCTIVE]
     lsh = MinHashLSH(threshold=DUPLICATE_THRESHOLD * 0.9, num_perm=NUM_PERM)
     hashes = dict(

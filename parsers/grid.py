@@ -63,7 +63,8 @@ class GCell:
         src = self._source
         if src is None:
             at = self._at
-            src = Source() if at is None else Source(table=at[0], row=at[1], col=at[2])
+            # (positional: keywords make the class call build a dict, a visible cost per cell)
+            src = Source() if at is None else Source(None, None, *at)
             self._source = src
         return src
 
@@ -166,7 +167,7 @@ def place_html_like(
             n = len(row)
             while c < n and row[c] is not None:
                 c += 1
-            cell = GCell(text, src, at=(index, r, c))
+            cell = GCell(text, src, None, None, (index, r, c))  # (positional: see .source)
             if rowspan == 1 and colspan == 1 and c >= n:
                 row.append(cell)  # the common case: a plain cell at the row's end
                 c += 1
@@ -192,7 +193,8 @@ def place_html_like(
             row.extend([None] * (width - len(row)))
         if None in row:
             row[:] = [
-                x if x is not None else GCell("", at=(index, i, j)) for j, x in enumerate(row)
+                x if x is not None else GCell("", None, None, None, (index, i, j))
+                for j, x in enumerate(row)
             ]
     return Grid(grid, index=index)
 

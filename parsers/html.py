@@ -14,41 +14,51 @@ from lxml import etree
 
 from .grid import Grid, place_html_like
 
-# Article containers seen on government CMSs, most specific first: (XPath, minimum text length
-# to accept it, a pattern the page source must hold for the XPath to match: the class or id
-# value as written, or the start tag, whose name is case-insensitive).
-CONTAINERS: tuple[tuple[str, int, str], ...] = (
-    (
-        "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-        10,
-        "TRS_Editor",
-    ),
-    (
-        "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
-        10,
-        "TRS_UEDITOR",
-    ),
-    (
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
-        10,
-        "article_content",
-    ),
-    ("//*[@id='zoom']", 10, "zoom"),
-    ("//*[@id='ivs_content']", 10, "ivs_content"),
-    ("//ucapcontent", 10, "(?i:<ucapcontent)"),
-    ("//*[@id='UCAP-CONTENT']", 10, "UCAP-CONTENT"),
-    (
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
-        50,
-        "article-content",
-    ),
-    ("//*[@id='content']", 200, "content"),
-    ("//article", 200, "(?i:<article)"),
+# Article containers seen on government CMSs, most specific first: (tag or "*", "class" / "id" /
+# None, the class or id, minimum text length to accept it).
+CONTAINERS: tuple[tuple[str, str | None, str | None, int], ...] = (
+    ("div", "class", "TRS_Editor", 10),
+    ("div", "class", "TRS_UEDITOR", 10),
+    ("*", "class", "article_content", 10),
+    ("*", "id", "zoom", 10),
+    ("*", "id", "ivs_content", 10),
+    ("ucapcontent", None, None, 10),
+    ("*", "id", "UCAP-CONTENT", 10),
+    ("*", "class", "article-content", 50),
+    ("*", "id", "content", 200),
+    ("article", None, None, 200),
 )
+
+
+def _container_rule(tag: str, attr: str | None, value: str | None) -> tuple[str, str]:
+    """(XPath, a pattern the page source must hold for the XPath to match: the class or id
+    as written, or the start tag, whose name is case-insensitive). A plain word, not the
+    attribute around it: sre finds a word fast, while "id\\s*=\\s*…" costs ~150 instructions a
+    character of the page.
+
+    The XPaths select the same elements as "//*[@id='zoom']" or "//div[…@class…]", written
+    so that libxml2 does less: "//*[@id='zoom']" builds the attribute's string for every
+    element (4.7 M instructions on a 100 kB Word-paste page), "//@id[.='zoom']/.." only for
+    elements that have one (0.5 M); "/descendant::div" skips the set of every node that
+    "//div" builds first."""
+    if attr is None:
+        return f"/descendant::{tag}", rf"(?i:<{tag})"
+    if attr == "id":
+        return f"//@id[.='{value}']/..", re.escape(value)
+    has = f"contains(concat(' ', normalize-space(@class), ' '), ' {value} ')"
+    if tag == "*":
+        return f"//@class[{has.replace('@class', '.')}]/..", re.escape(value)
+    return f"/descendant::{tag}[{has}]", re.escape(value)
+
+
 # Each XPath walks the whole tree: on a page without a known container all ten cost more than
 # the rest of the parse, so a rule runs only when its pattern is in the source. A numeric
 # character reference ("TRS&#95;Editor") could spell a value: then every rule runs.
-_CONTAINER_XPATHS = tuple((etree.XPath(xp), n, re.compile(hint)) for xp, n, hint in CONTAINERS)
+_CONTAINER_XPATHS = tuple(
+    (etree.XPath(xp), min_len, re.compile(hint))
+    for tag, attr, value, min_len in CONTAINERS
+    for xp, hint in [_container_rule(tag, attr, value)]
+)
 
 
 ATTACHMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".ofd")
@@ -97,6 +107,10 @@ _HSPACE = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
 
 
 _PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True)
+# The same for a page's UTF-8 bytes: libxml2 reads them as they are, where a str is converted
+# first (2.4 M of ~48 M instructions on a 178 kB page). The encoding given overrides a
+# <meta charset>, as decoding the page before parsing it does.
+_UTF8_PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True, encoding="utf-8")
 
 
 def mark_blocks(root) -> None:
@@ -115,27 +129,57 @@ def _all_text(e) -> str:
 def _text(el) -> str:
     """Text of an element with line breaks at block elements (cells: "商业<p>企业" → "商业\n企业").
     Needs :func:`mark_blocks` on the tree first."""
-    s = _HSPACE.sub(" ", _all_text(el))
-    return "\n".join(filter(None, map(str.strip, s.split("\n"))))
+    return _normalise(_all_text(el))
+
+
+def _normalise(s: str) -> str:
+    """Runs of horizontal space → one space; every line stripped, empty lines dropped."""
+    return "\n".join(filter(None, map(str.strip, _HSPACE.sub(" ", s).split("\n"))))
+
+
+# Separates cell texts normalised together (a private-use character: never in page text, and
+# checked). Not whitespace: stripping a line never removes it.
+_CELL_SEP = "\ue001"
+
+
+def _normalise_all(texts: list[str]) -> list[str]:
+    """:func:`_normalise` of every text, done once on all of them joined by a separator: per
+    cell, the calls cost more than serialising the cell. A line of the joined string holds
+    the last line of one cell and the first of the next; its inner ends are the cells' ends,
+    which the final strip removes, so every cell comes out as it would alone."""
+    joined = _CELL_SEP.join(texts)
+    if joined.count(_CELL_SEP) != max(len(texts) - 1, 0):
+        return [_normalise(t) for t in texts]  # the separator occurs in a text
+    return list(map(str.strip, _normalise(joined).split(_CELL_SEP)))
 
 
 def _doc_text(el, cell_text: dict | None = None) -> str:
     """Plain text of the container: paragraphs as lines, table rows as tab-separated cells.
     ``cell_text``: texts of table rows already read (tr element → cell texts)."""
-    out: list[str] = []
-    _walk(el, out, cell_text or {})
+    out: list[str | None] = []
+    raw: list[str] = []
+    _walk(el, out, cell_text or {}, raw)
+    # the inline elements' texts, normalised together (per element, the calls of
+    # _normalise cost more than serialising it: a Word paste has hundreds of <span>s)
+    inline = iter(_normalise_all(raw))
     joined = []
     for line in out:
+        if line is None:
+            line = next(inline).replace("\n", "")
+            if not line:
+                continue  # an inline element without text writes no line
         line = line.replace("\xa0", " ").strip()
         if line or (joined and joined[-1]):
             joined.append(line)
     return "\n".join(joined).strip()
 
 
-def _walk(e, out: list[str], cell_text: dict) -> None:
-    """:func:`_doc_text`'s recursion. A module function, not a closure: a closure that calls
-    itself is a reference cycle, which kept the whole lxml document alive until the cyclic
-    garbage collector ran (and its collections then cost milliseconds)."""
+def _walk(e, out: list[str | None], cell_text: dict, raw: list[str]) -> None:
+    """:func:`_doc_text`'s recursion: lines into ``out``; an inline element's line is None
+    there, its serialised text appended to ``raw`` (normalised later, all at once). A module
+    function, not a closure: a closure that calls itself is a reference cycle, which kept the
+    whole lxml document alive until the cyclic garbage collector ran (and its collections
+    then cost milliseconds)."""
     if not isinstance(e.tag, str):
         return
     tag = e.tag.split("}")[-1].lower()
@@ -151,13 +195,12 @@ def _walk(e, out: list[str], cell_text: dict) -> None:
         if e.text and e.text.strip():
             out.append(e.text.strip())
         for ch in e:
-            _walk(ch, out, cell_text)
+            _walk(ch, out, cell_text, raw)
             if ch.tail and ch.tail.strip():
                 out.append(ch.tail.strip())
     else:
-        t = _text(e)
-        if t:
-            out.append(t.replace("\n", ""))
+        out.append(None)
+        raw.append(_all_text(e))
 
 
 def _rows(table) -> list:
@@ -181,8 +224,8 @@ def _has_table_inside(el) -> bool:
     return next(el.iterdescendants("table"), None) is not None
 
 
-def _span(el, attr: str) -> int:
-    v = el.get(attr)
+def _span(v: str | None) -> int:
+    """A rowspan or colspan attribute's value as a count (1 when absent or not a number)."""
     if not v:
         return 1
     if v.isdecimal():  # the common case: a bare number
@@ -190,6 +233,49 @@ def _span(el, attr: str) -> int:
         return n if n > 0 else 1
     m = re.match(r"\s*(\d+)", v)
     return int(m.group(1)) if m and int(m.group(1)) > 0 else 1
+
+
+def read_grids(container) -> tuple[list[Grid], dict]:
+    """The grids of the container's tables (a layout table around other tables is not one:
+    the inner ones are read), and each row's cell texts (tr element → texts) for
+    :func:`_doc_text`. One pass over the rows collects every cell's serialised text and spans;
+    the texts are normalised together, then placed."""
+    tables = []  # per table: [(tr, its cells)]
+    raw: list[str] = []
+    for table in container.iter("table"):
+        if _has_table_inside(table):
+            continue
+        rows = [(tr, _cells(tr)) for tr in _rows(table)]
+        for _, tds in rows:
+            raw.extend(map(_all_text, tds))
+        if rows:
+            tables.append(rows)
+    texts = iter(_normalise_all(raw))
+    grids: list[Grid] = []
+    cell_text: dict = {}
+    used = 0  # grid cells of the tables so far: the grid-cell limit is per document
+    for rows in tables:
+        spec = []
+        for tr, tds in rows:
+            row = [(next(texts), td.get("rowspan"), td.get("colspan")) for td in tds]
+            cell_text[tr] = [t for t, _, _ in row]
+            spec.append([(t, _span(rs), _span(cs), None) for t, rs, cs in row])
+        g = place_html_like(spec, index=len(grids), used=used)
+        used += len(g.rows) * g.width
+        grids.append(g)
+    return grids, cell_text
+
+
+def _long_enough(elements: list, min_len: int):
+    """The element whose normalised text is longest, if at least ``min_len`` characters
+    (the first of equals), else None. Normalising an article's text costs ~0.3 ms; a lone
+    candidate is accepted from a normalised prefix, which is never longer than the whole."""
+    if len(elements) == 1:
+        raw = _all_text(elements[0])
+        if len(_normalise(raw[: 4 * min_len + 64])) >= min_len:
+            return elements[0]
+    found = [(n, e) for e in elements if (n := len(_text(e))) >= min_len]
+    return max(found, key=lambda x: x[0])[1] if found else None
 
 
 def find_container(root, source: str | None = None):
@@ -201,9 +287,8 @@ def find_container(root, source: str | None = None):
                 char_refs = "&#" in source
             if not char_refs:
                 continue
-        found = [(n, e) for e in xp(root) if (n := len(_text(e))) >= min_len]
-        if found:
-            return max(found, key=lambda x: x[0])[1]
+        if (found := _long_enough(xp(root), min_len)) is not None:
+            return found
     best, best_key = None, None
     for e in root.iter("div", "td", "section", "article", "main", "body"):
         if e.tag == "td" and len(e) < 3:
@@ -277,12 +362,21 @@ def attachments(container) -> list[str]:
     return out
 
 
-def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[str], int]:
-    """(article text, grids, <title>, publication date, attachment links, images in the article)."""
-    s = _XML_DECL.sub("", s)
+def parse_html(
+    s: str, utf8: bytes | None = None
+) -> tuple[str, list[Grid], str | None, str | None, list[str], int]:
+    """(article text, grids, <title>, publication date, attachment links, images in the article).
+    ``utf8``: the page's bytes, when ``s`` is their strict UTF-8 decoding (parsed as bytes)."""
+    if _XML_DECL.match(s):
+        s, utf8 = _XML_DECL.sub("", s), None
     # plain lxml.etree elements: lxml.html's element class lookup per node cost more than
     # the parse itself on 100 kB Word pastes
-    root = etree.fromstring(s, _PARSER) if s.strip() else None
+    if not s.strip():
+        root = None
+    elif utf8 is not None:
+        root = etree.fromstring(utf8, _UTF8_PARSER)
+    else:
+        root = etree.fromstring(s, _PARSER)
     if root is None:
         root = etree.fromstring("<html><body></body></html>", _PARSER)
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
@@ -291,25 +385,7 @@ def parse_html(s: str) -> tuple[str, list[Grid], str | None, str | None, list[st
     title_el = root.find(".//title")
     title = _text(title_el) if title_el is not None else None
     container = find_container(root, s)
-    grids: list[Grid] = []
-    cell_text: dict = {}
-    used = 0  # grid cells of the tables so far: the grid-cell limit is per document
-    for table in container.iter("table"):
-        if _has_table_inside(table):
-            continue  # a layout table around other tables: read the inner ones
-        rows = []
-        for tr in _rows(table):
-            tds = _cells(tr)
-            texts = [_text(td) for td in tds]
-            cell_text[tr] = texts
-            rows.append(
-                [(t, _span(td, "rowspan"), _span(td, "colspan"), None) for t, td in zip(texts, tds)]
-            )
-        if not rows:
-            continue
-        g = place_html_like(rows, index=len(grids), used=used)
-        used += len(g.rows) * g.width
-        grids.append(g)
+    grids, cell_text = read_grids(container)
     text = _doc_text(container, cell_text)
     notes = attachments(container)
     return (

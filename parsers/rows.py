@@ -109,18 +109,17 @@ def align_values(
     position holds a number-like cell; otherwise the cells after the row's last label are taken
     in header order (text tables lose merged label cells, which shifts the numbers right)."""
     row = g.rows[r]
-    limit = (
-        min(colmap.values())
-        if g.spans_known and colmap and all(k in colmap for k in order)
-        else None
-    )
+    # (loops and map() rather than generator expressions: this runs for every row read, and
+    # a generator's creation and close cost more than its few steps)
+    complete = all(map(colmap.__contains__, order))
+    limit = min(colmap.values()) if g.spans_known and colmap and complete else None
     label_uids = {c.uid for _, c in row_labels(g, r, limit)}
-    last_label = max((j for j, c in enumerate(row) if c.uid in label_uids), default=-1)
-    by_index = None
-    if all(k in colmap for k in order):
-        cand = {k: row[colmap[k]] if colmap[k] < len(row) else None for k in order}
-        if all(c is not None and c.uid not in label_uids for c in cand.values()):
-            by_index = cand
+    last_label = -1  # the row's last position holding a label
+    for j in range(len(row) - 1, -1, -1) if label_uids else ():
+        if row[j].uid in label_uids:
+            last_label = j
+            break
+    by_index = _by_index(row, colmap, order, label_uids) if complete else None
     seq: list[GCell] = []
     seen: set[int] = set()
     for c in row[last_label + 1 :]:
@@ -155,6 +154,19 @@ def align_values(
     return None
 
 
+def _by_index(
+    row: list[GCell], colmap: dict[str, int], order: list[str], label_uids: set[int]
+) -> dict[str, GCell] | None:
+    """The cells under the header's columns, or None when one is missing or a label."""
+    out = {}
+    for k in order:
+        j = colmap[k]
+        if j >= len(row) or row[j].uid in label_uids:
+            return None
+        out[k] = row[j]
+    return out
+
+
 def emit(
     out: Tables,
     table: str,
@@ -166,10 +178,8 @@ def emit(
     """Cells of one row. ``units``: the unit a column's header prints, where it differs from
     the form's (本年收费金额（单位：元）): the values are converted to the form's unit."""
     for col, c in vals.items():
-        spec = form.column(table, col, fmt)
-        decimal = spec is not None and spec.decimal
-        unit = spec.unit if decimal else None
-        printed = (units or {}).get(col)
+        decimal, unit = _amount_unit(table, col, fmt)
+        printed = units.get(col) if units else None
         p = parse_number(c.text, decimal, printed or unit)
         if c.flag and p.ok and not p.blank:
             p = ParsedNumber(None, f"unreadable '{c.text.strip()}' ({c.flag})", ok=False)
@@ -181,19 +191,19 @@ def emit(
             )
         elif p.note and "converted" in p.note:
             out.warnings.append(f"{table}.{row}.{col}: {p.note}")
+        # positional: keywords make the class call build a dict, a visible cost per cell
         out.cells.append(
-            Cell(
-                table,
-                row,
-                col,
-                p.value,
-                raw=c.text,
-                note=p.note,
-                source=c.source,
-                unit=p.unit if decimal else None,
-            )
+            Cell(table, row, col, p.value, c.text, p.note, c.source, p.unit if decimal else None)
         )
     out.rows_found[table].append(row)
+
+
+@lru_cache(maxsize=256)
+def _amount_unit(table: str, col: str, fmt: str) -> tuple[bool, str | None]:
+    """(the column holds amounts, the form's unit for them) of a column, looked up once."""
+    spec = form.column(table, col, fmt)
+    decimal = spec is not None and spec.decimal
+    return decimal, spec.unit if decimal else None
 
 
 def convert_unit(p: ParsedNumber, printed: str, unit: str) -> ParsedNumber:

@@ -141,10 +141,13 @@ def ensure(db: sqlite_utils.Database) -> None:
         db.execute(f"create table {COMPLETENESS} as {COMPLETENESS_SQL.strip()} limit 0")
     have = dict(db.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
     for name, body in TRIGGERS.items():
-        sql = f"create trigger {name} {body}"
-        if have.get(name) != sql:  # new, or written by an older version of this module
+        # SQLite stores "CREATE TRIGGER name …" (keywords upper-cased, IF NOT EXISTS left
+        # out): compared with a lower-case statement, every open dropped and recreated every
+        # trigger, and two crawl processes opening the database at once failed on "already
+        # exists" (a crawl batch lost to Prefect's 10 s retry on every no-change rerun).
+        if have.get(name) != f"CREATE TRIGGER {name} {body}":  # new, or an older definition
             db.execute(f"drop trigger if exists {name}")
-            db.execute(sql)
+            db.execute(f"create trigger if not exists {name} {body}")
     if new:
         db.execute(f"insert or ignore into {DIRTY} (report_id) select id from reports")
     db.conn.commit()

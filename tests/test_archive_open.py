@@ -1,0 +1,41 @@
+"""Opening the archive is safe to repeat and to do from several processes at once (the
+crawl processes of a night each open it as they start)."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from archive.db import open_db
+
+
+def _schema_version(path) -> int:
+    db = open_db(path)
+    try:
+        return db.execute("pragma schema_version").fetchone()[0]
+    finally:
+        db.conn.close()
+
+
+def test_reopening_leaves_the_schema_alone(tmp_path):
+    # every schema change on open (a trigger dropped and recreated) is a race with the
+    # other processes opening the database at the same moment
+    path = tmp_path / "nianbao.db"
+    first = _schema_version(path)
+    assert [_schema_version(path) for _ in range(3)] == [first] * 3
+
+
+def _open_many(path: str, times: int) -> None:
+    for _ in range(times):
+        open_db(path).conn.close()
+
+
+def test_processes_opening_at_once_all_succeed(tmp_path):
+    path = str(tmp_path / "nianbao.db")
+    open_db(path).conn.close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_open_many, args=(path, 5)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
