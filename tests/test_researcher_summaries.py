@@ -121,3 +121,20 @@ def test_summary_views_follow_writes(built, tmp_path):
         db.execute("select count(*) from cell_totals where region = '浙江省宁波市'").fetchone()[0]
         > 0
     )
+
+
+def test_report_facts_of_an_older_version_is_rebuilt(built, tmp_path):
+    """report_facts used to be keyed by report_id; open_db replaces such a table with the
+    one keyed by text_rowid (the search box looks reports up by it), same rows."""
+    path, _ = built
+    shutil.copytree(path.parent, tmp_path / "d")
+    path = tmp_path / "d" / "nianbao.db"
+    db = open_db(path)
+    before = db.execute("select * from report_list order by report_id").fetchall()
+    with db.conn:
+        db.execute("drop table report_facts")
+        db.execute("create table report_facts (report_id text primary key, year integer)")
+    db = open_db(path)
+    assert db["report_facts"].pks == ["text_rowid"]
+    assert db.execute("select * from report_list order by report_id").fetchall() == before
+    _assert_same_answers(db)
