@@ -69,7 +69,8 @@ def _examples(db_path: Path) -> dict[str, str]:
         "select id from reports where flag_status = 'flagged' and is_current = 1 limit 1"
     ).fetchone()[0]
     conn.close()
-    return {"report_id": rid, "rule": "T3-BALANCE", "q": "行政复议"}
+    # 行政复议 is in every report (the worst case of the search box); 退役军人事务局 in ~5 %.
+    return {"report_id": rid, "rule": "T3-BALANCE", "q": "行政复议", "rare": "退役军人事务局"}
 
 
 def urls(db_path: Path) -> list[tuple[str, str]]:
@@ -85,6 +86,10 @@ def urls(db_path: Path) -> list[tuple[str, str]]:
             "cell_values, one cell of the form, facet year",
             f"{db}/cell_values?tbl=t3&row_key=granted&col_key=total&_facet=year",
         ),
+        (
+            "cell_totals, one cell of the form, facet year",
+            f"{db}/cell_totals?tbl=t3&row_key=granted&col_key=total&_facet=year",
+        ),
     ]
     for name, q in QUERIES.items():
         params = {p: ex[p] for p in ("report_id", "rule", "q") if f":{p}" in q["sql"]}
@@ -92,6 +97,12 @@ def urls(db_path: Path) -> list[tuple[str, str]]:
     out.append(("query search, 2 characters", f"{db}/search?q=" + urllib.parse.quote("复议")))
     out.append(
         ("FTS box on report_list", f"{db}/report_list?_search=" + urllib.parse.quote(ex["q"]))
+    )
+    out.append(
+        (
+            "FTS box on report_list, a rarer term",
+            f"{db}/report_list?_search=" + urllib.parse.quote(ex["rare"]),
+        )
     )
     out.append(("report page", f"/-/report/{ex['report_id']}"))
     for i, sql in enumerate(readme_queries(), 1):
