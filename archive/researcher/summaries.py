@@ -131,6 +131,8 @@ TRIGGERS = {
 }
 
 
+# CROSS JOIN: from the marked reports to theirs rows; left to the planner, it read every
+# current report through the is_current index (1.9 s to refresh one at 200,000 reports).
 def _facts_sql() -> str:
     cols = ",\n  ".join(f"{expr} as {name}" for name, expr in FIGURES.items())
     return f"""
@@ -145,7 +147,7 @@ select r.id, coalesce(r.agency, s.agency), coalesce(r.region, s.region),
   0, r.rowid, coalesce(r.agency, s.agency, r.source_id), coalesce(f.n_cells, 0),
   {", ".join(f"f.{n}" for n in FIGURES)}
 from {DIRTY} x
-join reports r on r.id = x.report_id
+cross join reports r on r.id = x.report_id
 left join documents d on d.id = r.document_id
 left join captures cap on cap.id = d.capture_id
 left join sources s on s.id = coalesce(r.source_id, d.source_id)
