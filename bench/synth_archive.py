@@ -13,7 +13,10 @@ the shapes the pipeline writes. Varied as real archives are:
 - about 3 % of agency-years have no report (missing), about 2 % a second document (an
   attachment of the same report: ``is_primary`` picks one).
 
-Generation runs in worker processes (each agency's years are one unit); one writer loads
+With ``--copies N`` only 1/N of the agencies are generated this way and
+bench/synth_multiply.py appends renamed copies of them in SQL (200,000 reports: 18.5 min
+instead of 62.7; docs/scaling.md says what stays realistic). Generation runs in worker
+processes (each agency's years are one unit); one writer loads
 the rows in large transactions with the secondary indexes and the FTS index dropped, then
 :func:`archive.db.ensure_schema` builds them once. No blob files are written (the
 ``blobs`` rows are there; the report page shows the sha256 instead of a link).
@@ -119,7 +122,7 @@ TABLE_ORDER = ("sources", "blobs", "captures", "documents", "reports", "cells", 
 COLUMNS = {t: list(_TABLES[t][0]) for t in TABLE_ORDER}
 _YEAR_SLOTS = 2 * len(YEARS)
 # _cell_rows builds tuples directly (40 M of them): its order must be the table's.
-assert COLUMNS["cells"][:7] == [
+assert COLUMNS["cells"][:8] == [
     "report_id",
     "tbl",
     "row_key",
@@ -127,6 +130,7 @@ assert COLUMNS["cells"][:7] == [
     "value",
     "raw",
     "note",
+    "unit",
 ]  # a page and an attachment per year: capture ids never collide
 
 
@@ -138,7 +142,7 @@ def _cell_rows(rid: str, report, doc_format: str) -> list[tuple]:
             where = (1 + n // 120, json.dumps([x, y, x + 60, y + 16]), None, None, None)
         else:
             where = (None, None, int(c.table[1]) - 2, n // 7, n % 7)
-        out.append((rid, c.table, c.row, c.col, c.value, c.raw, c.note, *where))
+        out.append((rid, c.table, c.row, c.col, c.value, c.raw, c.note, c.unit, *where))
     return out
 
 
@@ -337,18 +341,27 @@ def _write(conn: sqlite3.Connection, rows: dict[str, list[tuple]]) -> int:
     return len(rows["reports"])
 
 
-def build(path: str | Path, reports: int, workers: int = 2, seed: int = 0, log=print) -> dict:
-    """Write a synthetic archive of about ``reports`` reports at ``path`` (a new file)."""
+def build(
+    path: str | Path, reports: int, workers: int = 2, seed: int = 0, copies: int = 1, log=print
+) -> dict:
+    """Write a synthetic archive of about ``reports`` reports at ``path`` (a new file).
+
+    With ``copies`` > 1 only ``1/copies`` of the agencies are generated report by report;
+    bench/synth_multiply.py then appends renamed copies of them in SQL (minutes instead of
+    an hour at 200,000 reports)."""
     path = Path(path)
     if path.exists():
         raise FileExistsError(f"{path} exists: delete it first")
     path.parent.mkdir(parents=True, exist_ok=True)
     n_agencies = round(reports / len(YEARS) / (1 - SHARES["missing"] + SHARES["dup"]))
-    batches = [b for b in _chunks(agencies(n_agencies, seed), CHUNK)]
+    per_region = DEPTS_PER_REGION + 1  # copies keep whole regions: a government + departments
+    n_seed = -(-n_agencies // copies // per_region) * per_region if copies > 1 else n_agencies
+    everyone = agencies(n_seed * copies, seed)
+    batches = [b for b in _chunks(everyone[:n_seed], CHUNK)]
     conn = sqlite3.connect(path)
     conn.execute("pragma journal_mode = off")
     conn.execute("pragma synchronous = off")
-    conn.execute("pragma cache_size = -1000000")
+    conn.execute("pragma cache_size = -4000000")
     _prepare_empty(conn)
     t0, written = time.perf_counter(), 0
     with ProcessPoolExecutor(workers) as pool:
@@ -359,15 +372,24 @@ def build(path: str | Path, reports: int, workers: int = 2, seed: int = 0, log=p
     load_s = time.perf_counter() - t0
     log("")
     t1 = time.perf_counter()
+    if copies > 1:
+        from synth_multiply import multiply
+
+        multiply(conn, everyone[:n_seed], everyone, copies, log=log)
+    multiply_s = time.perf_counter() - t1
+    written = conn.execute("select count(*) from reports").fetchone()[0]
     conn.close()
+    t2 = time.perf_counter()
     from archive.db import open_db
 
-    open_db(path).close()  # indexes, FTS index (filled from reports), views
+    open_db(path).close()  # indexes, FTS index (filled from reports), summary tables, views
     return {
         "reports": written,
-        "agencies": n_agencies,
+        "agencies": n_seed * copies,
+        "seed_agencies": n_seed,
         "load_s": load_s,
-        "index_s": time.perf_counter() - t1,
+        "multiply_s": multiply_s,
+        "index_s": time.perf_counter() - t2,
     }
 
 
@@ -385,8 +407,11 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=2000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--copies", type=int, default=1, help="generate 1/COPIES of the agencies, copy the rest"
+    )
     args = ap.parse_args()
-    print(build(args.out, args.reports, args.workers, args.seed))
+    print(build(args.out, args.reports, args.workers, args.seed, args.copies))
 
 
 if __name__ == "__main__":

@@ -62,6 +62,13 @@ TABLE_DOCS: dict[str, tuple[str, str, str]] = {
         "现行报告中每条未通过的规则。",
         "Every failing finding of a current report.",
     ),
+    "cell_totals": (
+        "表格数值合计 · Table value totals",
+        "按年度、地区、层级汇总表二、表三、表四每个单元格的数值（每个机关每年只计一份报告，"
+        "即 is_primary）。",
+        "Every 表二/表三/表四 cell summed per year, region and level, over the reports "
+        "counted (one per agency and year: is_primary).",
+    ),
     "reports": (
         "报告（解析结果） · Reports (parsed)",
         "每个文档版本的解析结果，含全文。可全文检索（3 字以上）。",
@@ -160,6 +167,16 @@ TABLE_DOCS: dict[str, tuple[str, str, str]] = {
         "齐全情况汇总（内部） · Completeness facts (internal)",
         "completeness 视图的汇总表，随 report_facts 一起更新。",
         "Summary table behind the completeness view, refreshed with report_facts.",
+    ),
+    "failure_facts": (
+        "未通过核查汇总（内部） · Failure facts (internal)",
+        "flagged_reports 视图的汇总表，随 report_facts 一起更新。",
+        "Summary table behind the flagged_reports view, refreshed with report_facts.",
+    ),
+    "cell_total_facts": (
+        "表格数值合计汇总（内部） · Cell total facts (internal)",
+        "cell_totals 视图的汇总表，随 report_facts 一起更新。",
+        "Summary table behind the cell_totals view, refreshed with report_facts.",
     ),
     "facts_dirty": (
         "待更新报告（内部） · Reports to refresh (internal)",
@@ -333,6 +350,16 @@ COLUMN_OVERRIDES: dict[tuple[str, str], tuple[str, str]] = {
         "found, flagged, incomplete, unparseable or missing",
     ),
     ("completeness", "report_id"): ("计入统计的报告", "the report counted"),
+    ("cell_totals", "n_reports"): (
+        "该单元格有数值的报告数（每个机关每年一份）",
+        "reports counted with a value in this cell",
+    ),
+    ("cell_totals", "total"): ("该单元格数值之和", "sum of this cell's values"),
+    ("cell_total_facts", "n_reports"): (
+        "该单元格有数值的报告数（每个机关每年一份）",
+        "reports counted with a value in this cell",
+    ),
+    ("cell_total_facts", "total"): ("该单元格数值之和", "sum of this cell's values"),
     ("completeness", "n_errors"): ("该报告未通过的硬性规则数", "failed hard rules of that report"),
     ("documents", "status"): (
         "文档状态（见 docs/database.md）",

@@ -19,6 +19,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "completeness",
             "findings_detail",
             "cell_values",
+            "cell_totals",
             "table2",
             "table3",
             "table4",

@@ -3,30 +3,44 @@
 At national size (200,000 reports, 40 M cells) the views cannot be computed per request:
 ``report_list``'s ``is_primary`` ranks every report of an agency and year by its number of
 cells, ``key_figures`` aggregates the cells of every report, ``completeness`` crosses every
-agency with every year. So they read two tables (bench/db_scale.py has the figures):
+agency with every year. So they read summary tables (bench/db_scale.py has the figures):
 
 - ``report_facts``         one row per current report: the ``report_list`` columns, the
                            ``key_figures`` numbers, ``n_cells`` and the ``group_key`` ranked
                            for ``is_primary`` (agency, else the source's agency, else source);
-- ``completeness_facts``   the ``completeness`` rows (agency × year).
+- ``completeness_facts``   the ``completeness`` rows (agency × year);
+- ``failure_facts``        the ``flagged_reports`` rows (failing findings of current reports);
+- ``cell_total_facts``     the ``cell_totals`` rows: per year, region and level, the sum of
+                           every cell of the form over the reports counted (``is_primary``).
 
-Triggers on ``reports``, ``cells``, ``documents`` and ``sources`` write the id of every report
-whose row may change into ``facts_dirty``; :func:`refresh` (run by every ``open_db``, so by
-every stage, `nianbao serve` and `nianbao export`) rebuilds those rows, re-ranks
-``is_primary`` in their agency-years and rebuilds ``completeness_facts`` (a few hundred
-milliseconds at 200,000 reports). A night that changed nothing costs one indexed look-up.
+Triggers on ``reports``, ``cells``, ``findings``, ``documents`` and ``sources`` write the id
+of every report whose row may change into ``facts_dirty``; :func:`refresh` (run by every
+``open_db``, so by every stage, `nianbao serve` and `nianbao export`) rebuilds those rows,
+re-ranks
+``is_primary`` in their agency-years, rebuilds ``completeness_facts``, their failures and
+the cell totals of their (year, region, level) groups (a few hundred milliseconds at
+200,000 reports). A night that changed nothing costs one indexed look-up.
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
-from archive.researcher.views import COMPLETENESS_SQL, FIGURES, REPORT_LIST_COLUMNS
+from archive.researcher.views import (
+    CELL_TOTALS_SQL,
+    COMPLETENESS_SQL,
+    FAILURE_COLUMNS,
+    FAILURES_SQL,
+    FIGURES,
+    REPORT_LIST_COLUMNS,
+)
 
 FACTS = "report_facts"
 COMPLETENESS = "completeness_facts"
+FAILURES = "failure_facts"
+CELL_TOTALS = "cell_total_facts"
 DIRTY = "facts_dirty"
-SUMMARY_TABLES = (FACTS, COMPLETENESS, DIRTY)
+SUMMARY_TABLES = (FACTS, COMPLETENESS, FAILURES, CELL_TOTALS, DIRTY)
 ANALYSIS_LIMIT = 1000  # rows sampled per index by ANALYZE
 
 _FACT_TYPES = {
@@ -34,7 +48,10 @@ _FACT_TYPES = {
     "n_errors": "integer",
     "n_warnings": "integer",
     "is_primary": "integer",
-    "text_rowid": "integer",
+    # reports.rowid, and this table's rowid: the search box on report_list looks every
+    # FTS match up by it (200,000 for a term in every report: one B-tree seek each, not
+    # an index seek and then a row seek; the facets of that page took 0.25 s each).
+    "text_rowid": "integer primary key",
     "n_cells": "integer",
     **{name: "real" for name in FIGURES},
 }
@@ -48,7 +65,31 @@ FACT_INDEXES = [
     ("status",),
     ("agency", "year"),
     ("is_primary", "year", "region"),
-    ("text_rowid",),
+    # Covering every report_facts column cell_values and findings_detail show: a page of
+    # one form cell over 200,000 reports reads this index, not 200,000 wide rows.
+    ("report_id", "year", "is_primary", "agency", "region", "level", "format_version"),
+]
+_FAILURE_TYPES = {"year": "integer", "expected": "real", "actual": "real", "difference": "real"}
+FAILURE_INDEXES = [
+    ("agency", "year", "rule", "scope", "report_id"),  # the view's order: a page walks it
+    ("report_id",),
+    ("rule",),
+    ("year",),
+]
+CELL_TOTAL_COLUMNS = {
+    "year": "integer",
+    "region": "text",
+    "level": "text",
+    "tbl": "text",
+    "row_key": "text",
+    "col_key": "text",
+    "n_reports": "integer",
+    "total": "real",
+}
+CELL_TOTAL_INDEXES = [
+    ("year", "region", "level"),
+    # Covering: a sum of some rows of one column per year reads only this index.
+    ("tbl", "col_key", "row_key", "year", "region", "level", "n_reports", "total"),
 ]
 
 
@@ -76,6 +117,10 @@ TRIGGERS = {
     "facts_cells_ai": f"after insert on cells begin {_mark('new.report_id')}; end",
     "facts_cells_au": f"after update on cells begin {_mark('new.report_id')}; end",
     "facts_cells_ad": f"after delete on cells begin {_mark('old.report_id')}; end",
+    # failure_facts holds the failing findings (save_findings also updates the report).
+    "facts_findings_ai": f"after insert on findings begin {_mark('new.report_id')}; end",
+    "facts_findings_au": f"after update on findings begin {_mark('new.report_id')}; end",
+    "facts_findings_ad": f"after delete on findings begin {_mark('old.report_id')}; end",
     "facts_documents_au": "after update of capture_id, source_id on documents begin "
     f"{_mark_reports('document_id = new.id')}; end",
     "facts_sources_ai": f"after insert on sources begin {_mark_reports('source_id = new.id')}; end",
@@ -86,6 +131,8 @@ TRIGGERS = {
 }
 
 
+# CROSS JOIN: from the marked reports to theirs rows; left to the planner, it read every
+# current report through the is_current index (1.9 s to refresh one at 200,000 reports).
 def _facts_sql() -> str:
     cols = ",\n  ".join(f"{expr} as {name}" for name, expr in FIGURES.items())
     return f"""
@@ -100,7 +147,7 @@ select r.id, coalesce(r.agency, s.agency), coalesce(r.region, s.region),
   0, r.rowid, coalesce(r.agency, s.agency, r.source_id), coalesce(f.n_cells, 0),
   {", ".join(f"f.{n}" for n in FIGURES)}
 from {DIRTY} x
-join reports r on r.id = x.report_id
+cross join reports r on r.id = x.report_id
 left join documents d on d.id = r.document_id
 left join captures cap on cap.id = d.capture_id
 left join sources s on s.id = coalesce(r.source_id, d.source_id)
@@ -130,13 +177,23 @@ where rowid in (select f.rowid from temp.facts_groups g join {FACTS} f
 def ensure(db: sqlite_utils.Database) -> None:
     """Create the summary tables and triggers if missing; a new ``report_facts`` marks every
     report for the next :func:`refresh`."""
-    new = not db[FACTS].exists()
+    _drop_outdated_facts(db)
+    new = not all(db[t].exists() for t in (FACTS, FAILURES, CELL_TOTALS))
     cols = ", ".join(f"[{c}] {_FACT_TYPES.get(c, 'text')}" for c in FACT_COLUMNS)
     db.execute(f"create table if not exists {DIRTY} (report_id text primary key) without rowid")
-    db.execute(f"create table if not exists {FACTS} ({cols}, primary key (report_id))")
-    for index in FACT_INDEXES:
-        name = f"idx_{FACTS}_{'_'.join(index)}"
-        db.execute(f"create index if not exists {name} on {FACTS} ({', '.join(index)})")
+    db.execute(f"create table if not exists {FACTS} ({cols})")
+    cols = ", ".join(f"[{c}] {_FAILURE_TYPES.get(c, 'text')}" for c in FAILURE_COLUMNS)
+    db.execute(f"create table if not exists {FAILURES} ({cols})")
+    cols = ", ".join(f"[{c}] {t}" for c, t in CELL_TOTAL_COLUMNS.items())
+    db.execute(f"create table if not exists {CELL_TOTALS} ({cols})")
+    for table, indexes in (
+        (FACTS, FACT_INDEXES),
+        (FAILURES, FAILURE_INDEXES),
+        (CELL_TOTALS, CELL_TOTAL_INDEXES),
+    ):
+        for index in indexes:
+            name = f"idx_{table}_{'_'.join(index)}"
+            db.execute(f"create index if not exists {name} on {table} ({', '.join(index)})")
     if not db[COMPLETENESS].exists():
         db.execute(f"create table {COMPLETENESS} as {COMPLETENESS_SQL.strip()} limit 0")
     have = dict(db.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
@@ -148,9 +205,16 @@ def ensure(db: sqlite_utils.Database) -> None:
         if have.get(name) != f"CREATE TRIGGER {name} {body}":  # new, or an older definition
             db.execute(f"drop trigger if exists {name}")
             db.execute(f"create trigger if not exists {name} {body}")
-    if new:
+    if new:  # a summary table new to this database: every report is marked (a full build)
         db.execute(f"insert or ignore into {DIRTY} (report_id) select id from reports")
     db.conn.commit()
+
+
+def _drop_outdated_facts(db: sqlite_utils.Database) -> None:
+    """A report_facts of an older version (keyed by report_id) is dropped: ensure then
+    rebuilds it keyed by text_rowid, in one full refresh."""
+    if db[FACTS].exists() and db[FACTS].pks != ["text_rowid"]:
+        db.execute(f"drop table {FACTS}")
 
 
 def refresh(db: sqlite_utils.Database) -> int:
@@ -183,18 +247,49 @@ def _rebuild(conn) -> None:
     conn.execute(
         "create temp table if not exists facts_groups (group_key, year, unique (group_key, year))"
     )
-    conn.execute("delete from temp.facts_groups")
-    old_groups = (
-        f"select group_key, year from {FACTS} where report_id in (select report_id from {DIRTY})"
+    conn.execute(
+        "create temp table if not exists totals_groups (year, region, level, "
+        "unique (year, region, level))"
     )
+    conn.execute("delete from temp.facts_groups")
+    conn.execute("delete from temp.totals_groups")
+    dirty = f"report_id in (select report_id from {DIRTY})"
+    old_groups = f"select group_key, year from {FACTS} where {dirty}"
     conn.execute(f"insert or ignore into temp.facts_groups {old_groups}")
-    conn.execute(f"delete from {FACTS} where report_id in (select report_id from {DIRTY})")
+    conn.execute(
+        f"insert or ignore into temp.totals_groups select year, region, level from {FACTS} "
+        f"where {dirty}"
+    )
+    conn.execute(f"delete from {FACTS} where {dirty}")
     conn.execute(_facts_sql())
     conn.execute(f"insert or ignore into temp.facts_groups {old_groups}")
     conn.execute(_RANK_SQL)
     conn.execute(f"delete from {COMPLETENESS}")
     conn.execute(f"insert into {COMPLETENESS} {COMPLETENESS_SQL}")
+    conn.execute(f"delete from {FAILURES} where {dirty}")
+    conn.execute(f"insert into {FAILURES} ({', '.join(FAILURE_COLUMNS)}) {FAILURES_SQL}")
+    _rebuild_cell_totals(conn)
     conn.execute(f"delete from {DIRTY}")
+
+
+def _rebuild_cell_totals(conn) -> None:
+    """Recompute the cell totals of every (year, region, level) whose counted reports may
+    have changed: those of the marked reports, before and after, and of every report
+    re-ranked with them (is_primary moves within an agency-year)."""
+    conn.execute(
+        f"insert or ignore into temp.totals_groups select f.year, f.region, f.level "
+        f"from temp.facts_groups g join {FACTS} f on f.group_key is g.group_key "
+        f"and f.year is g.year"
+    )
+    # NULLs are distinct to unique: distinct groups, or a NULL region would be summed twice.
+    groups = "(select distinct year, region, level from temp.totals_groups)"
+    conn.execute(
+        f"delete from {CELL_TOTALS} where rowid in (select t.rowid from {groups} g "
+        f"join {CELL_TOTALS} t on t.year is g.year and t.region is g.region "
+        f"and t.level is g.level)"
+    )
+    sql = CELL_TOTALS_SQL.replace("from temp.totals_groups g", f"from {groups} g")
+    conn.execute(f"insert into {CELL_TOTALS} ({', '.join(CELL_TOTAL_COLUMNS)}) {sql}")
 
 
 def drop(conn) -> None:

@@ -6,11 +6,15 @@
 - ``key_figures``    one row per report: the headline 表三/表四 numbers and the grant rate
 - ``findings_detail`` every finding with its report's agency, region, level and year
 - ``completeness``   agency × year: found / flagged / incomplete / unparseable / missing
+- ``flagged_reports`` every failing finding of a current report
+- ``cell_totals``    sums of every cell of the form per year, region and level (counted reports)
 
-``report_list``, ``key_figures`` and ``completeness`` read the summary tables of
-:mod:`archive.researcher.summaries` (``report_facts``, ``completeness_facts``), which are
-computed with :data:`FIGURES` and :data:`COMPLETENESS_SQL` below and kept current by
-triggers: at 200,000 reports the views computed per request took minutes.
+All but ``cell_values`` and ``findings_detail`` read the summary tables of
+:mod:`archive.researcher.summaries` (``report_facts``, ``completeness_facts``,
+``failure_facts``, ``cell_total_facts``), which are computed with :data:`FIGURES`,
+:data:`COMPLETENESS_SQL`, :data:`FAILURES_SQL` and :data:`CELL_TOTALS_SQL` below and kept
+current by triggers: at 200,000 reports the views computed per request took seconds to
+minutes.
 """
 
 from __future__ import annotations
@@ -84,6 +88,47 @@ REPORT_LIST_COLUMNS = [
     "is_primary",
     "text_rowid",
 ]
+# flagged_reports: every failing finding of a current report (failure_facts columns).
+FAILURE_COLUMNS = [
+    "report_id",
+    "agency",
+    "year",
+    "url",
+    "doc_format",
+    "rule",
+    "scope",
+    "severity",
+    "expected",
+    "actual",
+    "difference",
+    "cells",
+    "message_zh",
+    "message",
+]
+# failure_facts rows of the reports in facts_dirty (report_facts already refreshed); the
+# loop order fixed (CROSS JOIN) from the marked reports, not from all 40,000 failures.
+FAILURES_SQL = f"""
+select {", ".join(FAILURE_COLUMNS)} from (
+select r.report_id, r.agency, r.year, r.source_url as url, r.doc_format, f.rule, f.scope,
+  f.severity, f.expected, f.actual, f.difference, f.cells, f.message_zh, f.message
+from facts_dirty x
+cross join report_facts r on r.report_id = x.report_id
+cross join findings f on f.report_id = x.report_id
+where f.status = 'fail')
+"""
+# cell_total_facts rows of the (year, region, level) groups in temp.totals_groups: sums
+# over the cells of the reports counted (is_primary), as the README's third query sums them.
+# CROSS JOIN fixes the loop order groups → reports → their cells: left to the planner, it
+# scanned all 40 M cells to refresh one group (56 s at 200,000 reports).
+CELL_TOTALS_SQL = """
+select f.year, f.region, f.level, c.tbl, c.row_key, c.col_key,
+  count(c.value) as n_reports, sum(c.value) as total
+from temp.totals_groups g
+cross join report_facts f on f.is_primary = 1 and f.year is g.year and f.region is g.region
+  and f.level is g.level
+cross join cells c on c.report_id = f.report_id
+group by f.year, f.region, f.level, c.tbl, c.row_key, c.col_key
+"""
 _KEY_COLUMNS = ["report_id", "agency", "region", "level", "year", "is_primary", "status"]
 
 # Agency × year, from the first year an agency has a report (registered sources without
@@ -151,13 +196,21 @@ from findings f join report_facts r on r.report_id = f.report_id
 select agency, region, level, year, status, n_reports, report_id, n_errors
 from completeness_facts
 """,
-    # Reads report_facts, not reports: the reports rows carry the whole text (seconds to
-    # read at 200,000 reports for a page of failures).
-    "flagged_reports": """
-select r.report_id, r.agency, r.year, r.source_url as url, r.doc_format, f.rule, f.scope,
-  f.severity, f.expected, f.actual, f.difference, f.cells, f.message_zh, f.message
-from findings f join report_facts r on r.report_id = f.report_id
-where f.status = 'fail'
-order by r.agency, r.year, f.rule, f.scope
+    # Reads failure_facts (the failures of current reports, with their report's columns),
+    # kept like report_facts: joined per request, 40,000 failures of 9 M findings took 1 s.
+    "flagged_reports": f"""
+select {", ".join(FAILURE_COLUMNS)}
+from failure_facts
+order by agency, year, rule, scope, report_id
+""",
+    # Sums of every cell of the form per year, region and level over the reports counted
+    # (is_primary), from cell_total_facts: summed per request over 40 M cells, ~9 s.
+    "cell_totals": """
+select t.year, t.region, t.level, t.tbl, fr.position as row_position, t.row_key,
+  fr.block as row_block, fr.label as row_label, fc.position as col_position, t.col_key,
+  fc.label as col_label, t.n_reports, t.total
+from cell_total_facts t
+left join form_rows fr on fr.tbl = t.tbl and fr.row_key = t.row_key
+left join form_columns fc on fc.tbl = t.tbl and fc.col_key = t.col_key
 """,
 }
