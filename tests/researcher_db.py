@@ -124,6 +124,24 @@ def build(path: str | Path) -> dict:
     path = Path(path)
     db = open_db(path)
     store = BlobStore(path.parent / "blobs")
+    _register_sources(db)
+    built = {"reports": {}, "flagged": [], "missing": sorted(MISSING)}
+    for a_i, agency in enumerate(AGENCIES):
+        for year in YEARS:
+            if (agency[0], year) in MISSING:
+                continue
+            key = (agency[0], year)
+            rid = built["reports"][key] = _store_report(db, store, a_i, agency, year)
+            if INCOMPLETE.get(key):
+                built["incomplete"] = rid
+            if key in UNBALANCED:
+                built["flagged"].append(rid)
+    built["attachment"] = _store_unparseable(db, store)
+    built["sources"] = len(AGENCIES) + 1
+    return built
+
+
+def _register_sources(db) -> None:
     from archive.crawlstore import upsert_sources
 
     upsert_sources(
@@ -141,81 +159,67 @@ def build(path: str | Path) -> dict:
         ],
         registry="tests/researcher_db.py",
     )
-    built = {"reports": {}, "flagged": [], "missing": sorted(MISSING)}
-    for a_i, (sid, agency, region, level, base) in enumerate(AGENCIES):
-        for year in YEARS:
-            if (sid, year) in MISSING:
-                continue
-            seed = a_i * 10 + year - 2020
-            cells = build_cells(seed, base, unbalanced=(sid, year) in UNBALANCED)
-            missing = INCOMPLETE.get((sid, year))
-            if missing:
-                cells = [c for c in cells if (c.table, c.row) != missing]
-            text = report_text(agency, year, cells)
-            url = f"http://{sid}.example.cn/xxgk/ndbg/{year}.html"
-            if sid == LONG_URL_SOURCE:  # as long as real CMS addresses get (SITES.md)
-                url = (
-                    f"http://{sid}.example.cn/zwgk/zfxxgk/zfxxgknb/{year + 1}02/"
-                    f"t{year + 1}0213_2ecfb31a335f4d689220a3a23e24a986_{year}.html"
-                )
-            html = (
-                f"<html><head><meta charset='utf-8'><title>{agency}{year}年度报告</title>"
-                f"</head><body><pre>{text}</pre></body></html>"
-            ).encode()
-            deadline_month = "01" if level == "department" else "03"
-            rid = _store(
-                db,
-                store,
-                sid,
-                url,
-                html,
-                "text/html; charset=utf-8",
-                Report(
-                    title=f"{agency}{year}年政府信息公开工作年度报告",
-                    agency=agency,
-                    region=region,
-                    level=level,
-                    year=year,
-                    format_version=form.FORMAT_2021,
-                    published=f"{year + 1}-{deadline_month}-15",
-                    url=url,
-                    doc_format="html",
-                    cells=cells,
-                    text=text,
-                    parser="tests.researcher_db",
-                    missing_rows=[".".join(missing)] if missing else [],
-                ),
-            )
-            built["reports"][(sid, year)] = rid
-            if missing:
-                built["incomplete"] = rid
-            if (sid, year) in UNBALANCED:
-                built["flagged"].append(rid)
-    # a second document for the same agency and year that could not be parsed
+
+
+def _report_url(sid: str, year: int) -> str:
+    if sid == LONG_URL_SOURCE:  # as long as real CMS addresses get (SITES.md)
+        return (
+            f"http://{sid}.example.cn/zwgk/zfxxgk/zfxxgknb/{year + 1}02/"
+            f"t{year + 1}0213_2ecfb31a335f4d689220a3a23e24a986_{year}.html"
+        )
+    return f"http://{sid}.example.cn/xxgk/ndbg/{year}.html"
+
+
+def _store_report(db, store: BlobStore, a_i: int, agency_row: tuple, year: int) -> str:
+    """One agency's report for one year: its page, its cells (a row left out where the
+    report is meant incomplete), its text."""
+    sid, agency, region, level, base = agency_row
+    cells = build_cells(a_i * 10 + year - 2020, base, unbalanced=(sid, year) in UNBALANCED)
+    missing = INCOMPLETE.get((sid, year))
+    if missing:
+        cells = [c for c in cells if (c.table, c.row) != missing]
+    text = report_text(agency, year, cells)
+    url = _report_url(sid, year)
+    html = (
+        f"<html><head><meta charset='utf-8'><title>{agency}{year}年度报告</title>"
+        f"</head><body><pre>{text}</pre></body></html>"
+    ).encode()
+    deadline_month = "01" if level == "department" else "03"
+    report = Report(
+        title=f"{agency}{year}年政府信息公开工作年度报告",
+        agency=agency,
+        region=region,
+        level=level,
+        year=year,
+        format_version=form.FORMAT_2021,
+        published=f"{year + 1}-{deadline_month}-15",
+        url=url,
+        doc_format="html",
+        cells=cells,
+        text=text,
+        parser="tests.researcher_db",
+        missing_rows=[".".join(missing)] if missing else [],
+    )
+    return _store(db, store, sid, url, html, "text/html; charset=utf-8", report)
+
+
+def _store_unparseable(db, store: BlobStore) -> str:
+    """A second document for the same agency and year that could not be parsed."""
     sid, agency, region, level, _ = AGENCIES[2]
     url = f"http://{sid}.example.cn/xxgk/ndbg/2023-fujian.pdf"
-    built["attachment"] = _store(
-        db,
-        store,
-        sid,
-        url,
-        b"%PDF-1.4 not really a table\n",
-        "application/pdf",
-        Report(
-            status=STATUS_NO_TABLES,
-            title=HOSTILE_TITLE,
-            agency=agency,
-            region=region,
-            level=level,
-            year=2023,
-            url=HOSTILE_URL,
-            doc_format="pdf",
-            text="附件：年度报告扫描件",
-            parser="tests.researcher_db",
-        ),
+    report = Report(
+        status=STATUS_NO_TABLES,
+        title=HOSTILE_TITLE,
+        agency=agency,
+        region=region,
+        level=level,
+        year=2023,
+        url=HOSTILE_URL,
+        doc_format="pdf",
+        text="附件：年度报告扫描件",
+        parser="tests.researcher_db",
     )
-    built["sources"] = len(AGENCIES) + 1
-    return built
+    return _store(db, store, sid, url, b"%PDF-1.4 not really a table\n", "application/pdf", report)
 
 
 def _store(
