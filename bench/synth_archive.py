@@ -260,25 +260,26 @@ def report_rows(idx: int, agency: Agency, year: int, truth, kind: str) -> dict[s
         )
     ]
     rows["cells"] = _cell_rows(rid, report, fmt)
-    rows["findings"] = [
-        _row(
-            "findings",
-            report_id=rid,
-            rule=f.rule,
-            scope=f.scope,
-            severity=f.severity,
-            status=f.status,
-            expected=f.expected,
-            actual=f.actual,
-            difference=f.difference,
-            cells=json.dumps(f.cells),
-            message=f.message,
-            message_zh=f.message_zh,
-            rules_version=checks.RULES_VERSION,
-        )
-        for f in findings
-    ]
+    rows["findings"] = [_finding_row(rid, f) for f in findings]
     return rows
+
+
+def _finding_row(rid: str, f) -> tuple:
+    return _row(
+        "findings",
+        report_id=rid,
+        rule=f.rule,
+        scope=f.scope,
+        severity=f.severity,
+        status=f.status,
+        expected=f.expected,
+        actual=f.actual,
+        difference=f.difference,
+        cells=json.dumps(f.cells),
+        message=f.message,
+        message_zh=f.message_zh,
+        rules_version=checks.RULES_VERSION,
+    )
 
 
 def agency_rows(batch: list[tuple[int, Agency]], seed: int) -> dict[str, list[tuple]]:
