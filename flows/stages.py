@@ -74,6 +74,8 @@ def parse_pending(
             [PARSER_ID],
         )
     }
+    if not docs:  # a no-change night: starting the worker processes alone costs ~1.5 s
+        return {"documents": 0, "by_status": {}}
     by_hash = executor is not None or not shared.local
     jobs = (
         Job(d["id"], None, d["url"], d["content_type"], None, d["sha256"], shared.blobs_location)

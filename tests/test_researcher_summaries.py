@@ -138,3 +138,18 @@ def test_report_facts_of_an_older_version_is_rebuilt(built, tmp_path):
     assert db["report_facts"].pks == ["text_rowid"]
     assert db.execute("select * from report_list order by report_id").fetchall() == before
     _assert_same_answers(db)
+
+
+def test_a_document_seen_again_unchanged_marks_no_report(built, tmp_path):
+    # every crawl writes capture_id and source_id of every document it sees; a no-change
+    # night must not mark every report for a refresh (at 200k reports: a full rebuild)
+    path = tmp_path / "nianbao.db"
+    shutil.copy(built[0], path)
+    db = open_db(path)  # refreshed: nothing marked
+    dirty = "select count(*) from facts_dirty"
+    assert db.execute(dirty).fetchone()[0] == 0
+    db.execute("update documents set capture_id = capture_id, source_id = source_id")
+    assert db.execute(dirty).fetchone()[0] == 0
+    doc = db.execute("select id from documents where capture_id is not null").fetchone()[0]
+    db.execute("update documents set capture_id = -1 where id = ?", [doc])
+    assert db.execute(dirty).fetchone()[0] == 1  # a new capture: its time is shown

@@ -121,8 +121,12 @@ TRIGGERS = {
     "facts_findings_ai": f"after insert on findings begin {_mark('new.report_id')}; end",
     "facts_findings_au": f"after update on findings begin {_mark('new.report_id')}; end",
     "facts_findings_ad": f"after delete on findings begin {_mark('old.report_id')}; end",
-    "facts_documents_au": "after update of capture_id, source_id on documents begin "
-    f"{_mark_reports('document_id = new.id')}; end",
+    # every crawl sets both on every document it sees ("update of" fires on the SET list, not
+    # on a change): only a new capture (its time is shown) or a moved source counts, else a
+    # no-change night marked every report and rebuilt the facts in full
+    "facts_documents_au": "after update of capture_id, source_id on documents "
+    "when old.capture_id is not new.capture_id or old.source_id is not new.source_id "
+    f"begin {_mark_reports('document_id = new.id')}; end",
     "facts_sources_ai": f"after insert on sources begin {_mark_reports('source_id = new.id')}; end",
     # sources are upserted on every crawl: only a change of what the facts show counts.
     "facts_sources_au": "after update of agency, region, level on sources "
