@@ -111,7 +111,8 @@ def schema_columns(db: sqlite_utils.Database) -> dict[str, list[str]]:
 
 def metadata_yaml(db: sqlite_utils.Database) -> str:
     class _Dumper(yaml.SafeDumper):
-        pass
+        def ignore_aliases(self, data):  # a shared piece (an axis) is written out each time
+            return True
 
     def _str(dumper, s):
         style = "|" if "\n" in s else None
