@@ -18,7 +18,6 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -67,32 +66,22 @@ def _vmhwm_kb(pid: int) -> int | None:
     return None
 
 
-class Sampler:
+class Sampler(hostile.Poller):
     """Peak VmHWM of this process's descendants, by kind: python (the parse worker) and
     soffice.bin (LibreOffice)."""
 
+    interval = 0.02
+
     def __init__(self):
         self.peak = {"worker": 0, "libreoffice": 0}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self):
-        me = os.getpid()
-        while not self._stop.wait(0.02):
-            for pid, name in _children_of(me).items():
-                kb = _vmhwm_kb(pid) or 0
-                kind = "libreoffice" if name.startswith("soffice") else "worker"
-                if kind == "worker" and not name.startswith("python"):
-                    continue  # unshare, setpriv, prlimit, oosplash: small launchers
-                self.peak[kind] = max(self.peak[kind], kb)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+    def poll(self):
+        for pid, name in _children_of(os.getpid()).items():
+            kb = _vmhwm_kb(pid) or 0
+            kind = "libreoffice" if name.startswith("soffice") else "worker"
+            if kind == "worker" and not name.startswith("python"):
+                continue  # unshare, setpriv, prlimit, oosplash: small launchers
+            self.peak[kind] = max(self.peak[kind], kb)
 
 
 def files(only: list[str]) -> list[tuple[str, str, bytes]]:

@@ -15,6 +15,7 @@ import io
 import os
 import random
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -638,6 +639,30 @@ def linked_image_html(url: str) -> bytes:
         f'<html><body><p>年度报告</p><img src="{url}" width="10" height="10">'
         "<table border=1><tr><td>a</td><td>1</td></tr></table></body></html>"
     ).encode()
+
+
+class Poller:
+    """Calls ``poll()`` every ``interval`` seconds in a thread while its ``with`` block runs:
+    what the hostile tests and bench watch in /proc while a parse or conversion runs."""
+
+    interval = 0.1
+
+    def poll(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.poll()
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
 
 
 def processes_mentioning(text: str) -> list[tuple[int, str]]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -32,26 +31,16 @@ from parsers.convert import (
 pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) not installed")
 
 
-class Watcher:
+class Watcher(hostile.Poller):
     """Polls /proc for processes whose command line holds ``text`` (a test's own folder)
     while a conversion runs; remembers whether soffice.bin was seen."""
 
     def __init__(self, text: str):
-        self.text, self.seen, self._stop = text, set(), threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.text, self.seen = text, set()
 
-    def _run(self):
-        while not self._stop.wait(0.1):
-            for _pid, cmd in hostile.processes_mentioning(self.text):
-                self.seen.add(cmd.split()[0].rsplit("/", 1)[-1])
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+    def poll(self):
+        for _pid, cmd in hostile.processes_mentioning(self.text):
+            self.seen.add(cmd.split()[0].rsplit("/", 1)[-1])
 
     def left(self, wait: float = 5.0) -> list[tuple[int, str]]:
         """Processes still alive after up to ``wait`` s (the kernel tears a namespace down
