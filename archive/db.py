@@ -346,7 +346,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         if not db[name].exists():
             db[name].create(columns, **opts)
         else:
-            missing = {k: v for k, v in columns.items() if k not in db[name].columns_dict}
+            have = db[name].columns_dict  # one PRAGMA per table: this runs on every open
+            missing = {k: v for k, v in columns.items() if k not in have}
             for col, typ in missing.items():
                 db[name].add_column(col, typ)
     for table, cols in _INDEXES:
