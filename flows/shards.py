@@ -33,6 +33,7 @@ from prefect import flow, get_run_logger
 from archive import shard_db
 from archive.shared_store import STORE_ENV, SharedStore
 from crawler.run import crawl_in_subprocess
+from crawler.schedule import batches
 
 WORK_POOL = "nianbao"
 DEPLOYMENT = "nianbao"  # the deployment of the flow "crawl-shard": crawl-shard/nianbao
@@ -74,10 +75,8 @@ def split_shards(sources: list[dict], n: int) -> list[list[str]]:
     groups: dict[int, list[str]] = {}  # in the order of each group's first source
     for i, s in enumerate(sources):
         groups.setdefault(root(i), []).append(s["id"])
-    shards: list[list[str]] = [[] for _ in range(max(1, n))]
-    for i, g in enumerate(groups.values()):
-        shards[i % len(shards)].extend(g)
-    return [s for s in shards if s]
+    # groups dealt round-robin like a local crawl's batches of ids
+    return [[sid for g in b for sid in g] for b in batches(list(groups.values()), max(1, n))]
 
 
 def shard_key(run_id: str, n: int, name: str = "") -> str:
