@@ -190,11 +190,7 @@ class CrawlStore:
         cols = tuple(row)
         sql = _UPSERT_SQL.get(cols)
         if sql is None:
-            sql = _UPSERT_SQL[cols] = (
-                f"insert into documents ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
-                "on conflict(id) do update set "
-                + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
-            )
+            sql = _UPSERT_SQL[cols] = upsert_sql("documents", cols, "id")
         with self.conn:
             self.conn.execute(sql, [row[c] for c in cols])
 
@@ -286,6 +282,21 @@ class CrawlStore:
 
 
 _UPSERT_SQL: dict[tuple, str] = {}
+
+
+def upsert_sql(table: str, cols: Iterable[str], key: str) -> str:
+    """Insert a row, or update the named columns of the row with the same ``key``: an
+    UPDATE, so update triggers fire (INSERT OR REPLACE deletes and inserts: they do not).
+
+    >>> upsert_sql("t", ("id", "a"), "id")
+    'insert into t (id, a) values (?, ?) on conflict(id) do update set a = excluded.a'
+    """
+    cols = tuple(cols)
+    return (
+        f"insert into {table} ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
+        f"on conflict({key}) do update set "
+        + ", ".join(f"{c} = excluded.{c}" for c in cols if c != key)
+    )
 
 
 # --- the writers (CrawlStore's, and for archives built by other means: imports, tests) ---

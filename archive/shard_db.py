@@ -23,6 +23,7 @@ import os
 import sqlite3
 from collections.abc import Iterable
 
+from archive.crawlstore import upsert_sql
 from archive.db import open_db
 
 # Tables copied into a shard by source id, and the column naming the source.
@@ -120,12 +121,13 @@ def _merge_captures(con, run_id: str) -> tuple[dict[int, int], int]:
 def _merge_with_capture_ids(con, table: str, ids: dict[int, int]) -> None:
     """Upsert the shard's rows of ``table``, their capture_id translated where it names a
     capture of this run (older ones were copied from the archive and name its ids)."""
-    cols = [r[1] for r in con.execute(f"pragma s.table_info({table})")]
+    info = con.execute(f"pragma s.table_info({table})").fetchall()
+    cols = [r[1] for r in info]
+    (key,) = [r[1] for r in info if r[5]]  # its primary key (documents.id, crawl_state.url)
     at = cols.index("capture_id")
-    sql = (
-        f"insert or replace into main.{table} ({', '.join(cols)}) "
-        f"values ({', '.join('?' * len(cols))})"
-    )
+    # an upsert, not INSERT OR REPLACE: the summary tables' update triggers must see a new
+    # capture as they do in a local crawl
+    sql = upsert_sql(f"main.{table}", cols, key)
     for row in con.execute(f"select {', '.join(cols)} from s.{table}").fetchall():
         row = list(row)
         row[at] = ids.get(row[at], row[at])
