@@ -33,6 +33,7 @@ from archive.researcher.views import (
     FAILURES_SQL,
     FIGURES,
     REPORT_LIST_COLUMNS,
+    TOTALS_GROUPS,
 )
 
 FACTS = "report_facts"
@@ -285,15 +286,12 @@ def _rebuild_cell_totals(conn) -> None:
         f"from temp.facts_groups g join {FACTS} f on f.group_key is g.group_key "
         f"and f.year is g.year"
     )
-    # NULLs are distinct to unique: distinct groups, or a NULL region would be summed twice.
-    groups = "(select distinct year, region, level from temp.totals_groups)"
     conn.execute(
-        f"delete from {CELL_TOTALS} where rowid in (select t.rowid from {groups} g "
+        f"delete from {CELL_TOTALS} where rowid in (select t.rowid from {TOTALS_GROUPS} g "
         f"join {CELL_TOTALS} t on t.year is g.year and t.region is g.region "
         f"and t.level is g.level)"
     )
-    sql = CELL_TOTALS_SQL.replace("from temp.totals_groups g", f"from {groups} g")
-    conn.execute(f"insert into {CELL_TOTALS} ({', '.join(CELL_TOTAL_COLUMNS)}) {sql}")
+    conn.execute(f"insert into {CELL_TOTALS} ({', '.join(CELL_TOTAL_COLUMNS)}) {CELL_TOTALS_SQL}")
 
 
 def drop(conn) -> None:
