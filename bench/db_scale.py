@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,14 +42,9 @@ from archive.researcher.metadata import FACETS, UNCOUNTED  # noqa: E402
 from archive.researcher.names import DATABASE_NAME  # noqa: E402
 from archive.researcher.queries import QUERIES  # noqa: E402
 from archive.researcher.serve import datasette_command  # noqa: E402
+from flows.local_pool import free_port  # noqa: E402
 
 SLOW = 1.0  # seconds: the target for every researcher page
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def readme_queries() -> list[str]:
@@ -157,7 +151,7 @@ def measure(base: str, pages: list[tuple[str, str]], repeat: int) -> list[dict]:
 
 def serve(db_path: Path, metadata: Path | None = None):
     """Start Datasette as `nianbao serve` does; return (process, base URL)."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         datasette_command(db_path, port, metadata=metadata),
         stdout=subprocess.DEVNULL,

@@ -18,12 +18,10 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,50 +32,8 @@ from demo.server import DemoServer  # noqa: E402
 from demo.sites import add_size_arguments, build_from_args  # noqa: E402
 from demo.timewarp import pass_time  # noqa: E402
 from demo.verify import verify  # noqa: E402
+from flows.local_pool import prefect_server  # noqa: E402
 from nianbao.config import paths as data_paths  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_prefect_server(home: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "prefect",
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/api"
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("prefect server did not start in 120 s")
-
 
 # Log lines of `nianbao run` that end a phase, by what they end (Prefect's INFO log).
 PHASE_ENDS = (
@@ -174,16 +130,11 @@ def main(argv=None) -> int:
         f"demo: {len(manifest.reports)} reports on {len(manifest.sources)} sites "
         f"built in {time.perf_counter() - t:.1f} s (not part of the pipeline time)"
     )
-    prefect, api_url = start_prefect_server(home)
-    try:
-        with DemoServer(demo_root) as server:
-            first = run_nightly(demo_root / "sources.yaml", data, api_url, home)
-            pass_time(data / "nianbao.db", days=1)  # the rerun is the next night's
-            second = run_nightly(demo_root / "sources.yaml", data, api_url, home)
-            result = verify(data_paths(data), demo_root, server.urls)
-    finally:
-        prefect.terminate()
-        prefect.wait(timeout=30)
+    with prefect_server(home) as api_url, DemoServer(demo_root) as server:
+        first = run_nightly(demo_root / "sources.yaml", data, api_url, home)
+        pass_time(data / "nianbao.db", days=1)  # the rerun is the next night's
+        second = run_nightly(demo_root / "sources.yaml", data, api_url, home)
+        result = verify(data_paths(data), demo_root, server.urls)
 
     db = open_db(data / "nianbao.db")
     runs = [r["id"] for r in db.query("select id from crawl_runs order by started_at")]
