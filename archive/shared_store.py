@@ -54,7 +54,7 @@ class FsspecBlobStore:
         self.fs, self.root = fsspec.core.url_to_fs(self.url)
 
     def key(self, sha256: str) -> str:
-        return f"{self.root}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+        return f"{self.root}/{self.relpath(sha256)}"
 
     def relpath(self, sha256: str) -> str:
         return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
@@ -86,6 +86,11 @@ class FsspecBlobStore:
         if not self.exists(sha256):
             return "missing"
         return "ok" if sha256_hex(self.get(sha256)) == sha256 else "altered"
+
+    def remove_stale_temp_files(self) -> list[tuple[str, int]]:
+        """Nothing: whether a temporary key's writer still runs (perhaps on another machine)
+        cannot be told from here, so none is removed."""
+        return []
 
 
 def open_blob_store(location: str | os.PathLike) -> BlobStore | FsspecBlobStore:

@@ -139,7 +139,7 @@ def nightly(
     data = str(paths.data)
     run_id = new_run_id()
     shared = SharedStore(store_location(paths.data))
-    for path, size in getattr(shared.blobs, "remove_stale_temp_files", list)():
+    for path, size in shared.blobs.remove_stale_temp_files():
         get_run_logger().warning("removed %s (%d bytes) left by an interrupted write", path, size)
     options = {"fast": fast, "revalidate_all": revalidate_all, "max_minutes": max_minutes}
     if shards:
