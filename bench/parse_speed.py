@@ -3,6 +3,8 @@
 Renders reports of each format from the variant corpus (demo/variants.py), warms the parser
 up (imports, cpca's tables), then parses every file ``--rounds`` times in this one process
 and reports CPU-time throughput (one process = one core). Also times the real samples.
+The garbage collector is set as in a parse worker (parsers/gc_tuning.py); ``--default-gc``
+keeps CPython's default to show the difference.
 
     python bench/parse_speed.py [--per-format 30] [--rounds 2] [--profile html]
 Targets: ≥ 15 PDF reports/s (~6-page reports), ≥ 200 HTML reports/s.
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from parsers import parse_bytes  # noqa: E402
+from parsers.gc_tuning import tune_for_parsing  # noqa: E402
 
 FORMAT_VARIANTS = {
     "html": ("html_word", "html_layout_table", "html_hazards", "html_2019"),
@@ -39,8 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", help="profile one format with cProfile")
+    ap.add_argument(
+        "--default-gc", action="store_true", help="CPython's GC settings, not a parse worker's"
+    )
     args = ap.parse_args(argv)
     cases = build_cases(args.per_format, args.seed)
+    if not args.default_gc:
+        tune_for_parsing()
     if args.profile:
         profile(cases[args.profile])
         return 0

@@ -33,6 +33,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from nianbao.model import STATUS_ERROR, Report
 from parsers import PARSER_ID, limits, parse_bytes
+from parsers.gc_tuning import tune_for_parsing
 from parsers.errors import LimitExceeded
 
 # Jobs handed to the pool ahead of the results read back: enough to keep every worker busy,
@@ -66,8 +67,10 @@ class Outcome:
 
 
 def _init_worker(values: dict[str, int]) -> None:
-    """In each new worker: the parent's limits, the address-space limit, no core dumps."""
+    """In each new worker: the parent's limits, the address-space limit, no core dumps, and
+    the garbage collector set for parsing (parsers/gc_tuning.py)."""
     limits.install(values)
+    tune_for_parsing()
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = values["memory_mb"] * 2**20
     if hard != resource.RLIM_INFINITY:
