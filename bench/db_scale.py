@@ -98,6 +98,7 @@ def urls(db_path: Path) -> list[tuple[str, str]]:
             f"{db}/report_list?_search=" + urllib.parse.quote(ex["rare"]),
         )
     )
+    out.append(("FTS box on reports", f"{db}/reports?_search=" + urllib.parse.quote(ex["q"])))
     out.append(("report page", f"/-/report/{ex['report_id']}"))
     for i, sql in enumerate(readme_queries(), 1):
         out.append((f"README query {i}", f"{db}?sql=" + urllib.parse.quote(sql)))

@@ -214,6 +214,54 @@ def test_search_four_characters_through_fts(server):
     assert len(rows) == 11 and all("行政复议" in r["excerpt"] for r in rows)
 
 
+def _facet_counts(d: dict) -> dict:
+    return {
+        k: {r["value"]: r["count"] for r in v["results"]} for k, v in d["facet_results"].items()
+    }
+
+
+def test_search_facets_come_from_one_query_and_agree_with_datasette(server):
+    """After a search, report_list's default facets are computed together
+    (archive/datasette/facets.py): the same counts as Datasette's own column facet, which an
+    explicit ?_facet= still uses, and links that filter the search."""
+    d = get_json(server, "/nianbao/report_list.json", _search="行政复议", _size="0")
+    ours = _facet_counts(d)
+    assert set(ours) == {"year", "region", "level", "flag_status", "status"}
+    assert ours["year"] == {2021: 4, 2022: 3, 2023: 4} and sum(ours["year"].values()) == 11
+    asked = [("_search", "行政复议"), ("_size", "0")] + [("_facet", c) for c in ours]
+    theirs = get_json(server, "/nianbao/report_list.json?" + urllib.parse.urlencode(asked))
+    for column, counts in ours.items():
+        datasette_own = next(
+            {r["value"]: r["count"] for r in v["results"]}
+            for k, v in theirs["facet_results"].items()
+            if k.startswith(column) and v["type"] == "column" and v["hideable"]
+        )
+        assert counts == datasette_own, column
+    region = d["facet_results"]["region"]
+    link = next(r for r in region["results"] if r["value"] == "江苏省淮安市")
+    assert not link["selected"] and "_search=" in link["toggle_url"]
+    toggle = urllib.parse.urlsplit(link["toggle_url"])
+    narrowed = get_json(server, f"{toggle.path}?{toggle.query}")  # (the .json page's link)
+    assert _facet_counts(narrowed)["region"] == {"江苏省淮安市": link["count"]}
+    assert narrowed["facet_results"]["region"]["results"][0]["selected"]
+    # without a search: Datasette's column facets, as before
+    assert _facet_counts(get_json(server, "/nianbao/report_list.json", _size="0"))["year"] == {
+        2021: 4, 2022: 3, 2023: 5
+    }  # fmt: skip
+
+
+def test_a_search_on_reports_skips_facets_and_count(server):
+    """reports holds every version with its text: its search box answers in id order without
+    the facets and count that read every match (report_list has them)."""
+    d = get_json(server, "/nianbao/reports.json", _search="行政复议")
+    assert d["facet_results"] == {} and d["filtered_table_rows_count"] is None
+    assert len(d["rows"]) >= 11
+    ids = [r[d["columns"].index("id")] for r in d["rows"]]
+    assert ids == sorted(ids)
+    kept = get_json(server, "/nianbao/reports.json", _search="行政复议", _facet="year")
+    assert sum(_facet_counts(kept)["year"].values()) == kept["filtered_table_rows_count"] >= 11
+
+
 def test_search_two_characters_falls_back_to_the_base_table(server):
     rows = get_json(server, "/nianbao/search.json", q="复议", _shape="array")
     assert len(rows) == 11 and all("复议" in r["excerpt"] for r in rows)

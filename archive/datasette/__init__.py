@@ -5,6 +5,7 @@
 - ``/-/original/<sha256>``: the archived bytes, served sandboxed (:mod:`.original`).
 - The landing page leads with the researcher views, archive internals under their own
   heading (``templates/index.html``, sections from :mod:`archive.researcher.home`).
+- The default facets of a searched table come from one query (:mod:`.facets`).
 - Cells: report ids link to the report page; URLs are links only when http(s), shown
   shortened (:mod:`.links`); the ``search`` query's excerpt marks the term.
 """
@@ -17,12 +18,13 @@ from urllib.parse import parse_qs
 from datasette import hookimpl
 from markupsafe import Markup
 
+from archive.datasette.facets import SearchColumnFacet
 from archive.datasette.links import mark_term, url_link
 from archive.datasette.original import original
 from archive.datasette.report_page import report_page
 from archive.datasette.store import PLUGIN_NAME, database
 from archive.researcher import home
-from archive.researcher.metadata import UNCOUNTED
+from archive.researcher.metadata import PLAIN_SEARCH, UNCOUNTED
 from archive.researcher.names import DATABASE_NAME
 from archive.researcher.views import VIEWS
 
@@ -34,10 +36,16 @@ SEARCH_QUERY = "search"
 _UNCOUNTED_PATHS = {
     f"/{DATABASE_NAME}/{t}" for t in UNCOUNTED
 }  # the canned query whose excerpt gets the term marked
+_PLAIN_SEARCH_PATHS = {f"/{DATABASE_NAME}/{t}{ext}" for t in PLAIN_SEARCH for ext in ("", ".json")}
 
 # The request being answered: render_cell (Datasette 0.65) is not given it, and the search
 # term it marks is a query-string parameter.
 _SCOPE: ContextVar[dict | None] = ContextVar("nianbao_request_scope", default=None)
+
+
+@hookimpl
+def register_facet_classes():
+    return [SearchColumnFacet]
 
 
 @hookimpl
@@ -46,6 +54,19 @@ def register_routes():
         (r"^/-/report/(?P<report_id>[^/]+)$", report_page),
         (r"^/-/original/(?P<sha256>[^/]+)$", original),
     ]
+
+
+def _plain_search(scope: dict) -> dict:
+    """A search on a wide table (reports) without a sort or facet of its own comes back in
+    primary-key order, without the default facets and the count of matches: each of those
+    reads every matching row with its text (archive.researcher.metadata.PLAIN_SEARCH)."""
+    if scope.get("type") != "http" or scope.get("path", "") not in _PLAIN_SEARCH_PATHS:
+        return scope
+    query = scope.get("query_string", b"")
+    args = parse_qs(query.decode("utf-8", "replace"))
+    if not args.get("_search") or any(k.startswith(("_sort", "_facet")) for k in args):
+        return scope
+    return {**scope, "query_string": query + b"&_nofacet=1&_nocount=1&_sort=id"}
 
 
 def _without_count(scope: dict) -> dict:
@@ -64,7 +85,7 @@ def _without_count(scope: dict) -> dict:
 def asgi_wrapper(datasette):
     def wrap(app):
         async def with_scope(scope, receive, send):
-            scope = _without_count(scope)
+            scope = _plain_search(_without_count(scope))
             token = _SCOPE.set(scope)
             try:
                 await app(scope, receive, send)

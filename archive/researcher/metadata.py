@@ -11,7 +11,7 @@ import yaml
 
 from archive.researcher.dashboard import DASHBOARD
 from archive.researcher.descriptions import COLUMN_DOCS, COLUMN_OVERRIDES, FTS_SHADOW, TABLE_DOCS
-from archive.researcher.names import DATABASE_NAME, FTS_TABLE
+from archive.researcher.names import DATABASE_NAME, FTS_TABLE, SEARCH_FACET
 from archive.researcher.queries import QUERIES
 from archive.researcher.summaries import SUMMARY_TABLES
 
@@ -27,9 +27,22 @@ FACETS = {
     "completeness": ["status", "year", "region", "level"],
     "documents": ["status", "role"],
 }
+# The search box: report_list's (FTS declared below) computes its default facets in one
+# query after a search (archive/datasette/facets.py); reports' (found by Datasette) answers a
+# search in id order without facets or a count: sorting, counting and faceting its matches
+# each read every matching row with its text, 2.8 s for a term in all of 200,000 reports
+# (docs/scaling.md).
+SEARCHABLE = ("report_list",)
+PLAIN_SEARCH = ("reports",)
 # Tables whose unfiltered page is shown without its total (Datasette counts every row);
 # cell_totals has ~30 rows a region and year (6 M at 200,000 reports).
 UNCOUNTED = ("cells", "cell_values", "findings", "findings_detail", "cell_totals")
+
+
+def _facets(table: str) -> list:
+    if table in SEARCHABLE:
+        return [{SEARCH_FACET: c} for c in FACETS[table]]
+    return FACETS[table]
 
 
 def _col_doc(table: str, col: str) -> str:
@@ -55,7 +68,7 @@ def metadata(columns: dict[str, list[str]]) -> dict:
             "columns": {c: _col_doc(name, c) for c in cols},
         }
         if name in FACETS:
-            t["facets"] = FACETS[name]
+            t["facets"] = _facets(name)
         if name in ("report_list", "reports", "key_figures", "completeness"):
             t["sort_desc"] = "year"
         if name == "report_list":
@@ -66,6 +79,12 @@ def metadata(columns: dict[str, list[str]]) -> dict:
                 " 全文检索框需 3 个字以上；1–2 个字（如“复议”）请用“全文检索”查询 "
                 "(search)。 — The search box needs 3+ characters; for 1–2 "
                 "characters use the search query."
+            )
+        if name in PLAIN_SEARCH:
+            t["description"] += (
+                " 此处检索结果按编号排列，不计总数、不分面；计数和分面请在报告一览 "
+                "(report_list) 检索。 — Search results here come in id order without a "
+                "count or facets; search report_list for those."
             )
         if name in (FTS_TABLE, *SUMMARY_TABLES):
             t["hidden"] = True
