@@ -33,8 +33,8 @@ from pebble import ProcessExpired, ProcessPool
 
 from nianbao.model import STATUS_ERROR, Report
 from parsers import PARSER_ID, limits, parse_bytes
-from parsers.gc_tuning import tune_for_parsing
 from parsers.errors import LimitExceeded
+from parsers.gc_tuning import tune_for_parsing
 
 # Jobs handed to the pool ahead of the results read back: enough to keep every worker busy,
 # few enough that results do not pile up in memory.
