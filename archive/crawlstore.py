@@ -69,6 +69,13 @@ class CrawlStore:
     def has_body(self, sha256: str | None) -> bool:
         return bool(sha256) and self.blobs.exists(sha256)
 
+    def failed_last_time(self, document_id: str) -> bool:
+        """Whether the document's last fetch failed (an HTTP error, a timeout, a refusal)."""
+        row = self.conn.execute(
+            "select 1 from documents where id = ? and status = ?", [document_id, STATUS_FETCH_ERROR]
+        ).fetchone()
+        return row is not None
+
     def fresh_candidate(self, url: str, document_id: str) -> dict | None:
         """What the archive knows of ``url`` (crawl state, document row, blob size) if it can
         stand in for fetching it: the document's last fetch succeeded with the body the

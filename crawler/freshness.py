@@ -151,8 +151,14 @@ class FreshDocumentsMiddleware:
         if obj.url in run.answered:
             spider.settle(obj)  # linked twice: answered once
             return
-        known = self.store.fresh_candidate(obj.url, doc_id(obj.meta.get(M.URL, obj.url)))
+        document_id = doc_id(obj.meta.get(M.URL, obj.url))
+        known = self.store.fresh_candidate(obj.url, document_id)
         if known is None or not self.policy.is_fresh(known):
+            if known is None and self.store.failed_last_time(document_id):
+                # Failed last run too: one attempt tonight. Retries are for a passing
+                # fault; a document that times out every night cost three timeouts of its
+                # site's slot each night (the demo's slow page: 3 s of a 10 s rerun).
+                obj.meta["dont_retry"] = True
             yield obj
             return
         run.answered.add(obj.url)
