@@ -153,3 +153,45 @@ def test_a_document_seen_again_unchanged_marks_no_report(built, tmp_path):
     doc = db.execute("select id from documents where capture_id is not null").fetchone()[0]
     db.execute("update documents set capture_id = -1 where id = ?", [doc])
     assert db.execute(dirty).fetchone()[0] == 1  # a new capture: its time is shown
+
+
+def test_a_revalidated_document_moves_its_capture_time_without_a_refresh(built, tmp_path):
+    """A 304 (a new capture of the same body) sets report_list's capture time in place; a
+    capture of another body marks the report. Either way report_list reads as a full
+    rebuild would."""
+    path = tmp_path / "nianbao.db"
+    shutil.copy(built[0], path)
+    db = open_db(path)
+    doc, capture, sha = db.execute(
+        "select d.id, d.capture_id, d.sha256 from documents d join report_list r "
+        "on r.document_id = d.id where d.capture_id is not null limit 1"
+    ).fetchone()
+    cols = [r[1] for r in db.execute("pragma table_info(captures)")]
+    row = dict(zip(cols, db.execute("select * from captures where id = ?", [capture]).fetchone()))
+
+    def capture_again(at: str, body_sha: str) -> None:
+        new = {**row, "id": None, "status": 304, "fetched_at": at, "sha256": body_sha}
+        with db.conn:
+            cur = db.execute(
+                f"insert into captures ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
+                [new[c] for c in cols],
+            )
+            db.execute("update documents set capture_id = ? where id = ?", [cur.lastrowid, doc])
+
+    def listed() -> list:
+        return db.execute("select * from report_list order by report_id").fetchall()
+
+    capture_again("2031-01-02T03:04:05+00:00", sha)
+    assert db.execute("select count(*) from facts_dirty").fetchone()[0] == 0
+    shown = db.execute("select captured_at from report_list where document_id = ?", [doc])
+    assert shown.fetchone()[0] == "2031-01-02T03:04:05+00:00"
+    in_place = listed()
+    with db.conn:
+        db.execute("insert or ignore into facts_dirty select id from reports")
+    assert listed() == in_place == open_db(path).execute(
+        "select * from report_list order by report_id"
+    ).fetchall()  # open_db refreshed every report: the same rows
+
+    capture_again("2031-01-03T00:00:00+00:00", "f" * 64)  # another body: its report marked
+    assert db.execute("select count(*) from facts_dirty").fetchone()[0] == 1
+    _assert_same_answers(open_db(path))

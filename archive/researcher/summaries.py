@@ -111,6 +111,9 @@ def _mark_reports(where: str) -> str:
     )
 
 
+_CAPTURED_SHA = "(select sha256 from captures where id = new.capture_id)"
+_CAPTURED_AT = "(select fetched_at from captures where id = new.capture_id)"
+
 TRIGGERS = {
     "facts_reports_ai": f"after insert on reports begin {_mark('new.id')}; end",
     "facts_reports_au": f"after update on reports begin {_mark('new.id')}; end",
@@ -122,12 +125,22 @@ TRIGGERS = {
     "facts_findings_ai": f"after insert on findings begin {_mark('new.report_id')}; end",
     "facts_findings_au": f"after update on findings begin {_mark('new.report_id')}; end",
     "facts_findings_ad": f"after delete on findings begin {_mark('old.report_id')}; end",
-    # every crawl sets both on every document it sees ("update of" fires on the SET list, not
-    # on a change): only a new capture (its time is shown) or a moved source counts, else a
-    # no-change night marked every report and rebuilt the facts in full
-    "facts_documents_au": "after update of capture_id, source_id on documents "
-    "when old.capture_id is not new.capture_id or old.source_id is not new.source_id "
+    # Every crawl sets capture_id and source_id on every document it sees ("update of" fires
+    # on the SET list, not on a change): only a moved source or a new capture counts, else a
+    # no-change night marked every report and rebuilt the facts in full. A new capture of
+    # the body a report was read from (a 304 revalidation) only moves the capture time
+    # report_list shows, set here; a capture of another body marks the report (its new
+    # version is parsed next). Marking for a 304 rebuilt the cell totals of every region
+    # the revalidated reports are in, on nights where nothing changed.
+    "facts_documents_au": "after update of source_id on documents "
+    "when old.source_id is not new.source_id "
     f"begin {_mark_reports('document_id = new.id')}; end",
+    "facts_documents_capture": "after update of capture_id on documents "
+    "when old.capture_id is not new.capture_id and old.source_id is new.source_id begin "
+    f"update {FACTS} set captured_at = {_CAPTURED_AT} "
+    f"where document_id = new.id and sha256 = {_CAPTURED_SHA}; "
+    f"{_mark_reports(f'document_id = new.id and is_current = 1 and sha256 is not {_CAPTURED_SHA}')}"
+    "; end",
     "facts_sources_ai": f"after insert on sources begin {_mark_reports('source_id = new.id')}; end",
     # sources are upserted on every crawl: only a change of what the facts show counts.
     "facts_sources_au": "after update of agency, region, level on sources "
