@@ -4,12 +4,14 @@ encoding repair. Pure functions of a response (tested on saved pages, no network
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
-
-from scrapy.http import Response, TextResponse
 
 from nianbao.charsets import codec_name
 from nianbao.dates import DATE_LABELS, parse_date, url_date
+
+if TYPE_CHECKING:  # scrapy is imported by the crawl, not by the flow that loads the registry
+    from scrapy.http import Response, TextResponse
 
 # --- what counts as a report ------------------------------------------------------
 # A list item is followed when its title matches one of REPORT_TITLE_PATTERNS and none of
@@ -102,6 +104,8 @@ def viewer_target(url: str) -> str | None:
 
 def fix_encoding(response: Response) -> Response:
     """Re-decode a text response that decoded with replacement characters (a wrong header)."""
+    from scrapy.http import TextResponse  # (here: the flow's process imports this module)
+
     if not isinstance(response, TextResponse):
         return response
     bad = response.text.count("\ufffd")
