@@ -16,6 +16,8 @@ Modules, one job each:
     numbers   the number rules (blanks, 余, notes, units, full-width digits)
     tables    grids → Cells of 表二/表三/表四, by label
     metadata  title, agency, year, publication date, level, format version
+    gc_tuning the garbage collector's setting for a process that parses one document after
+              another (parse workers call it once)
 
 pdfium is not thread-safe: PDF parsing is serialised by a lock; use processes for parallelism.
 """
