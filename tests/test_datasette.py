@@ -10,6 +10,7 @@ by scripts/setup-system.sh).
 from __future__ import annotations
 
 import csv
+import http.client
 import json
 import os
 import shutil
@@ -245,15 +246,25 @@ def test_search_facets_come_from_one_query_and_agree_with_datasette(server):
     assert _facet_counts(narrowed)["region"] == {"江苏省淮安市": link["count"]}
     assert narrowed["facet_results"]["region"]["results"][0]["selected"]
     # without a search: Datasette's column facets, as before
-    assert _facet_counts(get_json(server, "/nianbao/report_list.json", _size="0"))["year"] == {
-        2021: 4, 2022: 3, 2023: 5
-    }  # fmt: skip
+    plain = get_json(server, "/nianbao/report_list.json", _size="0")
+    assert _facet_counts(plain)["year"] == {2021: 4, 2022: 3, 2023: 5}
+    assert {
+        v["type"] for v in [*plain["facet_results"].values(), *d["facet_results"].values()]
+    } == {"column"}  # shown as Datasette's own facets, searched or not
 
 
 def test_a_search_on_reports_skips_facets_and_count(server):
     """reports holds every version with its text: its search box answers in id order without
-    the facets and count that read every match (report_list has them)."""
-    d = get_json(server, "/nianbao/reports.json", _search="行政复议")
+    the facets and count that read every match (report_list has them) — by a redirect, so
+    the page's own links say so."""
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=20)
+    conn.request("GET", "/nianbao/reports?" + urllib.parse.urlencode({"_search": "行政复议"}))
+    r = conn.getresponse()
+    assert r.status == 302
+    assert r.getheader("location").endswith("&_nofacet=1&_nocount=1&_sort=id")
+    conn.close()
+    d = get_json(server, "/nianbao/reports.json", _search="行政复议")  # (urllib follows it)
     assert d["facet_results"] == {} and d["filtered_table_rows_count"] is None
     assert len(d["rows"]) >= 11
     ids = [r[d["columns"].index("id")] for r in d["rows"]]

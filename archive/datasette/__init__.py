@@ -56,17 +56,34 @@ def register_routes():
     ]
 
 
-def _plain_search(scope: dict) -> dict:
-    """A search on a wide table (reports) without a sort or facet of its own comes back in
-    primary-key order, without the default facets and the count of matches: each of those
-    reads every matching row with its text (archive.researcher.metadata.PLAIN_SEARCH)."""
+PLAIN_SEARCH_ARGS = b"_nofacet=1&_nocount=1&_sort=id"
+
+
+def _plain_search_location(scope: dict) -> bytes | None:
+    """Where a search on a wide table (reports) without a sort or facet of its own is sent:
+    the same page in primary-key order, without the default facets and the count of matches,
+    each of which reads every matching row with its text
+    (archive.researcher.metadata.PLAIN_SEARCH). A redirect, not a rewrite: the page's links
+    and forms then carry what the page shows, and a user can drop any of the three."""
     if scope.get("type") != "http" or scope.get("path", "") not in _PLAIN_SEARCH_PATHS:
-        return scope
+        return None
     query = scope.get("query_string", b"")
     args = parse_qs(query.decode("utf-8", "replace"))
     if not args.get("_search") or any(k.startswith(("_sort", "_facet")) for k in args):
-        return scope
-    return {**scope, "query_string": query + b"&_nofacet=1&_nocount=1&_sort=id"}
+        return None
+    path = scope.get("root_path", "") + scope["path"]
+    return path.encode("utf-8") + b"?" + query + b"&" + PLAIN_SEARCH_ARGS
+
+
+async def _redirect(send, location: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 302,
+            "headers": [(b"location", location), (b"content-length", b"0")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
 
 
 def _without_count(scope: dict) -> dict:
@@ -85,7 +102,10 @@ def _without_count(scope: dict) -> dict:
 def asgi_wrapper(datasette):
     def wrap(app):
         async def with_scope(scope, receive, send):
-            scope = _plain_search(_without_count(scope))
+            if (location := _plain_search_location(scope)) is not None:
+                await _redirect(send, location)
+                return
+            scope = _without_count(scope)
             token = _SCOPE.set(scope)
             try:
                 await app(scope, receive, send)

@@ -32,27 +32,36 @@ class SearchColumnFacet(ColumnFacet):
 
     async def facet_results(self):
         if not self.request.args.get("_search"):
-            return await super().facet_results()
-        configs = [(c["config"].get("column") or c["config"]["simple"]) for c in self.get_configs()]
-        if not configs:
+            results, timed_out = await super().facet_results()
+            for r in results:
+                r["type"] = "column"  # Datasette's own facet: shown as one
+            return results, timed_out
+        sources = {}  # column -> where it was asked for (metadata or request); first wins
+        for c in self.get_configs():
+            sources.setdefault(c["config"].get("column") or c["config"]["simple"], c["source"])
+        if not sources:
             return [], []
-        size = self.get_facet_size()
+        columns, size = list(sources), self.get_facet_size()
         try:
             rows = await self.ds.execute(
                 self.database,
-                _one_query(self.sql, configs, size + 1),
+                _one_query(self.sql, columns, size + 1),
                 self.params,
                 truncate=False,
-                custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                # the budget of the separate queries it replaces: one each
+                custom_time_limit=len(columns) * self.ds.setting("facet_time_limit_ms"),
             )
         except QueryInterrupted:
-            return [], configs
-        by_column: dict[str, list] = {c: [] for c in configs}
+            return [], columns
+        by_column: dict[str, list] = {c: [] for c in columns}
         for row in rows.rows:
             by_column[row["facet"]].append(row)
-        return [self._result(c, by_column[c], size) for c in configs], []
+        results = [
+            self._result(c, sorted(by_column[c], key=_order), size, sources[c]) for c in columns
+        ]
+        return results, []
 
-    def _result(self, column: str, rows: list, size: int) -> dict:
+    def _result(self, column: str, rows: list, size: int, source: str) -> dict:
         """One facet in the shape of Datasette's ColumnFacet results (metadata facets are
         not hideable; a value links to the page filtered by it, or back when selected)."""
         qs_pairs = self.get_querystring_pairs()
@@ -76,13 +85,20 @@ class SearchColumnFacet(ColumnFacet):
         return {
             "name": column,
             "type": "column",
-            "hideable": False,
+            "hideable": source != "metadata",
             "toggle_url": self.ds.urls.path(
                 path_with_removed_args(self.request, {"_facet": column})
             ),
             "results": values,
             "truncated": len(rows) > size,
         }
+
+
+def _order(row) -> tuple:
+    """Datasette's facet order (count desc, value asc, numbers before text as in SQLite):
+    the union's rows are sorted again rather than trusting each part's ORDER BY to survive."""
+    value = row["value"]
+    return (-row["count"], isinstance(value, str), value)
 
 
 def _one_query(sql: str, columns: list[str], limit: int) -> str:

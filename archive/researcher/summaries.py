@@ -69,6 +69,8 @@ FACT_INDEXES = [
     # Covering every report_facts column cell_values and findings_detail show: a page of
     # one form cell over 200,000 reports reads this index, not 200,000 wide rows.
     ("report_id", "year", "is_primary", "agency", "region", "level", "format_version"),
+    # The capture trigger's look-up: every new capture of a document (a 304 included).
+    ("document_id",),
 ]
 _FAILURE_TYPES = {"year": "integer", "expected": "real", "actual": "real", "difference": "real"}
 FAILURE_INDEXES = [
