@@ -24,7 +24,11 @@ done
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing Debian packages: ${need[*]}" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  # Two setups at once (a demo and a test run in two checkouts) would race for dpkg's lock
+  # and one would fail: wait for the other instead, up to 10 minutes.
+  wait_lock=(-o DPkg::Lock::Timeout=600)
+  apt-get "${wait_lock[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" install -y -qq "${need[@]}" >/dev/null
 else
   echo "warning: missing Debian packages: ${need[*]} (sudo apt-get install ${need[*]})" >&2
 fi
