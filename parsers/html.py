@@ -290,13 +290,16 @@ def _long_enough(elements: list, min_len: int):
     return max(found, key=lambda x: x[0])[1] if found else None
 
 
+def hint_in(hint: str | re.Pattern, source: str) -> bool:
+    """Whether a container rule's hint (see _container_rule) is in the page source."""
+    return hint in source if isinstance(hint, str) else hint.search(source) is not None
+
+
 def find_container(root, source: str | None = None):
     """The article element. ``source``: the page's HTML, to skip rules that cannot match."""
     char_refs = None  # "&#" in the source, looked up once when first needed
     for xp, min_len, hint in _CONTAINER_XPATHS:
-        if source is not None and not (
-            hint in source if isinstance(hint, str) else hint.search(source)
-        ):
+        if source is not None and not hint_in(hint, source):
             if char_refs is None:
                 char_refs = "&#" in source
             if not char_refs:
