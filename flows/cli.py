@@ -73,24 +73,28 @@ def main() -> None:
     disclosure annual reports (政府信息公开工作年度报告)."""
 
 
-def _sqlite_utils_without_pandas() -> None:
-    """Import sqlite-utils with pandas hidden: it imports pandas when installed (~0.8 s of
-    CPU, a tenth of a no-change night's start) only to map pandas column types, and nothing
-    here hands it pandas objects. pandas stays importable for whatever needs it later."""
-    if "sqlite_utils" in sys.modules or "pandas" in sys.modules:
+def _sqlite_utils_without_pandas_numpy() -> None:
+    """Import sqlite-utils with pandas and numpy hidden: it imports both when installed
+    (~0.8 s and ~0.15 s of CPU, a sixth of a no-change night) only to map their column
+    types, and nothing here hands it such objects. Both stay importable for whatever needs
+    them later."""
+    hidden = ("pandas", "numpy")
+    if "sqlite_utils" in sys.modules or any(m in sys.modules for m in hidden):
         return
-    sys.modules["pandas"] = None  # type: ignore[assignment]  # "import pandas" fails
+    for m in hidden:
+        sys.modules[m] = None  # type: ignore[assignment]  # "import pandas" fails
     try:
         import sqlite_utils  # noqa: F401
     finally:
-        del sys.modules["pandas"]
+        for m in hidden:
+            del sys.modules[m]
 
 
 def _nightly(paths):
     from flows.prefect_env import configure
 
     configure(paths)
-    _sqlite_utils_without_pandas()
+    _sqlite_utils_without_pandas_numpy()
     from flows.nightly import nightly
 
     return nightly
