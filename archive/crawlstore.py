@@ -46,12 +46,11 @@ class CrawlStore:
 
     def __init__(self, data: str | os.PathLike | Paths):
         self.paths = data if isinstance(data, Paths) else paths(data)
-        self.db = open_db(self.paths.db)
-        # WAL + synchronous=NORMAL: a commit is not fsynced, so a fetch costs ~0.1 ms of
-        # SQLite instead of several ms. A killed crawl loses nothing (the WAL is in the OS
-        # cache); only a power cut could drop the last commits, and the next crawl
+        # open_db sets WAL + synchronous=NORMAL: a commit is not fsynced, so a fetch costs
+        # ~0.1 ms of SQLite instead of several ms. A killed crawl loses nothing (the WAL is in
+        # the OS cache); only a power cut could drop the last commits, and the next crawl
         # re-fetches what they described (blobs and WARC records are written first).
-        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db = open_db(self.paths.db)
         self.conn = self.db.conn  # raw sqlite3 for the per-fetch statements (no introspection)
         # the data folder's blobs/, or the shared store's ($NIANBAO_STORE: a crawl shard)
         self.blobs = SharedStore(store_location(self.paths.data)).blobs

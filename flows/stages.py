@@ -14,7 +14,7 @@ import json
 import logging
 import os
 
-from archive.db import now, open_db, save_findings, save_report
+from archive.db import WriteBatch, now, open_db, save_findings, save_report
 from archive.shared_store import SharedStore, store_location
 from checks import CORPUS_RULES, RULES_VERSION, run_checks, run_corpus_checks
 from flows.parse_pool import Job, Outcome, parse_isolated
@@ -85,14 +85,16 @@ def parse_pending(
     )
     counts: dict[str, int] = {}
     outcomes = (executor or parse_isolated)(jobs, workers or _workers())
-    for i, outcome in enumerate(outcomes, 1):
-        doc = docs[outcome.key]
-        status = _record_parse(db, doc, outcome)
-        if observe:
-            observe(doc, outcome)
-        counts[status] = counts.get(status, 0) + 1
-        if progress:
-            progress(i, len(docs), doc["url"], status)
+    with WriteBatch(db) as batch:
+        for i, outcome in enumerate(outcomes, 1):
+            doc = docs[outcome.key]
+            status = _record_parse(db, doc, outcome)
+            batch.done()
+            if observe:
+                observe(doc, outcome)
+            counts[status] = counts.get(status, 0) + 1
+            if progress:
+                progress(i, len(docs), doc["url"], status)
     return {"documents": len(docs), "by_status": counts}
 
 
@@ -140,8 +142,12 @@ def check_pending(paths: Paths) -> dict:
             [RULES_VERSION],
         )
     ]
-    for rid in ids:
-        save_findings(db, rid, run_checks(load_report(db, rid)), RULES_VERSION)
+    loaded = {}  # the corpus rules below read the same reports: loaded once
+    with WriteBatch(db) as batch:
+        for rid in ids:
+            loaded[rid] = load_report(db, rid)
+            save_findings(db, rid, run_checks(loaded[rid]), RULES_VERSION)
+            batch.done()
     current = [
         r[0]
         for r in db.execute(
@@ -154,9 +160,11 @@ def check_pending(paths: Paths) -> dict:
     fingerprint = hashlib.sha256("\n".join([RULES_VERSION, *current]).encode()).hexdigest()
     corpus = 0
     if not db["corpus_checks"].count_where("fingerprint = ?", [fingerprint]):
-        parsed = {rid: load_report(db, rid) for rid in current}
-        for rid, findings in run_corpus_checks(parsed).items():
-            save_findings(db, rid, findings, RULES_VERSION, rules=CORPUS_RULES)
+        parsed = {rid: loaded.get(rid) or load_report(db, rid) for rid in current}
+        with WriteBatch(db) as batch:
+            for rid, findings in run_corpus_checks(parsed).items():
+                save_findings(db, rid, findings, RULES_VERSION, rules=CORPUS_RULES)
+                batch.done()
         with db.conn:
             db["corpus_checks"].insert(
                 {
