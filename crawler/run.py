@@ -14,6 +14,7 @@ this module with ``sys.executable``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -181,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     stats["process"] = process_figures(started)
     sys.stderr.flush()
     print(json.dumps(stats, ensure_ascii=False), flush=True)
+    # Everything is written and closed (CrawlStore.close in run): spare the exit its
+    # collection over every object Scrapy and Twisted built (flows.cli does the same).
+    gc.freeze()
     reasons = {s["finish_reason"] for s in stats["sources"].values()}
     return 0 if reasons <= set(OK_REASONS) else 1
 
