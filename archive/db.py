@@ -30,7 +30,7 @@ import sqlite_utils
 
 from archive.researcher.schema import ensure_researcher_schema
 from nianbao import form
-from nianbao.model import FAIL, Finding, Report, flag_status
+from nianbao.model import FAIL, Cell, Finding, Report, flag_status
 
 
 def now() -> str:
@@ -377,7 +377,8 @@ class WriteBatch:
 
     A commit per document cost the writer ~20 ms on a 1,000-report night (the full-text
     index flushes and merges its segments at every commit); what a crash loses is at most
-    one batch of derived rows, which the next run writes again.
+    one batch of derived rows, which the next run writes again. The write lock is held
+    while the stage waits for its next result: another writer waits for it (busy_timeout).
 
         with WriteBatch(db) as batch:
             for doc in docs:
@@ -466,9 +467,9 @@ _REPLACE_FINDING = (
 )
 
 
-def _cell_row(rid: str, c) -> tuple:
-    bbox = json.dumps(c.source.bbox) if c.source.bbox else None
+def _cell_row(rid: str, c: Cell) -> tuple:
     src = c.source
+    bbox = json.dumps(src.bbox) if src.bbox else None
     return (rid, c.table, c.row, c.col, c.value, c.raw, c.note, c.unit, src.page, bbox,
             src.table, src.row, src.col)  # fmt: skip
 
