@@ -49,8 +49,20 @@ def dask_task_runner(address: str | None = None, workers: int = 0):
             "threads_per_worker": 1,
             "processes": True,
             "dashboard_address": ":0",  # any free port: a second cluster must start too
+            "env": {"PREFECT_API_URL": _api_url()},  # set in each worker process
         },
     )
+
+
+def _api_url() -> str:
+    """The Prefect API this process talks to. Without PREFECT_API_URL that is Prefect's
+    temporary local server, which a worker process does not know of: each worker started
+    a temporary server of its own (seconds, ~200 MB) for its task runs' states and left it
+    running when the cluster stopped (found as orphans after the test suite)."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return str(client.api_url)
 
 
 def _parser() -> IsolatedParser:

@@ -6,6 +6,7 @@ on a Dask worker (a real LocalCluster through prefect-dask)."""
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -133,6 +134,21 @@ def test_a_shard_is_seeded_from_the_archive_and_merged_back_once(tmp_path):
 
 
 @pytest.mark.slow
+def _servers_started_by_dask_workers() -> set[int]:
+    """Prefect temporary servers whose process a Dask worker started (by their environment)."""
+    found = set()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            env = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"PREFECT__SERVER_EPHEMERAL=1" in env and any(
+            e.startswith(b"__DASK_PARENT_PID=") for e in env
+        ):
+            found.add(int(proc.name))
+    return found
+
+
 def test_the_hostile_file_limits_hold_on_a_dask_worker(tmp_path, monkeypatch):
     from archive.db import open_db
     from demo import hostile
@@ -146,8 +162,11 @@ def test_the_hostile_file_limits_hold_on_a_dask_worker(tmp_path, monkeypatch):
     db, store = open_db(paths.db), BlobStore(paths.blobs)
     bomb = store_document(db, store, "bomb", "report.pdf", hostile.pdf_flate_bomb())
     good = [store_document(db, store, c.id, c.filename, c.data) for c in good_cases()]
+    servers_before = _servers_started_by_dask_workers()
     runner = dask_task_runner(None, 1)  # one worker: the bomb must not take it down
     result = parse_on_cluster.with_options(task_runner=runner)(str(tmp_path), 1)
+    # the worker reported to this process's Prefect server, it did not start one of its own
+    assert _servers_started_by_dask_workers() <= servers_before
     assert result["documents"] == 1 + len(good)
     assert result["by_status"]["parsed"] == len(good)
     doc = db["documents"].get(bomb)
