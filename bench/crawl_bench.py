@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from machine import speed_line  # noqa: E402  (bench/machine.py)
+
 from archive.db import open_db  # noqa: E402
 from crawler.registry import load_registry  # noqa: E402
 from crawler.run import crawl_in_subprocess  # noqa: E402
@@ -187,6 +189,7 @@ def main(argv=None) -> int:
     ap.add_argument("--plot", type=Path, default=None, help="PNG to draw (needs matplotlib)")
     ap.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
     args = ap.parse_args(argv)
+    print(speed_line())
     work = Path(args.dir or tempfile.mkdtemp(prefix="nianbao-crawl-bench-"))
     results = [bench_size(n, args, work) for n in args.agencies]
     (work / "crawl_bench.json").write_text(json.dumps(results, indent=1), "utf-8")

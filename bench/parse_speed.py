@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine import speed_line  # noqa: E402  (bench/machine.py)
+
 from parsers import parse_bytes  # noqa: E402
 from parsers.gc_tuning import tune_for_parsing  # noqa: E402
 
@@ -46,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "--default-gc", action="store_true", help="CPython's GC settings, not a parse worker's"
     )
     args = ap.parse_args(argv)
+    print(speed_line())
     cases = build_cases(args.per_format, args.seed)
     if not args.default_gc:
         tune_for_parsing()

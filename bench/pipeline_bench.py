@@ -27,6 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from machine import speed_line  # noqa: E402  (bench/machine.py)
+
 from archive.db import open_db  # noqa: E402
 from demo.server import DemoServer  # noqa: E402
 from demo.sites import add_size_arguments, build_from_args  # noqa: E402
@@ -121,6 +123,7 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep (else a temp dir)")
     args = ap.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    print(speed_line())
     demo_root, data, home = work / "demo", work / "data", work / "prefect"
     shutil.rmtree(data, ignore_errors=True)
 
