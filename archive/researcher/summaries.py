@@ -222,8 +222,8 @@ def ensure(db: sqlite_utils.Database) -> None:
         db.execute(f"create table {COMPLETENESS} as {COMPLETENESS_SQL.strip()} limit 0")
     have = dict(db.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
     for name in RETIRED_TRIGGERS:
-        if name in have:
-            db.execute(f"drop trigger {name}")
+        if name in have:  # "if exists": another process opening the archive may be first
+            db.execute(f"drop trigger if exists {name}")
     for name, body in TRIGGERS.items():
         # SQLite stores "CREATE TRIGGER name …" (keywords upper-cased, IF NOT EXISTS left
         # out): compared with a lower-case statement, every open dropped and recreated every
