@@ -39,3 +39,27 @@ def test_processes_opening_at_once_all_succeed(tmp_path):
     for p in procs:
         p.join(120)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+
+
+def test_an_older_archive_opened_at_once_loses_its_retired_triggers(tmp_path):
+    # an archive written before the per-row cell and finding triggers were retired
+    from archive.researcher.summaries import RETIRED_TRIGGERS
+
+    path = str(tmp_path / "nianbao.db")
+    db = open_db(path)
+    for name in RETIRED_TRIGGERS:
+        table = "cells" if "cells" in name else "findings"
+        event = "insert" if name.endswith("_ai") else "delete"
+        db.execute(f"create trigger {name} after {event} on {table} begin select 1; end")
+    db.conn.commit()
+    db.conn.close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_open_many, args=(path, 1)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    db = open_db(path)
+    left = {r[0] for r in db.execute("select name from sqlite_master where type = 'trigger'")}
+    assert not left & set(RETIRED_TRIGGERS)
