@@ -29,16 +29,21 @@ def _open_many(path: str, times: int) -> None:
         open_db(path).conn.close()
 
 
-def test_processes_opening_at_once_all_succeed(tmp_path):
-    path = str(tmp_path / "nianbao.db")
-    open_db(path).conn.close()
+def _open_at_once(path: str, times: int, processes: int = 4) -> list[int]:
+    """Exit codes of ``processes`` processes each opening the archive ``times`` times."""
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_open_many, args=(path, 5)) for _ in range(4)]
+    procs = [ctx.Process(target=_open_many, args=(path, times)) for _ in range(processes)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    return [p.exitcode for p in procs]
+
+
+def test_processes_opening_at_once_all_succeed(tmp_path):
+    path = str(tmp_path / "nianbao.db")
+    open_db(path).conn.close()
+    assert _open_at_once(path, times=5) == [0, 0, 0, 0]
 
 
 def test_an_older_archive_opened_at_once_loses_its_retired_triggers(tmp_path):
@@ -53,13 +58,7 @@ def test_an_older_archive_opened_at_once_loses_its_retired_triggers(tmp_path):
         db.execute(f"create trigger {name} after {event} on {table} begin select 1; end")
     db.conn.commit()
     db.conn.close()
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_open_many, args=(path, 1)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    assert _open_at_once(path, times=1) == [0, 0, 0, 0]
     db = open_db(path)
     left = {r[0] for r in db.execute("select name from sqlite_master where type = 'trigger'")}
     assert not left & set(RETIRED_TRIGGERS)
