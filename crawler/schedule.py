@@ -7,9 +7,14 @@ need a visit go first, and a night cut short resumes with what it did not reach.
 2. then by how long since their last complete crawl, longest first — weighted ×
    ``SEASON_WEIGHT`` during the publication season (January–March, plus April for late
    publishers: 条例 Art. 49 deadlines are 31 January and 31 March) for sources whose report
-   of the past year has not been found yet (no report page first seen this year).
+   of the past year has not been found yet (no report page first seen this year). Ages
+   count in whole hours, so the sources of one night tie;
+3. among those, the source whose last complete crawl took longest first: a slow site (a
+   page that times out, a long list) started last would hold the whole night open after
+   the rest is done; started first, its waiting overlaps the others' work (longest
+   processing time first, the classic rule for a short makespan).
 
-Registry order breaks ties. Every source is crawled eventually: a source out of season
+Registry order breaks the remaining ties. Every source is crawled eventually: a source out of season
 only waits for its age to outweigh the season's bonus.
 """
 
@@ -34,7 +39,7 @@ def urgency(history: dict, today: datetime) -> float:
     last = _time(history.get("last_crawled"))
     if last is None:
         return float("inf")
-    age_days = max(0.0, (today - last).total_seconds() / 86400)
+    age_days = max(0, (today - last).total_seconds() // 3600) / 24
     newest = _time(history.get("newest_report"))
     awaiting = newest is None or newest.year < today.year
     in_season = today.month in SEASON_MONTHS and awaiting
@@ -47,10 +52,13 @@ def order_sources(
     """``sources`` in crawl order (see the module docstring); ``history`` is
     ``CrawlStore.crawl_history()``."""
     today = today or datetime.now(UTC)
-    ranked = sorted(
-        enumerate(sources), key=lambda p: (-urgency(history.get(p[1]["id"], {}), today), p[0])
-    )
-    return [s for _, s in ranked]
+
+    def rank(pair: tuple[int, dict]) -> tuple[float, float, int]:
+        i, source = pair
+        h = history.get(source["id"], {})
+        return (-urgency(h, today), -(h.get("last_duration") or 0.0), i)
+
+    return [s for _, s in sorted(enumerate(sources), key=rank)]
 
 
 def crawl_processes(n_sources: int, cores: int | None = None) -> int:

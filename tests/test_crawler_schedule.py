@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
 
+from archive.crawlstore import CrawlStore
 from crawler.run import crawl_in_subprocess
 from crawler.schedule import batches, crawl_processes, order_sources
 
@@ -40,6 +41,39 @@ def test_in_season_a_source_awaiting_its_report_goes_before_one_that_published()
     summer = datetime(2026, 7, 10, tzinfo=UTC)  # out of season: age alone
     order = order_sources([src("awaiting"), src("published")], history, summer)
     assert [s["id"] for s in order] == ["published", "awaiting"]
+
+
+def test_sources_of_one_night_tie_and_the_slowest_goes_first():
+    # crawled minutes apart last night: equally urgent; the one whose crawl took longest
+    # (a page that times out) starts first, so its waiting overlaps the others' work
+    history = {
+        "quick": {"last_crawled": "2026-02-09T02:01:00+00:00", "last_duration": 2.0},
+        "slow": {"last_crawled": "2026-02-09T02:09:00+00:00", "last_duration": 40.0},
+        "older": {"last_crawled": "2026-02-08T02:00:00+00:00", "last_duration": 1.0},
+    }
+    order = order_sources([src("quick"), src("slow"), src("older"), src("new")], history, TODAY)
+    assert [s["id"] for s in order] == ["new", "older", "slow", "quick"]  # age still first
+
+
+def test_the_history_has_the_duration_of_each_sources_last_complete_crawl(tmp_path):
+    store = CrawlStore(tmp_path)
+    row = {"finish_reason": "finished", "source_id": "a"}
+    store.record_source_runs(
+        [
+            row | {"run_id": "1", "started_at": T1, "finished_at": "2026-02-08T02:00:30+00:00"},
+            row | {"run_id": "2", "started_at": T2, "finished_at": "2026-02-09T02:00:05+00:00"},
+            row
+            | {"run_id": "3", "started_at": T3, "finished_at": "2026-02-10T02:09:00+00:00"}
+            | {"finish_reason": "time_limit"},  # not complete: not its last crawl
+        ]
+    )
+    history = store.crawl_history()
+    store.close()
+    assert history["a"]["last_crawled"] == "2026-02-09T02:00:05+00:00"
+    assert history["a"]["last_duration"] == 5.0
+
+
+T1, T2, T3 = "2026-02-08T02:00:00+00:00", "2026-02-09T02:00:00+00:00", "2026-02-10T02:00:00+00:00"
 
 
 def test_processes_follow_the_cores_not_the_sources():
