@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from flows.prefect_env import one_shot_flow_settings
 from nianbao.config import paths as data_paths
 
 DEMO_BASE_PORT = 8701
@@ -92,6 +93,7 @@ def _sqlite_utils_without_pandas_numpy() -> None:
 
 
 def _nightly(paths):
+    """The nightly flow, imported with Prefect configured for ``paths``."""
     from flows.prefect_env import configure
 
     configure(paths)
@@ -135,10 +137,9 @@ def demo(data, agencies, port):
     started = time.monotonic()
     click.echo(f"building demo sites in {paths.demo} …")
     build_demo(paths.demo, n_agencies=agencies)
-    nightly = _nightly(paths)
     server = DemoServer(paths.demo, base_port=port)
     try:
-        server.start()
+        server.start()  # writes the registry of the sites' URLs
     except OSError as exc:
         raise click.ClickException(
             f"cannot serve the demo sites from port {port} on: {exc}. Another program uses "
@@ -146,11 +147,12 @@ def demo(data, agencies, port):
             "then a rerun gets new URLs and archives the sites anew)."
         ) from exc
     with server:
+        registry = str(paths.demo / "sources.yaml")
+        nightly = _nightly(paths)
         urls = server.urls
         click.echo("demo sites: " + ", ".join(f"{k} {v}" for k, v in urls.items()))
-        summary = nightly(
-            registry=str(paths.demo / "sources.yaml"), data=str(paths.data), fast=True
-        )
+        with one_shot_flow_settings():
+            summary = nightly(registry=registry, data=str(paths.data), fast=True)
     _print_summary(summary)
     result = verify(paths, paths.demo, urls)
     click.echo("")
@@ -193,17 +195,19 @@ def run(data, registry, sources, fast, revalidate_all, max_minutes, shards, dask
 
         if why := shard_env_ok():
             raise click.ClickException(why)
-    summary = _nightly(paths)(
-        registry=registry,
-        data=str(paths.data),
-        sources=list(sources) or None,
-        fast=fast,
-        revalidate_all=revalidate_all,
-        max_minutes=max_minutes,
-        shards=shards,
-        dask_address=dask_address,
-        dask_workers=dask_workers,
-    )
+    nightly = _nightly(paths)
+    with one_shot_flow_settings():
+        summary = nightly(
+            registry=registry,
+            data=str(paths.data),
+            sources=list(sources) or None,
+            fast=fast,
+            revalidate_all=revalidate_all,
+            max_minutes=max_minutes,
+            shards=shards,
+            dask_address=dask_address,
+            dask_workers=dask_workers,
+        )
     _print_summary(summary)
     _no_final_collection()
 
