@@ -35,9 +35,11 @@ if __name__ == "__main__":
     sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
     sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
 
+from crawler import standby  # noqa: E402
 from crawler.monitoring import FINISHED, TIME_LIMIT  # noqa: E402
 
 OK_REASONS = (FINISHED, TIME_LIMIT)
+COMMAND = [sys.executable, "-m", "crawler.run"]  # a crawl process, before its arguments
 
 
 class CrawlError(RuntimeError):
@@ -76,6 +78,27 @@ def crawl_settings(
     return settings
 
 
+def warm_up() -> None:
+    """Import what a crawl needs: Scrapy's crawler, the spider and every component the
+    settings enable (what a standby process does before its job arrives: crawler.standby)."""
+    # Imported here, not by the first downloader inside the reactor: they build deprecated
+    # aliases with inspect.stack(), which reads the source of every frame (~0.5 s deep).
+    import scrapy.core.downloader.contextfactory  # noqa: F401
+    import scrapy.core.downloader.tls  # noqa: F401
+    import scrapy.crawler  # noqa: F401
+    from scrapy.utils.misc import load_object
+
+    import archive.crawlstore  # noqa: F401
+    import crawler.registry  # noqa: F401
+    import crawler.spider  # noqa: F401
+
+    settings = crawl_settings(".", "warm-up")
+    for name in ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "EXTENSIONS"):
+        for path, order in settings.getwithbase(name).items():
+            if order is not None:
+                load_object(path)
+
+
 def run(
     registry: str,
     source_ids: Sequence[str],
@@ -86,10 +109,7 @@ def run(
     max_minutes: float = 0,
 ) -> dict:
     """Crawl the given sources in this process (once per process!) and return the stats."""
-    # Imported here, not by the first downloader inside the reactor: they build deprecated
-    # aliases with inspect.stack(), which reads the source of every frame (~0.5 s deep).
-    import scrapy.core.downloader.contextfactory  # noqa: F401
-    import scrapy.core.downloader.tls  # noqa: F401
+    warm_up()
     from scrapy.crawler import CrawlerProcess
 
     from archive.crawlstore import CrawlStore
@@ -144,7 +164,22 @@ def _peak_rss_kb() -> float:
     return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+def _job_from_stdin() -> list[str] | None:
+    """A standby process's command line, sent by crawl_in_subprocess (None: no job)."""
+    line = sys.stdin.readline()
+    return json.loads(line) if line.strip() else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    was_standby = argv == ["--standby"]
+    if was_standby:  # crawler.standby: import now, crawl when the job arrives
+        os.nice(standby.NICENESS)
+        warm_up()
+        job = _job_from_stdin()
+        if job is None:
+            return 0
+        argv = job
     started = time.monotonic()
     parser = argparse.ArgumentParser(
         prog="python -m crawler.run", description=__doc__.split("\n")[0]
@@ -179,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RegistryError as e:
         print(f"registry error: {e}", file=sys.stderr)
         return 2
-    stats["process"] = process_figures(started)
+    stats["process"] = {**process_figures(started), "standby": was_standby}
     sys.stderr.flush()
     print(json.dumps(stats, ensure_ascii=False), flush=True)
     # Everything is written and closed (CrawlStore.close in run): spare the exit its
@@ -193,8 +228,8 @@ def crawl_command(
     registry, source_ids, data_dir, run_id, fast=False, revalidate_all=False, max_minutes=0
 ) -> list[str]:
     """The command line of one crawl process (many source ids go through a file: a
-    national registry's would not fit on a command line)."""
-    cmd = [sys.executable, "-m", "crawler.run", "--registry", str(registry)]
+    national registry's would not fit on a command line): ``COMMAND`` and its arguments."""
+    cmd = [*COMMAND, "--registry", str(registry)]
     cmd += ["--data", str(data_dir), "--run-id", run_id]
     if len(source_ids) > 100:
         fd, path = tempfile.mkstemp(prefix="nianbao-sources-", suffix=".txt")
@@ -224,7 +259,8 @@ def crawl_in_subprocess(
     max_minutes: float = 0,
     env: dict[str, str] | None = None,
 ) -> dict:
-    """Run ``python -m crawler.run`` in a fresh interpreter; return its stats dict.
+    """Run ``python -m crawler.run`` in a fresh interpreter (or hand the job to one that
+    :func:`start_standby` started ahead, when one waits); return its stats dict.
     ``revalidate_all`` asks the sites about every known document (crawler.freshness);
     ``max_minutes`` limits the crawl's time (sources not reached are ``deferred``);
     ``env`` adds environment variables (a crawl shard's shared store).
@@ -237,27 +273,44 @@ def crawl_in_subprocess(
     if timeout is None:
         timeout = 60 * max_minutes + 120 if max_minutes else 3600
     cmd = crawl_command(registry, source_ids, data_dir, run_id, fast, revalidate_all, max_minutes)
-    env = {**os.environ, **(env or {})}
+    env = crawl_env(env)
+    what = f"crawl of {len(source_ids)} source(s) ({', '.join(source_ids[:5])}…)"
+    proc = standby.take(env)
+    job = json.dumps(cmd[len(COMMAND) :]) + "\n" if proc else None  # the arguments
+    if proc is None:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, encoding="utf-8", errors="replace", env=env,
+        )  # fmt: skip
+    try:
+        stdout, stderr = proc.communicate(job, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, stderr = proc.communicate()
+        why = f"{what} timed out after {timeout}s"
+        raise CrawlError(f"{why}; stderr tail:\n{_tail(stderr)}") from None
+    finally:
+        _remove_sources_file(cmd)
+    stats = _last_json(stdout)
+    if proc.returncode != 0 or not isinstance(stats, dict) or "sources" not in stats:
+        raise CrawlError(f"{what} failed (exit {proc.returncode}); stderr tail:\n{_tail(stderr)}")
+    return stats
+
+
+def crawl_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a crawl process: this one's, ``extra``, and the project on the
+    module path."""
+    env = {**os.environ, **(extra or {})}
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("PYTHONIOENCODING", "utf-8")
-    what = f"crawl of {len(source_ids)} source(s) ({', '.join(source_ids[:5])}…)"
-    try:
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, encoding="utf-8", errors="replace",
-            timeout=timeout, env=env,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired as e:
-        _remove_sources_file(cmd)
-        err = e.stderr.decode("utf-8", "replace") if isinstance(e.stderr, bytes) else e.stderr
-        raise CrawlError(f"{what} timed out after {timeout}s; stderr tail:\n{_tail(err)}") from None
-    _remove_sources_file(cmd)
-    stats = _last_json(proc.stdout)
-    if proc.returncode != 0 or not isinstance(stats, dict) or "sources" not in stats:
-        raise CrawlError(
-            f"{what} failed (exit {proc.returncode}); stderr tail:\n{_tail(proc.stderr)}"
-        )
-    return stats
+    return env
+
+
+def start_standby(n: int) -> None:
+    """Start ``n`` crawl processes now, to be handed their job by crawl_in_subprocess
+    (crawler.standby)."""
+    standby.start(n, COMMAND, crawl_env())
 
 
 def _remove_sources_file(cmd: list[str]) -> None:

@@ -103,6 +103,22 @@ def _nightly(paths):
     return nightly
 
 
+def _crawl_processes_ahead(registry: str, sources) -> None:
+    """Start the crawl processes the flow will use now, so that they import Scrapy while
+    this process imports Prefect (crawler.standby). A registry that does not load starts
+    none: the flow reports it."""
+    _sqlite_utils_without_pandas_numpy()  # before crawler.run imports sqlite-utils
+    from crawler.registry import load_registry, select_sources
+    from crawler.run import start_standby
+    from crawler.schedule import crawl_processes
+
+    try:
+        entries = select_sources(load_registry(registry), list(sources) or None, registry)
+    except Exception:  # noqa: BLE001 - any registry problem is the flow's to report
+        return
+    start_standby(crawl_processes(len(entries)))
+
+
 def _print_summary(summary: dict) -> None:
     from flows.stages import format_summary
 
@@ -148,6 +164,7 @@ def demo(data, agencies, port):
         ) from exc
     with server:
         registry = str(paths.demo / "sources.yaml")
+        _crawl_processes_ahead(registry, ())
         nightly = _nightly(paths)
         urls = server.urls
         click.echo("demo sites: " + ", ".join(f"{k} {v}" for k, v in urls.items()))
@@ -195,6 +212,8 @@ def run(data, registry, sources, fast, revalidate_all, max_minutes, shards, dask
 
         if why := shard_env_ok():
             raise click.ClickException(why)
+    if not shards:
+        _crawl_processes_ahead(registry, sources)
     nightly = _nightly(paths)
     with one_shot_flow_settings():
         summary = nightly(

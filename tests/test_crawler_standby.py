@@ -1,0 +1,76 @@
+"""Crawl processes started ahead of their job (crawler.standby, used by ``nianbao run``):
+the job one is handed is crawled exactly as a fresh process crawls it; one is only handed a
+crawl of the environment it started with; one nobody takes ends without crawling.
+
+Real demo sites on 127.0.0.1, real crawl subprocesses, real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from crawler import standby
+from crawler.registry import load_registry
+from crawler.run import crawl_in_subprocess, start_standby
+from demo.server import DemoServer
+from demo.sites import build_demo
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    build_demo(root)
+    with DemoServer(root):
+        yield root / "sources.yaml"
+
+
+@pytest.fixture(autouse=True)
+def no_standby_left():
+    yield
+    assert standby.stop() == [], "a test left a standby process waiting"
+
+
+def archived(data) -> dict:
+    """What a crawl left in the archive, independent of when it ran."""
+    con = sqlite3.connect(data / "nianbao.db")
+    try:
+        return {
+            "documents": con.execute(
+                "select url, role, status, sha256 from documents order by url"
+            ).fetchall(),
+            "captures": con.execute(
+                "select url, status, sha256 from captures order by url, status"
+            ).fetchall(),
+        }
+    finally:
+        con.close()
+
+
+def test_a_standby_process_crawls_its_job_as_a_fresh_one_would(registry, tmp_path, monkeypatch):
+    ids = [s["id"] for s in load_registry(registry)][:2]
+    start_standby(1)
+    assert standby.waiting() == 1
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "DEBUG")  # the flow sets Prefect's: no matter
+    ahead = crawl_in_subprocess(registry, ids, tmp_path / "a", "run-a", fast=True, timeout=120)
+    assert standby.waiting() == 0
+    fresh = crawl_in_subprocess(registry, ids, tmp_path / "b", "run-b", fast=True, timeout=120)
+
+    assert ahead["process"]["standby"] is True and fresh["process"]["standby"] is False
+    assert ahead["sources"] == fresh["sources"]
+    assert all(s["finish_reason"] == "finished" and s["new"] > 0 for s in ahead["sources"].values())
+    assert archived(tmp_path / "a") == archived(tmp_path / "b")
+
+
+def test_a_standby_process_only_takes_a_crawl_of_its_environment_and_ends_unused(
+    registry, tmp_path
+):
+    ids = [s["id"] for s in load_registry(registry)][:1]
+    start_standby(1)
+    stats = crawl_in_subprocess(
+        registry, ids, tmp_path, "run-x", fast=True, timeout=120, env={"NIANBAO_MARK": "1"}
+    )
+    assert stats["process"]["standby"] is False  # a shard's store variable: a fresh process
+    assert standby.waiting() == 1
+    assert standby.stop() == [0]  # its input closed: it ended by itself, nothing crawled
+    assert standby.waiting() == 0
