@@ -30,10 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from machine import speed_line  # noqa: E402  (bench/machine.py)
 
+from archive.crawlstore import CrawlStore  # noqa: E402
 from archive.db import open_db  # noqa: E402
 from crawler.registry import load_registry  # noqa: E402
 from crawler.run import crawl_in_subprocess  # noqa: E402
-from crawler.schedule import batches, crawl_processes  # noqa: E402
+from crawler.schedule import batches, crawl_processes, order_sources  # noqa: E402
 from demo.server import DemoServer  # noqa: E402
 from demo.sites import build_demo, parse_years  # noqa: E402
 from demo.timewarp import pass_time  # noqa: E402
@@ -53,6 +54,15 @@ def crawl(registry: Path, ids: list[str], data: Path, run_id: str, processes: in
             )
         )
     return {"seconds": time.monotonic() - t0, "processes": [r["process"] for r in results]}
+
+
+def crawl_history(data: Path) -> dict:
+    """What the nightly flow orders sources by (crawler.schedule), from the archive."""
+    store = CrawlStore(data)
+    try:
+        return store.crawl_history()
+    finally:
+        store.close()
 
 
 def run_figures(db: Path, run_id: str) -> dict:
@@ -85,11 +95,12 @@ def bench_size(agencies: int, args, work: Path) -> dict:
     out = {"agencies": agencies, "reports": len(m.reports), "runs": {}}
     with DemoServer(root):
         registry = root / "sources.yaml"
-        ids = [s["id"] for s in load_registry(registry)]
-        processes = args.processes or crawl_processes(len(ids))
+        entries = load_registry(registry)
+        processes = args.processes or crawl_processes(len(entries))
         for run in ("first", "next night"):
             if run == "next night":
                 pass_time(data / "nianbao.db", days=1)
+            ids = [s["id"] for s in order_sources(entries, crawl_history(data))]
             figures = crawl(registry, ids, data, run, processes)
             figures.update(run_figures(data / "nianbao.db", run))
             out["runs"][run] = figures
