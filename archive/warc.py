@@ -23,11 +23,13 @@ from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
 from nianbao.config import USER_AGENT
+from nianbao.lean_imports import hidden
+
+with hidden("fsspec"):  # only its command-line tools' helper uses it (nianbao.lean_imports)
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
 
 _REASONS = {
     200: "OK",

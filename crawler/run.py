@@ -26,14 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-if __name__ == "__main__":
-    # A crawl process (python -m crawler.run): sqlite-utils imports pandas and numpy when
-    # they are installed (~0.8 s and ~0.15 s of CPU per crawl process); nothing in a crawl
-    # uses them, and sqlite-utils treats both as optional. Before any import that reaches
-    # sqlite-utils (crawler.monitoring does); never in a process that imports this module to
-    # start crawls.
-    sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
-    sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
+from nianbao.lean_imports import import_sqlite_utils
+
+import_sqlite_utils()  # before crawler.monitoring imports it (nianbao.lean_imports)
 
 from crawler import standby  # noqa: E402
 from crawler.monitoring import FINISHED, TIME_LIMIT  # noqa: E402

@@ -23,6 +23,7 @@ import click
 
 from flows.prefect_env import one_shot_flow_settings
 from nianbao.config import paths as data_paths
+from nianbao.lean_imports import import_sqlite_utils
 
 DEMO_BASE_PORT = 8701
 
@@ -75,29 +76,12 @@ def main() -> None:
     disclosure annual reports (政府信息公开工作年度报告)."""
 
 
-def _sqlite_utils_without_pandas_numpy() -> None:
-    """Import sqlite-utils with pandas and numpy hidden: it imports both when installed
-    (~0.8 s and ~0.15 s of CPU, a sixth of a no-change night) only to map their column
-    types, and nothing here hands it such objects. Both stay importable for whatever needs
-    them later."""
-    hidden = ("pandas", "numpy")
-    if "sqlite_utils" in sys.modules or any(m in sys.modules for m in hidden):
-        return
-    for m in hidden:
-        sys.modules[m] = None  # type: ignore[assignment]  # "import pandas" fails
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
-        for m in hidden:
-            del sys.modules[m]
-
-
 def _nightly(paths):
     """The nightly flow, imported with Prefect configured for ``paths``."""
     from flows.prefect_env import configure
 
     configure(paths)
-    _sqlite_utils_without_pandas_numpy()
+    import_sqlite_utils()
     from flows.nightly import nightly
 
     return nightly
@@ -107,7 +91,6 @@ def _crawl_processes_ahead(registry: str, sources) -> None:
     """Start the crawl processes the flow will use now, so that they import Scrapy while
     this process imports Prefect (crawler.standby). A registry that does not load starts
     none: the flow reports it."""
-    _sqlite_utils_without_pandas_numpy()  # before crawler.run imports sqlite-utils
     from crawler.registry import load_registry, select_sources
     from crawler.run import start_standby
     from crawler.schedule import crawl_processes
