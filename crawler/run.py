@@ -169,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     was_standby = argv == ["--standby"]
     if was_standby:  # crawler.standby: import now, crawl when the job arrives
-        os.nice(standby.NICENESS)
+        if hasattr(os, "nice"):  # POSIX
+            os.nice(standby.NICENESS)
         warm_up()
         job = _job_from_stdin()
         if job is None:

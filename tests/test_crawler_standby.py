@@ -6,7 +6,13 @@ Real demo sites on 127.0.0.1, real crawl subprocesses, real SQLite files."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +80,35 @@ def test_a_standby_process_only_takes_a_crawl_of_its_environment_and_ends_unused
     assert standby.waiting() == 1
     assert standby.stop() == [0]  # its input closed: it ended by itself, nothing crawled
     assert standby.waiting() == 0
+
+
+def processes_with(marker: str) -> list[int]:
+    """Pids of this user's processes whose environment holds ``marker``."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:  # gone meanwhile, or another user's
+            continue
+    return found
+
+
+def test_a_command_whose_flow_fails_before_its_crawl_leaves_no_crawl_process(registry, tmp_path):
+    marker = f"NIANBAO_TEST_MARK={uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        marker.split("=")[0]: marker.split("=")[1],
+        "PREFECT_API_URL": "http://127.0.0.1:9/api",  # nothing listens: the flow cannot start
+        "PREFECT_CLIENT_MAX_RETRIES": "0",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "-r", str(registry), "--fast", "--data",
+         str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode != 0 and "Failed to reach API" in proc.stderr
+    deadline = time.monotonic() + 10
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with(marker) == []
