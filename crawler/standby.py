@@ -17,11 +17,13 @@ demo: 3.3 s without standby processes, 3.25 s with them at equal priority, 3.0 s
 least; six runs each, docs/benchmarks.md, fifth pass). An unprivileged process cannot raise
 its priority again, so the crawl keeps it: a crawl waits on the network far more than it
 computes, and a nightly batch job yielding the CPU to interactive work (Datasette) is what
-a shared machine wants. End of
-input without a line ends it at once, so one nobody takes (the flow failed before its crawl;
-fewer batches than expected) exits when :func:`stop` closes its input or when the caller
-dies. A process is only handed out for a crawl whose environment is the one it was started
-with (Prefect's own variables aside, which the flow sets meanwhile and crawls do not read).
+a shared machine wants.
+
+End of input without a line ends a standby process at once, so one nobody takes (the flow
+failed before its crawl; fewer batches than expected) exits when :func:`stop` closes its
+input (at the caller's exit) or when the caller dies. A process is only handed out for a
+crawl whose environment is the one it was started with (Prefect's own variables aside,
+which the flow sets meanwhile and crawls do not read).
 """
 
 from __future__ import annotations
