@@ -103,8 +103,8 @@ def run(
     revalidate_all: bool = False,
     max_minutes: float = 0,
 ) -> dict:
-    """Crawl the given sources in this process (once per process!) and return the stats."""
-    warm_up()
+    """Crawl the given sources in this process (once per process, after :func:`warm_up`)
+    and return the stats."""
     from scrapy.crawler import CrawlerProcess
 
     from archive.crawlstore import CrawlStore
@@ -202,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("no source: give --source ID or --sources-from FILE")
     from crawler.registry import RegistryError
 
+    if not was_standby:  # a standby process warmed up before its job came
+        warm_up()
     try:
         stats = run(
             args.registry, args.sources, args.data, args.run_id,
