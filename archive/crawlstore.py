@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from archive.db import now, open_db
@@ -263,13 +262,13 @@ class CrawlStore:
         sources by)."""
         out: dict[str, dict[str, Any]] = {}
         # SQLite's bare-column rule: with max(), started_at comes from the row of the max
-        for sid, finished, started in self.conn.execute(
-            "select source_id, max(finished_at), started_at from source_runs "
-            "where finish_reason = 'finished' group by source_id"
+        # (time stamps are whole seconds: the duration is rounded to them)
+        for sid, finished, seconds in self.conn.execute(
+            "select source_id, max(finished_at), "
+            "round((julianday(max(finished_at)) - julianday(started_at)) * 86400) "
+            "from source_runs where finish_reason = 'finished' group by source_id"
         ):
-            out.setdefault(sid, {}).update(
-                last_crawled=finished, last_duration=_seconds_between(started, finished)
-            )
+            out.setdefault(sid, {}).update(last_crawled=finished, last_duration=seconds)
         for sid, seen in self.conn.execute(
             "select source_id, max(first_seen) from documents where role = 'page' "
             "group by source_id"
@@ -364,13 +363,6 @@ def upsert_sources(db, sources: Iterable[dict], registry: str = "") -> None:
             "registry = excluded.registry, updated_at = excluded.updated_at",
             rows,
         )
-
-
-def _seconds_between(start: str | None, end: str | None) -> float | None:
-    """Seconds from one ISO 8601 time stamp to another (None when either is missing)."""
-    if not start or not end:
-        return None
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
 def _first_row(cur) -> dict | None:
