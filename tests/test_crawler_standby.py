@@ -22,6 +22,9 @@ from crawler.run import crawl_in_subprocess, start_standby
 from demo.server import DemoServer
 from demo.sites import build_demo
 
+sys.path.insert(0, str(Path(__file__).parent))
+from environ_scan import pids_whose_environment  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
@@ -82,16 +85,9 @@ def test_a_standby_process_only_takes_a_crawl_of_its_environment_and_ends_unused
     assert standby.waiting() == 0
 
 
-def processes_with(marker: str) -> list[int]:
+def processes_with(marker: str) -> set[int]:
     """Pids of this user's processes whose environment holds ``marker``."""
-    found = []
-    for environ in Path("/proc").glob("[0-9]*/environ"):
-        try:
-            if marker.encode() in environ.read_bytes():
-                found.append(int(environ.parent.name))
-        except OSError:  # gone meanwhile, or another user's
-            continue
-    return found
+    return pids_whose_environment(lambda env: marker.encode() in env)
 
 
 def test_a_command_whose_flow_fails_before_its_crawl_leaves_no_crawl_process(registry, tmp_path):
@@ -111,4 +107,4 @@ def test_a_command_whose_flow_fails_before_its_crawl_leaves_no_crawl_process(reg
     deadline = time.monotonic() + 10
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert processes_with(marker) == []
+    assert processes_with(marker) == set()

@@ -6,6 +6,7 @@ on a Dask worker (a real LocalCluster through prefect-dask)."""
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from archive.shared_store import FsspecBlobStore, SharedStore, open_blob_store
 from archive.store import BlobStore
 from flows.parse_pool import Job, _parse_job
 from flows.shards import split_shards
+
+sys.path.insert(0, str(Path(__file__).parent))
+from environ_scan import pids_whose_environment  # noqa: E402
 
 
 def test_memory_store_blobs_and_files(tmp_path):
@@ -133,22 +137,17 @@ def test_a_shard_is_seeded_from_the_archive_and_merged_back_once(tmp_path):
     assert con.execute("select count(*) from blobs").fetchone() == (4,)
 
 
-@pytest.mark.slow
 def _servers_started_by_dask_workers() -> set[int]:
     """Prefect temporary servers whose process a Dask worker started (by their environment)."""
-    found = set()
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            env = (proc / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"PREFECT__SERVER_EPHEMERAL=1" in env and any(
-            e.startswith(b"__DASK_PARENT_PID=") for e in env
-        ):
-            found.add(int(proc.name))
-    return found
+    return pids_whose_environment(
+        lambda env: (
+            b"PREFECT__SERVER_EPHEMERAL=1" in env
+            and any(e.startswith(b"__DASK_PARENT_PID=") for e in env)
+        )
+    )
 
 
+@pytest.mark.slow
 def test_the_hostile_file_limits_hold_on_a_dask_worker(tmp_path, monkeypatch):
     from archive.db import open_db
     from demo import hostile
